@@ -1,0 +1,5 @@
+/** pose-port's public library API. */
+export { PosePortError, isPosePortError, type ErrorCode } from './core/errors.js';
+export type { DType, TypedArrayOf } from './core/dtype.js';
+export type { TensorEntry, TensorSet } from './core/tensor.js';
+export { VERSION } from './version.js';

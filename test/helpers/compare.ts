@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REFERENCES } from './ckpt.js';
+
+export interface Diff {
+  relL2: number;
+  maxAbs: number;
+  maxRef: number;
+}
+
+/** relative L2 error ||a-b|| / ||b|| and max |a-b|, with max |b| for scaling tolerances */
+export function diff(actual: ArrayLike<number>, expected: ArrayLike<number>): Diff {
+  if (actual.length !== expected.length) throw new Error(`length ${actual.length} != ${expected.length}`);
+  let num = 0;
+  let den = 0;
+  let maxAbs = 0;
+  let maxRef = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const d = actual[i] - expected[i];
+    if (Number.isNaN(d)) return { relL2: NaN, maxAbs: NaN, maxRef };
+    num += d * d;
+    den += expected[i] * expected[i];
+    maxAbs = Math.max(maxAbs, Math.abs(d));
+    maxRef = Math.max(maxRef, Math.abs(expected[i]));
+  }
+  return { relL2: Math.sqrt(num) / Math.sqrt(den || 1), maxAbs, maxRef };
+}
+
+/** The tolerance of the parity proofs: relL2 <= 1e-5 and maxAbs <= 1e-4 * max|ref|. */
+export function withinParity(d: Diff, relL2 = 1e-5, absFactor = 1e-4): boolean {
+  return d.relL2 <= relL2 && d.maxAbs <= absFactor * d.maxRef;
+}
+
+export interface Reference {
+  meta: any;
+  input: Float32Array;
+  inputShape: number[];
+  output: Float32Array;
+  outputShape: number[];
+  outputFlip: Float32Array;
+}
+
+function readF32(path: string): Float32Array {
+  const b = readFileSync(path);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+export function readReference(model: string): Reference {
+  const dir = join(REFERENCES, model);
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+  return {
+    meta,
+    input: readF32(join(dir, meta.input.file)),
+    inputShape: meta.input.shape,
+    output: readF32(join(dir, meta.output.file)),
+    outputShape: meta.output.shape,
+    outputFlip: readF32(join(dir, meta.output_flip?.file ?? 'output_flip.bin')),
+  };
+}
