@@ -15,6 +15,7 @@ import { PosePortError } from '../../core/errors.js';
 import type { TensorSet } from '../../core/tensor.js';
 import type { Value } from '../../ir/types.js';
 import { batchNorm, conv, relu } from './conv-bn.js';
+import { childIndices, shapeOrMissing } from './keys.js';
 import type { ParamReader } from './params.js';
 
 export interface SimpleHeadConfig {
@@ -51,27 +52,6 @@ export function deconvPadding(kernel: number): { pad: number; outputPadding: num
 /** Output stride gain of the head: each deconvolution doubles the resolution. */
 export function headUpsampling(cfg: SimpleHeadConfig): number {
   return 2 ** cfg.deconvLayers;
-}
-
-/** Sorted numeric child indices `i` of keys `${prefix}.<i>.…`. */
-export function childIndices(tensors: TensorSet, prefix: string): number[] {
-  const seen = new Set<number>();
-  const start = `${prefix}.`;
-  for (const e of tensors.entries) {
-    if (!e.name.startsWith(start)) continue;
-    const rest = e.name.slice(start.length);
-    const dot = rest.indexOf('.');
-    const head = dot < 0 ? rest : rest.slice(0, dot);
-    if (/^\d+$/.test(head)) seen.add(Number(head));
-  }
-  return [...seen].sort((a, b) => a - b);
-}
-
-/** Shape of `key`, or KEY_MISSING naming it (and what it was needed for). */
-export function shapeOrMissing(tensors: TensorSet, key: string, why: string): readonly number[] {
-  const e = tensors.get(key);
-  if (!e) throw new PosePortError('KEY_MISSING', `missing '${key}' (needed to infer ${why})`, { key });
-  return e.shape;
 }
 
 /**
