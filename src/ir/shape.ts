@@ -142,6 +142,36 @@ export function inferShape<O extends Op>(
       out[at.axis] = at.end - at.start;
       return out;
     }
+    case 'global_avg_pool': {
+      arity(1);
+      rank4(inputs[0], 'input');
+      const [n, c] = inputs[0].shape;
+      return [n, c, 1, 1];
+    }
+    case 'sigmoid':
+      arity(1);
+      return [...inputs[0].shape];
+    case 'mul': {
+      arity(2);
+      const [x, y] = inputs;
+      if (x.shape.length !== y.shape.length) fail(`ranks differ: ${shapeString(x.shape)} vs ${shapeString(y.shape)}`);
+      return x.shape.map((d, i) => {
+        const e = y.shape[i];
+        if (d === e || e === 1) return d;
+        if (d === 1) return e;
+        return fail(`dims ${i} do not broadcast: ${shapeString(x.shape)} vs ${shapeString(y.shape)}`);
+      });
+    }
+    case 'reshape': {
+      arity(1);
+      const at = a as AttrsOf<'reshape'>;
+      const x = inputs[0];
+      const from = x.shape.reduce<number>((m, d) => m * staticDim(d, 'reshape input dim'), 1);
+      const to = at.shape.reduce((m, d) => m * d, 1);
+      if (from !== to || !at.shape.every((d) => Number.isInteger(d) && d > 0))
+        fail(`cannot reshape ${shapeString(x.shape)} to ${shapeString(at.shape)}`);
+      return [...at.shape];
+    }
     default:
       return assertNever(op as never);
   }

@@ -71,6 +71,10 @@ export interface SliceAttrs {
   readonly start: number;
   readonly end: number;
 }
+export interface ReshapeAttrs {
+  /** the static target shape (same element count); used for constants, e.g. a Linear weight viewed as a 1x1 conv */
+  readonly shape: readonly number[];
+}
 export type NoAttrs = Readonly<Record<string, never>>;
 
 interface NodeBase<Op extends string, A> {
@@ -99,6 +103,14 @@ export type MaxPoolNode = NodeBase<'max_pool', MaxPoolAttrs>;
 export type ResizeNode = NodeBase<'resize', ResizeAttrs>;
 export type ConcatNode = NodeBase<'concat', ConcatAttrs>;
 export type SliceNode = NodeBase<'slice', SliceAttrs>;
+/** [N, C, H, W] -> [N, C, 1, 1], the mean over H and W (RSN's pose refine machine) */
+export type GlobalAvgPoolNode = NodeBase<'global_avg_pool', NoAttrs>;
+/** elementwise 1 / (1 + exp(-x)) */
+export type SigmoidNode = NodeBase<'sigmoid', NoAttrs>;
+/** inputs: [a, b] of equal rank; elementwise product with broadcasting of size-1 dims (numpy rules) */
+export type MulNode = NodeBase<'mul', NoAttrs>;
+/** a static-shape reshape (row-major order kept) */
+export type ReshapeNode = NodeBase<'reshape', ReshapeAttrs>;
 
 export type Node =
   | ConvNode
@@ -109,7 +121,11 @@ export type Node =
   | MaxPoolNode
   | ResizeNode
   | ConcatNode
-  | SliceNode;
+  | SliceNode
+  | GlobalAvgPoolNode
+  | SigmoidNode
+  | MulNode
+  | ReshapeNode;
 
 export type Op = Node['op'];
 export type AttrsOf<O extends Op> = Extract<Node, { op: O }>['attrs'];
