@@ -29,9 +29,9 @@ export function firstDifference(expected: unknown, actual: unknown, path = ''): 
   return Object.is(expected, actual) ? null : [path, expected, actual];
 }
 
-/** Names of the family's presets whose facts all agree with `config`. */
-export function matchingPresets(family: Family<any>, config: unknown): string[] {
-  return Object.entries(family.presets)
+/** Names of the presets whose facts all agree with `config`. */
+export function matchingPresets(presets: Readonly<Record<string, unknown>>, config: unknown): string[] {
+  return Object.entries(presets)
     .filter(([, facts]) => firstDifference(facts, config) === null)
     .map(([name]) => name);
 }
