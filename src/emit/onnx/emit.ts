@@ -1,0 +1,125 @@
+import { toFloat32 } from '../../core/dtype.js';
+import { PosePortError } from '../../core/errors.js';
+import { shapeString } from '../../core/tensor.js';
+import type { Graph } from '../../ir/graph.js';
+import type { Shape, Value } from '../../ir/types.js';
+import { VERSION } from '../../version.js';
+import { lowerNodes } from './lower.js';
+import { checkOpset, DEFAULT_OPSET, irVersionFor } from './opset.js';
+import { DATA_TYPE, type IValueInfoProto } from './proto.js';
+import { collect, layoutModel, littleEndianBytes, type LazyInitializer, type OnnxBytes } from './write.js';
+
+export interface EmitOnnxOptions {
+  /** ONNX opset (default DEFAULT_OPSET = 11); see SUPPORTED_OPSETS */
+  opset?: number;
+  /** ModelProto.metadata_props, written in the given key order */
+  metadata?: Record<string, string>;
+  /** ModelProto.producer_version (default: the pose-port version) */
+  producerVersion?: string;
+  /** GraphProto.name (default 'pose_port') */
+  graphName?: string;
+}
+
+const OPTION_KEYS = new Set(['opset', 'metadata', 'producerVersion', 'graphName']);
+
+function checkOptions(opts: EmitOnnxOptions): void {
+  for (const k of Object.keys(opts))
+    if (!OPTION_KEYS.has(k)) throw new PosePortError('USAGE', `unknown ONNX emitter option '${k}' (known: ${[...OPTION_KEYS].join(', ')})`);
+  for (const [k, v] of Object.entries(opts.metadata ?? {}))
+    if (typeof v !== 'string') throw new PosePortError('USAGE', `ONNX metadata '${k}' must be a string, got ${typeof v}`);
+}
+
+function valueInfo(v: Value): IValueInfoProto {
+  const dim = (d: Shape[number]) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d });
+  return { name: v.name, type: { tensorType: { elemType: DATA_TYPE.FLOAT, shape: { dim: v.shape.map(dim) } } } };
+}
+
+/** The initializer of an IR constant: data read on demand, widened to float32 if needed. */
+function constantInitializer(v: Value): LazyInitializer {
+  const dims = v.shape.map((d) => {
+    if (typeof d !== 'number') throw new PosePortError('GRAPH_INVALID', `constant '${v.name}' has a symbolic dimension`);
+    return d;
+  });
+  const numel = dims.reduce((a, b) => a * b, 1);
+  const src = v.constant!;
+  return {
+    name: v.name,
+    dims,
+    dataType: DATA_TYPE.FLOAT,
+    byteLength: numel * 4,
+    bytes() {
+      const data = src.kind === 'checkpoint' ? toFloat32(src.entry.dtype, src.entry.data()) : src.data;
+      if (data.length !== numel)
+        throw new PosePortError('EMIT_FORMAT', `constant '${v.name}' holds ${data.length} elements, shape ${shapeString(dims)} needs ${numel}`, {
+          key: v.name,
+        });
+      return littleEndianBytes(data);
+    },
+  };
+}
+
+/**
+ * Plans the ONNX ModelProto of `graph` without reading any weight: the size is known,
+ * and the bytes are produced chunk by chunk (one checkpoint tensor in memory at a
+ * time), so a pipeline can stream them to a file.
+ *
+ * The graph must be verified (topological order, shapes inferred). Inputs and outputs
+ * keep their IR names and shapes (the symbolic batch dimension becomes dim_param 'N').
+ * Only constants that some node reads become initializers, in order of first use;
+ * they are not listed as graph inputs (IR version >= 4), so runtimes may fold them.
+ */
+export function planOnnx(graph: Graph, opts: EmitOnnxOptions = {}): OnnxBytes {
+  checkOptions(opts);
+  const opset = checkOpset(opts.opset ?? DEFAULT_OPSET);
+  if (graph.outputs.length === 0) throw new PosePortError('GRAPH_INVALID', 'the graph has no outputs');
+
+  const taken = new Set<string>();
+  for (const v of [...graph.inputs, ...graph.constants]) taken.add(v.name);
+  for (const n of graph.nodes) {
+    taken.add(n.name);
+    for (const o of n.outputs) taken.add(o.name);
+  }
+  const { nodes, aux } = lowerNodes(graph, opset, taken);
+
+  const seen = new Set<Value>();
+  const initializers: LazyInitializer[] = [];
+  for (const n of graph.nodes)
+    for (const v of n.inputs)
+      if (v.constant && !seen.has(v)) {
+        seen.add(v);
+        initializers.push(constantInitializer(v));
+      }
+  for (const a of aux)
+    initializers.push({
+      name: a.name,
+      dims: a.dims,
+      dataType: a.dataType,
+      byteLength: a.data.byteLength,
+      bytes: () => littleEndianBytes(a.data),
+    });
+
+  return layoutModel(
+    {
+      irVersion: irVersionFor(opset),
+      producerName: 'pose-port',
+      producerVersion: opts.producerVersion ?? VERSION,
+      opsetImport: [{ domain: '', version: opset }],
+      metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
+    },
+    {
+      name: opts.graphName ?? 'pose_port',
+      node: nodes,
+      input: graph.inputs.map(valueInfo),
+      output: graph.outputs.map(valueInfo),
+    },
+    initializers,
+  );
+}
+
+/**
+ * The serialized ONNX ModelProto of `graph` (see planOnnx for the layout), in one
+ * buffer allocated once: its size plus one weight tensor at a time is the peak memory.
+ */
+export function emitOnnx(graph: Graph, opts: EmitOnnxOptions = {}): Uint8Array {
+  return collect(planOnnx(graph, opts));
+}

@@ -1,0 +1,172 @@
+import { assertNever } from '../../core/assert.js';
+import { PosePortError } from '../../core/errors.js';
+import type { Graph } from '../../ir/graph.js';
+import type { Node, Value } from '../../ir/types.js';
+import { ATTR_TYPE, DATA_TYPE, type IAttributeProto, type INodeProto } from './proto.js';
+
+/**
+ * Lowering of IR nodes to ONNX NodeProtos. Each IR op maps to exactly one ONNX op;
+ * ops whose parameters ONNX takes as tensors (Resize scales, Slice starts/ends/axes)
+ * get small initializers, returned beside the nodes.
+ */
+
+/** A small initializer made by the lowering (not a checkpoint tensor). */
+export interface AuxInitializer {
+  readonly name: string;
+  readonly dims: readonly number[];
+  readonly dataType: (typeof DATA_TYPE)['FLOAT'] | (typeof DATA_TYPE)['INT64'];
+  readonly data: Float32Array | BigInt64Array;
+}
+
+export interface Lowered {
+  readonly nodes: INodeProto[];
+  readonly aux: AuxInitializer[];
+}
+
+const ints = (name: string, v: readonly number[]): IAttributeProto => ({ name, type: ATTR_TYPE.INTS, ints: [...v] });
+const int = (name: string, v: number): IAttributeProto => ({ name, type: ATTR_TYPE.INT, i: v });
+const float = (name: string, v: number): IAttributeProto => ({ name, type: ATTR_TYPE.FLOAT, f: v });
+const str = (name: string, v: string): IAttributeProto => ({ name, type: ATTR_TYPE.STRING, s: new TextEncoder().encode(v) });
+
+/** kernel [kH, kW] from a conv weight [*, *, kH, kW] */
+function kernelOf(node: Node): [number, number] {
+  const w = node.inputs[1];
+  return [w.shape[2] as number, w.shape[3] as number];
+}
+
+/**
+ * The float32 scale ONNX Resize needs to turn `inSize` into exactly `outSize`:
+ * the spec sizes the output as floor(in * scale), so a float32 scale rounded below
+ * out/in would lose a row. The smallest float32 >= out/in whose product (in double
+ * and in float32 arithmetic) floors to `outSize`.
+ */
+export function resizeScale(inSize: number, outSize: number): number {
+  const f32 = new Float32Array(1);
+  const u32 = new Uint32Array(f32.buffer);
+  f32[0] = outSize / inSize;
+  for (let i = 0; i < 8; i++) {
+    const s = f32[0];
+    if (Math.floor(inSize * s) === outSize && Math.floor(Math.fround(inSize * s)) === outSize) return s;
+    u32[0] += 1; // next float32 up (positive values)
+  }
+  throw new PosePortError('EMIT_UNSUPPORTED', `no float32 Resize scale maps ${inSize} to ${outSize}`);
+}
+
+/**
+ * Lowers the graph's nodes for `opset` (checked by the caller). `taken` holds the
+ * names already used by values and nodes; aux initializer names are added to it.
+ */
+export function lowerNodes(graph: Graph, opset: number, taken: Set<string>): Lowered {
+  const nodes: INodeProto[] = [];
+  const aux: AuxInitializer[] = [];
+  const fresh = (base: string): string => {
+    let name = base;
+    for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;
+    taken.add(name);
+    return name;
+  };
+  const auxInt64 = (base: string, values: readonly number[]): string => {
+    const name = fresh(base);
+    aux.push({ name, dims: [values.length], dataType: DATA_TYPE.INT64, data: BigInt64Array.from(values.map(BigInt)) });
+    return name;
+  };
+  const auxFloat = (base: string, values: readonly number[]): string => {
+    const name = fresh(base);
+    aux.push({ name, dims: [values.length], dataType: DATA_TYPE.FLOAT, data: Float32Array.from(values) });
+    return name;
+  };
+  const names = (vs: readonly Value[]) => vs.map((v) => v.name);
+
+  for (const node of graph.nodes) {
+    const base = { name: node.name, input: names(node.inputs), output: names(node.outputs) };
+    switch (node.op) {
+      case 'conv': {
+        const a = node.attrs;
+        nodes.push({
+          ...base,
+          opType: 'Conv',
+          attribute: [
+            ints('dilations', a.dilations),
+            int('group', a.group),
+            ints('kernel_shape', kernelOf(node)),
+            ints('pads', a.pads),
+            ints('strides', a.strides),
+          ],
+        });
+        break;
+      }
+      case 'conv_transpose': {
+        const a = node.attrs;
+        nodes.push({
+          ...base,
+          opType: 'ConvTranspose',
+          attribute: [
+            ints('dilations', [1, 1]),
+            int('group', a.group),
+            ints('kernel_shape', kernelOf(node)),
+            ints('output_padding', a.outputPadding),
+            ints('pads', a.pads),
+            ints('strides', a.strides),
+          ],
+        });
+        break;
+      }
+      case 'batch_norm':
+        nodes.push({ ...base, opType: 'BatchNormalization', attribute: [float('epsilon', node.attrs.epsilon)] });
+        break;
+      case 'relu':
+        nodes.push({ ...base, opType: 'Relu' });
+        break;
+      case 'add':
+        nodes.push({ ...base, opType: 'Add' });
+        break;
+      case 'max_pool': {
+        const a = node.attrs;
+        nodes.push({
+          ...base,
+          opType: 'MaxPool',
+          attribute: [ints('kernel_shape', a.kernel), ints('pads', a.pads), ints('strides', a.strides)],
+        });
+        break;
+      }
+      case 'resize': {
+        const a = node.attrs;
+        const x = node.inputs[0];
+        const y = node.outputs[0];
+        // Scales, not sizes: sizes would have to state the dynamic batch dimension.
+        const scales =
+          a.mode === 'nearest'
+            ? [1, 1, a.scale[0], a.scale[1]]
+            : [1, 1, resizeScale(x.shape[2] as number, y.shape[2] as number), resizeScale(x.shape[3] as number, y.shape[3] as number)];
+        // roi is a required input before opset 13 (an empty tensor when unused), optional after.
+        const roi = opset < 13 ? auxFloat(`${node.name}.roi`, []) : '';
+        const attribute =
+          a.mode === 'nearest'
+            ? [str('coordinate_transformation_mode', 'asymmetric'), str('mode', 'nearest'), str('nearest_mode', 'floor')]
+            : [str('coordinate_transformation_mode', 'align_corners'), str('mode', 'linear')];
+        nodes.push({ ...base, opType: 'Resize', input: [x.name, roi, auxFloat(`${node.name}.scales`, scales)], attribute });
+        break;
+      }
+      case 'concat':
+        nodes.push({ ...base, opType: 'Concat', attribute: [int('axis', node.attrs.axis)] });
+        break;
+      case 'slice': {
+        const a = node.attrs;
+        nodes.push({
+          ...base,
+          opType: 'Slice',
+          input: [
+            node.inputs[0].name,
+            auxInt64(`${node.name}.starts`, [a.start]),
+            auxInt64(`${node.name}.ends`, [a.end]),
+            auxInt64(`${node.name}.axes`, [a.axis]),
+          ],
+        });
+        break;
+      }
+      default:
+        return assertNever(node);
+    }
+  }
+  return { nodes, aux };
+}

@@ -1,0 +1,131 @@
+import { endianness } from 'node:os';
+import { PosePortError } from '../../core/errors.js';
+import { onnx, type IGraphProto, type IModelProto } from './proto.js';
+
+/**
+ * Serialization of a ModelProto whose big tensors are written without building them
+ * in memory first. The protobuf messages are encoded with onnx-proto, except each
+ * initializer's raw_data field, whose length is known from its shape: we encode the
+ * message heads, compute every length, then produce the bytes as a sequence of
+ * chunks, reading one tensor at a time. The result is byte-for-byte a valid
+ * ModelProto (protobuf fields may come in any order; repeated fields concatenate).
+ */
+
+/** An initializer whose bytes are produced on demand (little-endian raw_data). */
+export interface LazyInitializer {
+  readonly name: string;
+  readonly dims: readonly number[];
+  readonly dataType: number;
+  /** raw_data length in bytes */
+  readonly byteLength: number;
+  /** the little-endian bytes; called once, during chunk production */
+  bytes(): Uint8Array;
+}
+
+/** protobuf's largest message (2 GiB - 1); ONNX's external data is not supported. */
+const MAX_MESSAGE = 2 ** 31 - 1;
+
+const WIRE_LEN = 2;
+const TAG_MODEL_GRAPH = (7 << 3) | WIRE_LEN;
+const TAG_GRAPH_INITIALIZER = (5 << 3) | WIRE_LEN;
+const TAG_TENSOR_RAW_DATA = (9 << 3) | WIRE_LEN;
+
+function varintLength(n: number): number {
+  let len = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    len++;
+  }
+  return len;
+}
+
+function varint(n: number): Uint8Array {
+  const out = new Uint8Array(varintLength(n));
+  for (let i = 0; i < out.length; i++) {
+    const low = n % 128;
+    n = Math.floor(n / 128);
+    out[i] = n > 0 ? low | 0x80 : low;
+  }
+  return out;
+}
+
+/** `field tag` + length prefix of a length-delimited field. */
+function fieldHead(tag: number, length: number): Uint8Array {
+  const len = varint(length);
+  const out = new Uint8Array(1 + len.length);
+  out[0] = tag;
+  out.set(len, 1);
+  return out;
+}
+
+export const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
+/** The bytes of a typed array as little-endian, a view (no copy) on little-endian hosts. */
+export function littleEndianBytes(a: Float32Array | BigInt64Array): Uint8Array {
+  const view = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  if (LITTLE_ENDIAN_HOST) return view;
+  const out = new Uint8Array(view.length);
+  const w = a.BYTES_PER_ELEMENT;
+  for (let i = 0; i < view.length; i += w) for (let j = 0; j < w; j++) out[i + j] = view[i + w - 1 - j];
+  return out;
+}
+
+/** A serialized model of known size, produced on demand. */
+export interface OnnxBytes {
+  /** total size in bytes */
+  readonly byteLength: number;
+  /** the bytes in order; initializer data is read lazily, one tensor at a time */
+  chunks(): Iterable<Uint8Array>;
+}
+
+/**
+ * Lays out `model` (without its graph) + `graph` (without initializers) + the lazy
+ * `initializers` as one ModelProto.
+ */
+export function layoutModel(model: IModelProto, graph: IGraphProto, initializers: readonly LazyInitializer[]): OnnxBytes {
+  const modelHead = onnx.ModelProto.encode({ ...model, graph: undefined }).finish();
+  const graphHead = onnx.GraphProto.encode({ ...graph, initializer: [] }).finish();
+  const inits = initializers.map((t) => {
+    const head = onnx.TensorProto.encode({ name: t.name, dims: [...t.dims], dataType: t.dataType }).finish();
+    const rawHead = fieldHead(TAG_TENSOR_RAW_DATA, t.byteLength);
+    const tensorLength = head.length + rawHead.length + t.byteLength;
+    if (tensorLength > MAX_MESSAGE) throw new PosePortError('EMIT_UNSUPPORTED', `initializer '${t.name}' is over 2 GiB`);
+    return { t, fieldHead: fieldHead(TAG_GRAPH_INITIALIZER, tensorLength), head, rawHead, tensorLength };
+  });
+  let graphLength = graphHead.length;
+  for (const i of inits) graphLength += i.fieldHead.length + i.tensorLength;
+  if (graphLength > MAX_MESSAGE)
+    throw new PosePortError('EMIT_UNSUPPORTED', `the ONNX graph would be ${graphLength} bytes, over protobuf's 2 GiB limit`);
+  const graphField = fieldHead(TAG_MODEL_GRAPH, graphLength);
+  const byteLength = modelHead.length + graphField.length + graphLength;
+
+  return {
+    byteLength,
+    *chunks() {
+      yield modelHead;
+      yield graphField;
+      yield graphHead;
+      for (const i of inits) {
+        yield i.fieldHead;
+        yield i.head;
+        yield i.rawHead;
+        const data = i.t.bytes();
+        if (data.length !== i.t.byteLength)
+          throw new PosePortError('EMIT_FORMAT', `initializer '${i.t.name}' produced ${data.length} bytes, expected ${i.t.byteLength}`);
+        yield data;
+      }
+    },
+  };
+}
+
+/** Concatenates the chunks into one buffer allocated once. */
+export function collect(bytes: OnnxBytes): Uint8Array {
+  const out = new Uint8Array(bytes.byteLength);
+  let at = 0;
+  for (const c of bytes.chunks()) {
+    out.set(c, at);
+    at += c.length;
+  }
+  if (at !== out.length) throw new PosePortError('EMIT_FORMAT', `wrote ${at} bytes, planned ${out.length}`);
+  return out;
+}
