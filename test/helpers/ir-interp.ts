@@ -4,6 +4,7 @@
  * runtime: the emitters' tests compare onnxruntime/TF.js against it, and it helps
  * find the first intermediate value where a port diverges (every value is returned).
  */
+import { assertNever } from '../../src/core/assert.js';
 import { toFloat32 } from '../../src/core/dtype.js';
 import type { Graph } from '../../src/ir/graph.js';
 import type { Node, Value } from '../../src/ir/types.js';
@@ -179,6 +180,41 @@ function evalNode(node: Node, ins: Interpreted[], out: number[]): Float32Array {
       for (let o = 0; o < outer; o++) y.set(x.data.subarray((o * x.shape[axis] + start) * inner, (o * x.shape[axis] + end) * inner), o * len);
       return y;
     }
+    case 'global_avg_pool': {
+      const [n, c, h, w] = x.shape;
+      const y = new Float32Array(n * c);
+      for (let p = 0; p < n * c; p++) {
+        let acc = 0;
+        for (let i = 0; i < h * w; i++) acc += x.data[p * h * w + i];
+        y[p] = acc / (h * w);
+      }
+      return y;
+    }
+    case 'sigmoid':
+      return x.data.map((v) => 1 / (1 + Math.exp(-v)));
+    case 'mul': {
+      const b = ins[1];
+      const y = new Float32Array(size);
+      const idx = new Array<number>(out.length).fill(0);
+      const offset = (v: Interpreted) => {
+        let o = 0;
+        for (let d = 0; d < out.length; d++) o = o * v.shape[d] + (v.shape[d] === 1 ? 0 : idx[d]);
+        return o;
+      };
+      for (let i = 0; i < size; i++) {
+        let r = i;
+        for (let d = out.length - 1; d >= 0; d--) {
+          idx[d] = r % out[d];
+          r = Math.floor(r / out[d]);
+        }
+        y[i] = x.data[offset(x)] * b.data[offset(b)];
+      }
+      return y;
+    }
+    case 'reshape':
+      return Float32Array.from(x.data);
+    default:
+      return assertNever(node);
   }
 }
 

@@ -113,3 +113,23 @@ export function randomInput(n: number, seed = 1): Float32Array {
   }
   return out;
 }
+
+/**
+ * The ops of RSN's pose refine machine: global average pool, sigmoid, broadcast
+ * multiplies (channel and spatial attention) and a reshaped constant (a Linear
+ * weight [out, in] viewed as a 1x1 conv weight).
+ * input [N,4,6,7] -> heatmaps [N,4,6,7]
+ */
+export function attentionGraph(): Graph {
+  const g = new Graph();
+  const x = g.addInput('input', ['N', 4, 6, 7]);
+  const f = g.add('relu', [conv(g, x, 'prm.conv', 4, 3, { bias: true })], {});
+  const pooled = g.add('global_avg_pool', [f], {}); // [N,4,1,1]
+  const lin = g.add('reshape', [constant(g, 'prm.fc.weight', [4, 4])], { shape: [4, 4, 1, 1] });
+  const fc = g.add('conv', [pooled, lin, constant(g, 'prm.fc.bias', [4])], { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 });
+  const chAtt = g.add('sigmoid', [fc], {});
+  const spAtt = g.add('sigmoid', [conv(g, f, 'prm.spatial', 1, 3)], {}); // [N,1,6,7]
+  const y = g.add('mul', [g.add('mul', [f, chAtt], {}), spAtt], {});
+  g.markOutput(g.add('add', [y, x], {}), 'heatmaps');
+  return g;
+}

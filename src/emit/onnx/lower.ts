@@ -164,6 +164,19 @@ export function lowerNodes(graph: Graph, opset: number, taken: Set<string>): Low
         });
         break;
       }
+      case 'global_avg_pool':
+        nodes.push({ ...base, opType: 'GlobalAveragePool' });
+        break;
+      case 'sigmoid':
+        nodes.push({ ...base, opType: 'Sigmoid' });
+        break;
+      case 'mul':
+        // equal ranks, size-1 dims broadcast: ONNX's multidirectional broadcasting
+        nodes.push({ ...base, opType: 'Mul' });
+        break;
+      case 'reshape':
+        nodes.push({ ...base, opType: 'Reshape', input: [node.inputs[0].name, auxInt64(`${node.name}.shape`, node.attrs.shape)] });
+        break;
       default:
         return assertNever(node);
     }

@@ -6,7 +6,7 @@ import { resizeScale } from '../../../src/emit/onnx/lower.js';
 import { Graph } from '../../../src/ir/graph.js';
 import { diff } from '../../helpers/compare.js';
 import { interpret } from '../../helpers/ir-interp.js';
-import { allOpsGraph, headGraph, randomInput } from '../../ir/graphs.js';
+import { allOpsGraph, attentionGraph, headGraph, randomInput } from '../../ir/graphs.js';
 import { runOrt } from './ort.js';
 
 /** Small graphs: the emitted model must match the reference interpreter to 1e-6 relative L2. */
@@ -47,6 +47,11 @@ for (const opset of SUPPORTED_OPSETS) {
     ]);
     await parity(t, g, model, 1);
     await parity(t, g, model, 3);
+    const g2 = attentionGraph();
+    const m2 = emitOnnx(g2, { opset });
+    t.deepEqual(Object.keys(validateOnnx(m2).ops).sort(), ['Add', 'Conv', 'GlobalAveragePool', 'Mul', 'Relu', 'Reshape', 'Sigmoid']);
+    await parity(t, g2, m2, 1);
+    await parity(t, g2, m2, 2);
   });
 }
 
