@@ -1,0 +1,14 @@
+import type { Family } from '../family.js';
+import { buildHRNet } from './build.js';
+import { HRNET_PRESETS, type HRNetConfig } from './config.js';
+import { detectHRNet } from './detect.js';
+
+export type { HRNetConfig, HRNetStageConfig } from './config.js';
+
+/** HRNet backbone + TopDownSimpleHead (HRNet, DARK, whole-body rows). */
+export const hrnet: Family<HRNetConfig> = {
+  name: 'hrnet',
+  presets: HRNET_PRESETS,
+  detect: detectHRNet,
+  build: buildHRNet,
+};
