@@ -1,0 +1,60 @@
+/**
+ * The MSPN family (Multi-Stage Pose Network, MMPose `backbones/mspn.py` + TopDownMSMUHead):
+ * keys `backbone.top.*`, `backbone.multi_stage_mspn.<s>.*`, `keypoint_head.predict_layers.<n>.*`.
+ */
+import type { TensorSet } from '../../core/tensor.js';
+import type { BuildOptions, BuildResult, Detection, Family } from '../family.js';
+import { bottleneck } from '../common/blocks.js';
+import {
+  assertPresetMatches,
+  buildMsmuGraph,
+  inspectMultiStage,
+  matchingPreset,
+  msmuFacts,
+  validateMsmuConfig,
+  type EncoderSpec,
+} from '../common/msmu.js';
+import { MSPN_PRESETS, type MspnConfig } from './config.js';
+
+export type { MspnConfig } from './config.js';
+export { MSPN_PRESETS } from './config.js';
+
+const STAGE_KEY = 'multi_stage_mspn';
+
+/**
+ * Encoder unit u is `4 * stem * 2^u` wide (bottleneck expansion 4: 256 .. 2048). Blocks
+ * are MMPose ResNet bottlenecks (stride on conv2) whose projection shortcut is a
+ * ConvModule `downsample.{conv,bn}`, present on block 0 of every unit (unit 1 too:
+ * 64 -> 256).
+ */
+export const MSPN_ENCODER: EncoderSpec<MspnConfig> = {
+  stageKey: STAGE_KEY,
+  unitWidth: (cfg, u) => 4 * cfg.stemChannels * 2 ** u,
+  block(p, x, prefix, _cfg, at) {
+    const shortcut = at.stride !== 1 || at.inC !== at.outC ? { conv: `${prefix}.downsample.conv`, bn: `${prefix}.downsample.bn` } : null;
+    return bottleneck(p, x, prefix, { outC: at.outC, stride: at.stride, shortcut });
+  },
+};
+
+export function detectMspn(tensors: TensorSet): Detection<MspnConfig> | null {
+  const config = inspectMultiStage(tensors, STAGE_KEY, 'mspn');
+  if (!config) return null;
+  const preset = matchingPreset(MSPN_PRESETS, config as unknown as Record<string, unknown>);
+  return { family: 'mspn', config, preset, facts: msmuFacts(config) };
+}
+
+/** Throws ARCH_MISMATCH when the keys disagree with preset `name` (e.g. `--arch mspn50` on a 4xmspn50 file). */
+export function checkMspnPreset(detection: Detection<unknown>, name: string): void {
+  assertPresetMatches(detection, name, 'mspn', MSPN_PRESETS as Record<string, Record<string, unknown>>);
+}
+
+export const mspnFamily: Family<MspnConfig> = {
+  name: 'mspn',
+  presets: MSPN_PRESETS,
+  detect: detectMspn,
+  build(tensors: TensorSet, config: MspnConfig, options: BuildOptions): BuildResult {
+    validateMsmuConfig(config, 'mspn');
+    const arch = matchingPreset(MSPN_PRESETS, config as unknown as Record<string, unknown>) ?? 'mspn';
+    return buildMsmuGraph(tensors, config, MSPN_ENCODER, options, { family: 'mspn', arch, facts: msmuFacts(config) });
+  },
+};
