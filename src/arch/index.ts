@@ -2,13 +2,15 @@ import { PosePortError } from '../core/errors.js';
 import type { TensorSet } from '../core/tensor.js';
 import type { Detection, Family, FamilyName } from './family.js';
 import { hrnet } from './hrnet/index.js';
+import { mspnFamily } from './mspn/index.js';
 import { resnet } from './resnet/index.js';
+import { rsnFamily } from './rsn/index.js';
 
 /**
  * The registry of architecture families. Each family module adds itself here
  * (one line each); detection tries them in order and the first match wins.
  */
-export const FAMILIES: Family<any>[] = [resnet, hrnet];
+export const FAMILIES: Family<any>[] = [resnet, hrnet, rsnFamily, mspnFamily];
 
 export function familyByName(name: FamilyName): Family<any> {
   const f = FAMILIES.find((x) => x.name === name);
