@@ -1,0 +1,44 @@
+/**
+ * Parity of a converted heatmap model against the reference outputs of the original
+ * MMPose model (../shared/zoo/reference/<model>): makeckpt.py checkpoint -> TensorSet ->
+ * detect -> build -> ONNX -> onnxruntime-node on the reference input, plain and flipped.
+ */
+import { detectArchitecture, familyByName } from '../../src/arch/index.js';
+import type { Detection } from '../../src/arch/family.js';
+import type { TensorSet } from '../../src/core/tensor.js';
+import { emitOnnx } from '../../src/emit/onnx/index.js';
+import type { Graph } from '../../src/ir/graph.js';
+import { makeCheckpoint, readManifest } from './ckpt.js';
+import { diff, readReference, type Diff } from './compare.js';
+import { flipAverage, flipW } from './flip.js';
+import { checkpointTensors } from './pth-tensors.js';
+import { runOrt } from '../emit/onnx/ort.js';
+
+export interface ParityResult {
+  detection: Detection;
+  reader: string;
+  graph: Graph;
+  output: Diff;
+  flip: Diff;
+}
+
+/** Builds the reference's model from `tensors` at the reference input size and emits ONNX. */
+export function buildOnnx(tensors: TensorSet, inputSize: readonly [number, number]): { detection: Detection; graph: Graph; onnx: Uint8Array } {
+  const detection = detectArchitecture(tensors);
+  if (!detection) throw new Error('no family detected');
+  const { graph } = familyByName(detection.family).build(tensors, detection.config, { inputSize });
+  return { detection, graph, onnx: emitOnnx(graph) };
+}
+
+export async function heatmapParity(model: string, legacy: boolean): Promise<ParityResult> {
+  const ref = readReference(model);
+  const manifest = readManifest(model);
+  const { tensors, reader } = await checkpointTensors(makeCheckpoint(model, { seed: 0, legacy }));
+  const [, , h, w] = ref.inputShape;
+  const { detection, graph, onnx } = buildOnnx(tensors, [h, w]);
+  const plain = (await runOrt(onnx, ref.input, ref.inputShape)).get('heatmaps')!;
+  const flipped = (await runOrt(onnx, flipW(ref.input, ref.inputShape), ref.inputShape)).get('heatmaps')!;
+  const avg = flipAverage(plain.data, flipped.data, plain.dims, manifest.flip_pairs, manifest.test_cfg.shift_heatmap === true);
+  if (plain.dims.join() !== ref.outputShape.join()) throw new Error(`output dims ${plain.dims} != reference ${ref.outputShape}`);
+  return { detection, reader, graph, output: diff(plain.data, ref.output), flip: diff(avg, ref.outputFlip) };
+}
