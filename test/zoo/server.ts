@@ -1,0 +1,92 @@
+/**
+ * A local HTTP server on 127.0.0.1 (random port) for download tests: it serves
+ * one file body under any path, in one of several behaviours, records every request,
+ * and closes itself after `lifetimeMs` so a failed test cannot leave it running.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type Behaviour =
+  /** 200 for a plain GET, 206 for `Range: bytes=N-` */
+  | 'ok'
+  /** like 'ok', but the first response stops half-way and the connection is cut */
+  | 'drop-half'
+  /** cuts the first response half-way, then answers every Range request with the whole file (200) */
+  | 'drop-half-ignore-range'
+  /** serves the body with one byte changed */
+  | 'wrong-bytes'
+  /** always answers `status` */
+  | { status: number };
+
+export interface Recorded {
+  method: string;
+  path: string;
+  range?: string;
+}
+
+export interface TestServer {
+  /** `http://127.0.0.1:<port>` */
+  origin: string;
+  requests: Recorded[];
+  close(): Promise<void>;
+}
+
+export async function startServer(body: Uint8Array, behaviour: Behaviour, lifetimeMs = 60_000): Promise<TestServer> {
+  const requests: Recorded[] = [];
+  const sockets = new Set<Socket>();
+  let served = 0;
+  const send = (req: IncomingMessage, res: ServerResponse) => {
+    const range = req.headers.range;
+    requests.push({ method: req.method ?? '', path: req.url ?? '', ...(range !== undefined ? { range } : {}) });
+    const n = served++;
+    if (typeof behaviour === 'object') {
+      res.writeHead(behaviour.status, { 'content-type': 'text/plain' });
+      res.end(`status ${behaviour.status}\n`);
+      return;
+    }
+    let data = body;
+    if (behaviour === 'wrong-bytes') {
+      data = Uint8Array.from(body);
+      data[data.length >> 1] ^= 0xff;
+    }
+    const honourRange = behaviour !== 'drop-half-ignore-range';
+    const m = range !== undefined ? /^bytes=(\d+)-$/.exec(range) : null;
+    if (m && honourRange) {
+      const from = Number(m[1]);
+      if (from >= data.length) {
+        res.writeHead(416, { 'content-range': `bytes */${data.length}` });
+        res.end();
+        return;
+      }
+      res.writeHead(206, { 'content-length': data.length - from, 'content-range': `bytes ${from}-${data.length - 1}/${data.length}` });
+      res.end(data.subarray(from));
+      return;
+    }
+    res.writeHead(200, { 'content-length': data.length, 'accept-ranges': honourRange ? 'bytes' : 'none' });
+    if ((behaviour === 'drop-half' || behaviour === 'drop-half-ignore-range') && n === 0) {
+      // half the body, flushed, then the connection is cut
+      res.write(data.subarray(0, data.length >> 1), () => setTimeout(() => res.socket?.destroy(), 20));
+      return;
+    }
+    res.end(data);
+  };
+  const server = createServer(send);
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= new Promise<void>((resolve) => {
+      clearTimeout(timer);
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+    return closed;
+  };
+  const timer = setTimeout(close, lifetimeMs);
+  timer.unref();
+  return { origin: `http://127.0.0.1:${port}`, requests, close };
+}
