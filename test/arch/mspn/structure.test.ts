@@ -1,0 +1,23 @@
+import test from 'ava';
+import { checkMspnPreset, mspnFamily } from '../../../src/arch/mspn/index.js';
+import { tensorSetFromManifest } from '../../helpers/manifest-tensors.js';
+import { detectOrFail, expectPoseError, structureTests } from '../rsn/msmu-suite.js';
+
+const MSPN = ['mspn50_coco_256x192', '2xmspn50_coco_256x192', '3xmspn50_coco_256x192', '4xmspn50_coco_256x192'];
+
+structureTests(test, 'mspn', MSPN);
+
+test('a 4xmspn50 key set with preset 2xmspn50 is ARCH_MISMATCH naming what the keys show', (t) => {
+  const d = detectOrFail(t, tensorSetFromManifest('4xmspn50_coco_256x192'));
+  t.is(d.preset, '4xmspn50');
+  const e = expectPoseError(t, () => checkMspnPreset(d, '2xmspn50'), 'ARCH_MISMATCH');
+  t.regex(e.message, /keys show 4 stages, preset '2xmspn50' has 2/);
+  checkMspnPreset(d, '4xmspn50');
+});
+
+test('the MSPN unit-1 projection shortcut (64 -> 256) is read as downsample.{conv,bn}', (t) => {
+  const key = 'backbone.multi_stage_mspn.0.downsample.layer1.0.downsample.conv.weight';
+  const tensors = tensorSetFromManifest('mspn50_coco_256x192', { drop: [key] });
+  const d = detectOrFail(t, tensors);
+  t.is(expectPoseError(t, () => mspnFamily.build(tensors, d.config, { inputSize: [256, 192] }), 'KEY_MISSING').key, key);
+});
