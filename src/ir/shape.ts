@@ -46,6 +46,7 @@ export function inferShape<O extends Op>(
       const at = a as AttrsOf<'conv'>;
       const [n, c, h, wd] = x.shape;
       const [oc, icg, kh, kw] = w.shape.map((d) => staticDim(d, 'weight dim'));
+      if (oc % at.group !== 0) fail(`${oc} output channels are not divisible by group ${at.group}`);
       if (staticDim(c, 'channels') !== icg * at.group)
         fail(`input has ${c} channels, weight ${shapeString(w.shape)} expects ${icg * at.group}`);
       if (b && (b.shape.length !== 1 || b.shape[0] !== oc)) fail(`bias ${shapeString(b.shape)} does not match ${oc} output channels`);
@@ -65,6 +66,7 @@ export function inferShape<O extends Op>(
       const [n, c, h, wd] = x.shape;
       const [ic, ocg, kh, kw] = w.shape.map((d) => staticDim(d, 'weight dim'));
       if (staticDim(c, 'channels') !== ic) fail(`input has ${c} channels, weight ${shapeString(w.shape)} expects ${ic}`);
+      if (ic % at.group !== 0) fail(`${ic} input channels are not divisible by group ${at.group}`);
       const oc = ocg * at.group;
       if (b && (b.shape.length !== 1 || b.shape[0] !== oc)) fail(`bias ${shapeString(b.shape)} does not match ${oc} output channels`);
       const out = (size: number, k: number, s: number, p0: number, p1: number, op: number) =>

@@ -2,15 +2,41 @@
  * Small hand-built graphs for the IR, pass and emitter tests. Constants are made by
  * entryOf (deterministic data; BN variances positive, BN scales near 1).
  */
-import type { DType } from '../../src/core/dtype.js';
+import type { TensorEntry } from '../../src/core/tensor.js';
 import { Graph } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ir/types.js';
 import { entryOf } from '../helpers/manifest-tensors.js';
 
 export const BN_EPS = 1e-5;
 
-export function constant(g: Graph, name: string, shape: number[], dtype: DType = 'float32'): Value {
-  return g.addCheckpointConstant(entryOf(name, shape, dtype));
+/** float32 -> IEEE half bits, round to nearest (normal range; test data is small) */
+export function halfBits(v: number): number {
+  const f = new Float32Array([v]);
+  const b = new Uint32Array(f.buffer)[0];
+  const sign = (b >>> 16) & 0x8000;
+  const exp = ((b >>> 23) & 0xff) - 127 + 15;
+  if (exp <= 0) return sign;
+  const mant = b & 0x7fffff;
+  let h = sign | (exp << 10) | (mant >>> 13);
+  if (mant & 0x1000) h++;
+  return h;
+}
+
+/** The same values as entryOf's float32 data, stored as `dtype` (float16 as bits, float64). */
+export function entryAs(entry: TensorEntry, dtype: 'float32' | 'float16' | 'float64'): TensorEntry {
+  if (dtype === 'float32') return entry;
+  return {
+    ...entry,
+    dtype,
+    data: () => {
+      const f32 = entry.data() as Float32Array;
+      return (dtype === 'float16' ? Uint16Array.from(f32, halfBits) : Float64Array.from(f32)) as never;
+    },
+  };
+}
+
+export function constant(g: Graph, name: string, shape: number[], dtype: 'float32' | 'float16' | 'float64' = 'float32'): Value {
+  return g.addCheckpointConstant(entryAs(entryOf(name, shape), dtype));
 }
 
 export function bn(g: Graph, x: Value, key: string): Value {
@@ -81,7 +107,7 @@ export function allOpsGraph(): Graph {
  * conv->BN (fold), deconv->BN (fold), add->BN (stays), a conv read twice ->BN (stays).
  * input [N,3,8,8] -> heatmaps [N,5,16,16]
  */
-export function headGraph(opts: { dtype?: DType } = {}): Graph {
+export function headGraph(opts: { dtype?: 'float32' | 'float16' | 'float64' } = {}): Graph {
   const g = new Graph();
   const x = g.addInput('input', ['N', 3, 8, 8]);
   const dt = opts.dtype ?? 'float32';

@@ -1,0 +1,111 @@
+import { toFloat32 } from '../core/dtype.js';
+import type { Graph } from '../ir/graph.js';
+import type { BatchNormNode, ConvNode, ConvTransposeNode, Node, Value } from '../ir/types.js';
+import type { Pass } from './pass.js';
+
+function dataOf(v: Value): Float32Array {
+  const c = v.constant!;
+  return c.kind === 'checkpoint' ? toFloat32(c.entry.dtype, c.entry.data()) : c.data;
+}
+
+function sourcesOf(v: Value): readonly string[] {
+  const c = v.constant!;
+  return c.kind === 'checkpoint' ? [c.entry.name] : c.from;
+}
+
+/** The conv a batch norm can fold into: its operand's producer, read by this BN only. */
+function foldTarget(bn: BatchNormNode, graph: Graph): ConvNode | ConvTransposeNode | null {
+  const x = bn.inputs[0];
+  const conv = x.producer;
+  if (!conv || (conv.op !== 'conv' && conv.op !== 'conv_transpose')) return null;
+  if (x.uses.length !== 1 || graph.outputs.includes(x)) return null;
+  if (!conv.inputs.slice(1).every((v) => v.constant)) return null;
+  if (!bn.inputs.slice(1).every((v) => v.constant)) return null;
+  return conv;
+}
+
+/**
+ * Replaces one operand of `node` (position `i`) by `to`, keeping use lists exact.
+ */
+function setOperand(node: Node, i: number, to: Value): void {
+  const from = node.inputs[i];
+  const k = from.uses.indexOf(node);
+  if (k >= 0) from.uses.splice(k, 1);
+  node.inputs[i] = to;
+  to.uses.push(node);
+}
+
+/**
+ * fold-batchnorm: a BatchNorm whose operand is produced by a Conv or ConvTranspose
+ * that nothing else reads (and that is not a graph output), with constant weights,
+ * is folded into that conv: with s = gamma / sqrt(var + eps) per output channel,
+ *   W'[o, ...] = W[o, ...] * s[o]                 (Conv: weight [outC, inC/g, kH, kW])
+ *   W'[i, j, ...] = W[i, j, ...] * s[g(i)*outC/g + j]   (ConvTranspose: [inC, outC/g, kH, kW])
+ *   b'[o] = (b[o] - mean[o]) * s[o] + beta[o]     (b = 0 without a bias)
+ * computed in float64, stored as float32 computed constants naming their sources.
+ * The BN node is removed, its readers read the conv, and constants left unread are
+ * dropped. Requires a verified graph; leaves a verified graph with no BatchNorm
+ * behind a single-use conv; a BN after anything else (add, relu, a shared conv) stays.
+ * modified: at least one BN was folded.
+ */
+export const foldBatchNorm: Pass = {
+  name: 'fold-batchnorm',
+  summary: 'fold inference batch norms into the preceding single-use conv / transposed conv',
+  run(graph: Graph) {
+    let folded = 0;
+    for (const bn of [...graph.nodes]) {
+      if (bn.op !== 'batch_norm') continue;
+      const conv = foldTarget(bn, graph);
+      if (!conv) continue;
+      const [, gammaV, betaV, meanV, varV] = bn.inputs;
+      const [gamma, beta, mean, variance] = [gammaV, betaV, meanV, varV].map(dataOf);
+      const outC = gamma.length;
+      const scale = new Float64Array(outC);
+      for (let o = 0; o < outC; o++) scale[o] = gamma[o] / Math.sqrt(variance[o] + bn.attrs.epsilon);
+
+      const wV = conv.inputs[1];
+      const bV = conv.inputs[2] as Value | undefined;
+      const w = dataOf(wV);
+      const [d0, d1, kh, kw] = wV.shape as number[];
+      const k = kh * kw;
+      const w2 = new Float32Array(w.length);
+      if (conv.op === 'conv') {
+        for (let o = 0; o < d0; o++) {
+          const s = scale[o];
+          const base = o * d1 * k;
+          for (let i = 0; i < d1 * k; i++) w2[base + i] = w[base + i] * s;
+        }
+      } else {
+        const group = conv.attrs.group;
+        const icg = d0 / group;
+        for (let i = 0; i < d0; i++) {
+          const g = Math.floor(i / icg);
+          for (let j = 0; j < d1; j++) {
+            const s = scale[g * d1 + j];
+            const base = (i * d1 + j) * k;
+            for (let t = 0; t < k; t++) w2[base + t] = w[base + t] * s;
+          }
+        }
+      }
+      const b = bV ? dataOf(bV) : null;
+      const b2 = new Float32Array(outC);
+      for (let o = 0; o < outC; o++) b2[o] = ((b ? b[o] : 0) - mean[o]) * scale[o] + beta[o];
+
+      const bnSources = [gammaV, betaV, meanV, varV].flatMap(sourcesOf);
+      const wNew = graph.addComputedConstant(`${wV.name}:bn_folded`, wV.shape as number[], w2, [...sourcesOf(wV), ...bnSources]);
+      const bName = bV ? `${bV.name}:bn_folded` : `${conv.origin ?? conv.name}.bias:bn_folded`;
+      const bNew = graph.addComputedConstant(bName, [outC], b2, [...(bV ? sourcesOf(bV) : []), ...bnSources]);
+      setOperand(conv, 1, wNew);
+      if (bV) setOperand(conv, 2, bNew);
+      else {
+        conv.inputs.push(bNew);
+        bNew.uses.push(conv);
+      }
+      graph.replaceAllUses(bn.outputs[0], conv.outputs[0]);
+      graph.removeNode(bn);
+      folded++;
+    }
+    if (folded) graph.pruneConstants();
+    return { graph, modified: folded > 0 };
+  },
+};
