@@ -15,7 +15,7 @@ import { PosePortError } from '../../core/errors.js';
 import type { TensorSet } from '../../core/tensor.js';
 import type { Value } from '../../ir/types.js';
 import { batchNorm, conv, relu } from './conv-bn.js';
-import { childIndices, shapeOrMissing } from './keys.js';
+import { childIndices, convBnWidth, shapeOrMissing, voteDim } from './keys.js';
 import type { ParamReader } from './params.js';
 
 export interface SimpleHeadConfig {
@@ -69,7 +69,8 @@ export function detectSimpleHead(tensors: TensorSet, inChannels: number, prefix 
     if (s.length !== 4 || s[2] !== s[3])
       throw new PosePortError('SHAPE_MISMATCH', `'${key}' has shape [${s.join(', ')}], expected [in, out, k, k]`, { key });
     deconvPadding(s[2]);
-    deconvChannels.push(s[1]);
+    const bn = `${prefix}.deconv_layers.${3 * i + 1}`;
+    deconvChannels.push(voteDim(tensors, [[key, 1], ...convBnWidth(bn, bn).slice(1)], `the width of deconvolution ${i}`));
     deconvKernels.push(s[2]);
   }
   const fin = `${prefix}.final_layer`;

