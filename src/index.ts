@@ -11,3 +11,6 @@ export type { HttpGet, HttpResponse, HttpGetOptions } from './zoo/http.js';
 export { verifyGraph } from './ir/verify.js';
 export { printGraph } from './ir/print.js';
 export { runPasses, PASSES, DEFAULT_PASSES, type AppliedPass, type Pass } from './passes/index.js';
+export { openCheckpoint, openCheckpointSync, openCheckpointBytes, DEFAULT_LIMITS } from './pth/index.js';
+export type { Checkpoint, OpenOptions, PlainValue, PthTensorEntry, PthTensorSet, PickleLimits, ZipInfo, LegacyInfo } from './pth/index.js';
+export { tensorBytes, tensorSha256 } from './core/tensor-bytes.js';

@@ -1,0 +1,154 @@
+/**
+ * State-dict tensors backed by a file range: bounds checked when the checkpoint is
+ * opened, bytes read only when data() is called. A dense row-major tensor is one
+ * positioned read straight into the returned array; a strided view (a transpose, a
+ * slice with a step) reads the span of storage it touches and gathers.
+ */
+import type { ByteSource } from '../core/bytes.js';
+import { DTYPE_BYTES, type DType, type TypedArrayOf } from '../core/dtype.js';
+import { PosePortError } from '../core/errors.js';
+import { shapeString } from '../core/tensor.js';
+import type { TensorRef } from './pickle/values.js';
+import type { PthTensorEntry } from './types.js';
+
+/** Where a storage's bytes lie in the file. */
+export interface StorageLocation {
+  /** absolute file offset of the storage's first byte */
+  readonly offset: number;
+  /** bytes the storage holds */
+  readonly length: number;
+}
+
+const IS_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Throws unless the host is little-endian (checkpoints hold little-endian bytes). */
+export function assertLittleEndianHost(file: string): void {
+  if (!IS_LE) throw new PosePortError('IO', 'pose-port reads checkpoints on little-endian hosts only', { file });
+}
+
+const VIEW: { [D in DType]: new (b: ArrayBuffer, o: number, n: number) => TypedArrayOf[D] } = {
+  float32: Float32Array,
+  float16: Uint16Array,
+  bfloat16: Uint16Array,
+  float64: Float64Array,
+  int64: BigInt64Array,
+  int32: Int32Array,
+  int16: Int16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  bool: Uint8Array,
+};
+
+function typedView<D extends DType>(dtype: D, bytes: Uint8Array, count: number): TypedArrayOf[D] {
+  return new VIEW[dtype](bytes.buffer as ArrayBuffer, bytes.byteOffset, count);
+}
+
+export class FileTensor<D extends DType = DType> implements PthTensorEntry<D> {
+  readonly name: string;
+  readonly storedName: string;
+  readonly dtype: D;
+  readonly shape: readonly number[];
+  readonly stride: readonly number[];
+  readonly storageOffset: number;
+  readonly storageKey: string;
+  readonly numel: number;
+  readonly byteLength: number;
+  readonly contiguous: boolean;
+  /** elements from the first to the last one the view touches (0 when empty) */
+  private readonly span: number;
+
+  /**
+   * Validates the view against its storage: TENSOR_BOUNDS (naming the tensor) when
+   * a size, stride or offset reaches past the storage's bytes.
+   */
+  constructor(
+    name: string,
+    storedName: string,
+    ref: TensorRef & { dtype: D },
+    private readonly loc: StorageLocation,
+    private readonly source: ByteSource,
+  ) {
+    this.name = name;
+    this.storedName = storedName;
+    this.dtype = ref.dtype;
+    this.shape = ref.shape;
+    this.stride = ref.stride;
+    this.storageOffset = ref.offset;
+    this.storageKey = ref.storage.key;
+    const es = DTYPE_BYTES[ref.dtype];
+    const bounds = (msg: string): never => {
+      throw new PosePortError(
+        'TENSOR_BOUNDS',
+        `tensor '${storedName}' (${ref.dtype} ${shapeString(ref.shape)}, stride ${shapeString(ref.stride)}, ` +
+          `offset ${ref.offset}) ${msg}`,
+        { file: source.name, offset: ref.at, key: storedName },
+      );
+    };
+    let numel = 1;
+    let last = 0; // index of the last element touched, relative to the offset
+    let contiguous = true;
+    let expected = 1;
+    for (let d = ref.shape.length - 1; d >= 0; d--) {
+      const size = ref.shape[d];
+      numel *= size;
+      last += (size - 1) * ref.stride[d];
+      if (size !== 1 && ref.stride[d] !== expected) contiguous = false;
+      expected *= size;
+    }
+    if (!Number.isSafeInteger(numel) || !Number.isSafeInteger(numel * es)) bounds('has too many elements');
+    this.numel = numel;
+    this.byteLength = numel * es;
+    this.contiguous = contiguous;
+    if (numel === 0) {
+      this.span = 0;
+    } else {
+      const end = (ref.offset + last + 1) * es;
+      if (!Number.isSafeInteger(last) || !Number.isSafeInteger(end) || end > loc.length) {
+        bounds(`reaches byte ${Number.isSafeInteger(end) ? end : 'beyond 2^53'} of storage '${ref.storage.key}', which holds ${loc.length} bytes`);
+      }
+      this.span = last + 1;
+    }
+  }
+
+  data(): TypedArrayOf[D] {
+    const es = DTYPE_BYTES[this.dtype];
+    if (this.numel === 0) return typedView(this.dtype, new Uint8Array(0), 0);
+    const start = this.loc.offset + this.storageOffset * es;
+    if (this.contiguous) {
+      return typedView(this.dtype, this.source.read(start, this.byteLength, es), this.numel);
+    }
+    const src = typedView(this.dtype, this.source.read(start, this.span * es, es), this.span);
+    const out = typedView(this.dtype, new Uint8Array(this.byteLength), this.numel);
+    gather(src as ArrayLike<unknown>, out as unknown as { [i: number]: unknown }, this.shape, this.stride);
+    return out;
+  }
+
+  bytes(): Uint8Array {
+    const d = this.data();
+    return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  }
+}
+
+/** Copies a strided view (`src` starts at the view's first element) into row-major `out`. */
+function gather(src: ArrayLike<unknown>, out: { [i: number]: unknown }, shape: readonly number[], stride: readonly number[]): void {
+  const rank = shape.length;
+  const last = rank - 1;
+  const n = shape[last];
+  const st = stride[last];
+  const idx = new Array<number>(rank).fill(0);
+  let o = 0;
+  let s = 0;
+  for (;;) {
+    for (let j = 0, p = s; j < n; j++, p += st) out[o++] = src[p];
+    let d = last - 1;
+    while (d >= 0) {
+      idx[d]++;
+      s += stride[d];
+      if (idx[d] < shape[d]) break;
+      s -= stride[d] * shape[d];
+      idx[d] = 0;
+      d--;
+    }
+    if (d < 0) return;
+  }
+}
