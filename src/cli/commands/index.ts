@@ -1,4 +1,6 @@
 import type { Command } from '../command.js';
+import { fetchCommand } from './fetch.js';
+import { zooCommand } from './zoo.js';
 
 /** Every subcommand, in the order `pose-port --help` lists them. Each lives in its own file. */
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [zooCommand, fetchCommand];
