@@ -41,13 +41,19 @@ export function inputSizeOf(model: string): [number, number] {
 
 /**
  * About `n` keys of the manifest spread over the whole key list (first and last
- * included), `num_batches_tracked` left out: the keys the error tests edit.
+ * included) plus the `always` keys, `num_batches_tracked` left out: the keys the error
+ * tests edit.
  */
-export function sampleKeys(model: string, n: number): { name: string; shape: number[] }[] {
+export function sampleKeys(model: string, n: number, always: readonly string[] = []): { name: string; shape: number[] }[] {
   const params = (readManifest(model).params as [string, number[], string][]).filter(([k]) => !k.endsWith('num_batches_tracked'));
   const step = Math.max(1, (params.length - 1) / (n - 1));
   const picked = new Set<number>();
   for (let i = 0; i < n; i++) picked.add(Math.min(params.length - 1, Math.round(i * step)));
+  for (const k of always) {
+    const i = params.findIndex(([name]) => name === k);
+    if (i < 0) throw new Error(`sampleKeys: '${k}' is not in ${model}`);
+    picked.add(i);
+  }
   return [...picked].map((i) => ({ name: params[i][0], shape: params[i][1] }));
 }
 

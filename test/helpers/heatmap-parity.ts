@@ -8,6 +8,7 @@ import type { Detection } from '../../src/arch/family.js';
 import type { TensorSet } from '../../src/core/tensor.js';
 import { emitOnnx } from '../../src/emit/onnx/index.js';
 import type { Graph } from '../../src/ir/graph.js';
+import { verifyGraph } from '../../src/ir/verify.js';
 import { makeCheckpoint, readManifest } from './ckpt.js';
 import { diff, readReference, type Diff } from './compare.js';
 import { flipAverage, flipW } from './flip.js';
@@ -27,6 +28,7 @@ export function buildOnnx(tensors: TensorSet, inputSize: readonly [number, numbe
   const detection = detectArchitecture(tensors);
   if (!detection) throw new Error('no family detected');
   const { graph } = familyByName(detection.family).build(tensors, detection.config, { inputSize });
+  verifyGraph(graph);
   return { detection, graph, onnx: emitOnnx(graph) };
 }
 

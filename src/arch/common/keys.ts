@@ -7,18 +7,34 @@
 import { PosePortError } from '../../core/errors.js';
 import type { TensorSet } from '../../core/tensor.js';
 
+/** Every key's dotted prefixes -> the child segments seen under them (built once per TensorSet). */
+const INDEX = new WeakMap<TensorSet, Map<string, Set<string>>>();
+
+function childrenOf(tensors: TensorSet, prefix: string): Set<string> | undefined {
+  let index = INDEX.get(tensors);
+  if (!index) {
+    index = new Map();
+    for (const e of tensors.entries) {
+      const parts = e.name.split('.');
+      let p = '';
+      for (const part of parts) {
+        let set = index.get(p);
+        if (!set) index.set(p, (set = new Set()));
+        set.add(part);
+        p = p ? `${p}.${part}` : part;
+      }
+    }
+    INDEX.set(tensors, index);
+  }
+  return index.get(prefix);
+}
+
 /** Sorted numeric child indices `i` of keys `${prefix}.<i>...` (gaps kept out). */
 export function childIndices(tensors: TensorSet, prefix: string): number[] {
-  const seen = new Set<number>();
-  const start = `${prefix}.`;
-  for (const e of tensors.entries) {
-    if (!e.name.startsWith(start)) continue;
-    const rest = e.name.slice(start.length);
-    const dot = rest.indexOf('.');
-    const head = dot < 0 ? rest : rest.slice(0, dot);
-    if (/^\d+$/.test(head)) seen.add(Number(head));
-  }
-  return [...seen].sort((a, b) => a - b);
+  return [...(childrenOf(tensors, prefix) ?? [])]
+    .filter((c) => /^\d+$/.test(c))
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 /** One more than the largest child index under `prefix` (0 when there is none). */
@@ -29,8 +45,7 @@ export function childCount(tensors: TensorSet, prefix: string): number {
 
 /** Whether any key starts with `${prefix}.` */
 export function hasPrefix(tensors: TensorSet, prefix: string): boolean {
-  const start = `${prefix}.`;
-  return tensors.entries.some((e) => e.name.startsWith(start));
+  return childrenOf(tensors, prefix) !== undefined;
 }
 
 /** Shape of `key`, or KEY_MISSING naming it (and what it was needed for). */

@@ -3,7 +3,7 @@ import { listManifests, readManifest } from '../../helpers/ckpt.js';
 import { detectAndBuild, inputSizeOf } from '../../helpers/arch-cases.js';
 import { tensorSetFromManifest } from '../../helpers/manifest-tensors.js';
 import { expectedHRNet } from '../../helpers/mmpose-config.js';
-import { verifyIfAvailable } from '../../helpers/verify.js';
+import { verifyGraph } from '../../../src/ir/verify.js';
 
 const MODELS = listManifests().filter((m) => readManifest(m).family === 'hrnet');
 
@@ -13,7 +13,7 @@ test('the zoo has twelve HRNet rows', (t) => {
 });
 
 for (const model of MODELS)
-  test(`${model}: keys detect to its MMPose config, build consumes every key, heatmaps have the manifest's shape`, async (t) => {
+  test(`${model}: keys detect to its MMPose config, build consumes every key, heatmaps have the manifest's shape`, (t) => {
     const m = readManifest(model);
     const tensors = tensorSetFromManifest(model);
     const { detection, built } = detectAndBuild(tensors, inputSizeOf(model));
@@ -36,5 +36,5 @@ for (const model of MODELS)
     t.deepEqual(g.outputs.map((v) => [v.name, v.shape]), [['heatmaps', ['N', m.num_output_channels, m.heatmap_size[1], m.heatmap_size[0]]]]);
     t.like(g.meta, { family: 'hrnet', config: detection.config });
     t.is(g.constants.length, built.consumed);
-    await verifyIfAvailable(t, g);
+    t.notThrows(() => verifyGraph(g));
   });
