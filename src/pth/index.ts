@@ -1,5 +1,6 @@
 /** The PyTorch checkpoint reader (zip and legacy containers). */
-export { openCheckpoint, openCheckpointSync, openCheckpointBytes } from './open.js';
+export { openCheckpoint, openCheckpointSync, openCheckpointBytes, openCheckpointSource } from './open.js';
+export { FileSource, MemorySource, type ByteSource } from '../core/bytes.js';
 export { DEFAULT_LIMITS, type PickleLimits } from './pickle/scan.js';
 export type {
   Checkpoint,

@@ -52,7 +52,8 @@ function notACheckpoint(src: ByteSource, head: Uint8Array): PosePortError {
   });
 }
 
-function fromSource(src: ByteSource, options: OpenOptions): Checkpoint {
+/** Reads a checkpoint from any ByteSource (a file, memory, or an instrumented source in tests). */
+export function openCheckpointSource(src: ByteSource, options: OpenOptions = {}): Checkpoint {
   const { allowUnknownGlobals, limits } = checkOptions(options);
   assertLittleEndianHost(src.name);
   const head = src.read(0, Math.min(src.size, PROBE_BYTES));
@@ -88,7 +89,7 @@ export async function openCheckpoint(path: string, options: OpenOptions = {}): P
 export function openCheckpointSync(path: string, options: OpenOptions = {}): Checkpoint {
   const src = new FileSource(path);
   try {
-    return fromSource(src, options);
+    return openCheckpointSource(src, options);
   } catch (e) {
     src.close();
     throw e;
@@ -101,5 +102,5 @@ export function openCheckpointSync(path: string, options: OpenOptions = {}): Che
  */
 export function openCheckpointBytes(bytes: Uint8Array, options: OpenOptions & { name?: string } = {}): Checkpoint {
   const { name = '<memory>', ...rest } = options;
-  return fromSource(new MemorySource(bytes, name), rest);
+  return openCheckpointSource(new MemorySource(bytes, name), rest);
 }

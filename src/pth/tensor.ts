@@ -51,11 +51,12 @@ export class FileTensor<D extends DType = DType> implements PthTensorEntry<D> {
   readonly stride: readonly number[];
   readonly storageOffset: number;
   readonly storageKey: string;
+  readonly fileOffset: number;
   readonly numel: number;
   readonly byteLength: number;
   readonly contiguous: boolean;
   /** elements from the first to the last one the view touches (0 when empty) */
-  private readonly span: number;
+  readonly span: number;
 
   /**
    * Validates the view against its storage: TENSOR_BOUNDS (naming the tensor) when
@@ -76,6 +77,7 @@ export class FileTensor<D extends DType = DType> implements PthTensorEntry<D> {
     this.storageOffset = ref.offset;
     this.storageKey = ref.storage.key;
     const es = DTYPE_BYTES[ref.dtype];
+    this.fileOffset = loc.offset + ref.offset * es;
     const bounds = (msg: string): never => {
       throw new PosePortError(
         'TENSOR_BOUNDS',
@@ -113,7 +115,7 @@ export class FileTensor<D extends DType = DType> implements PthTensorEntry<D> {
   data(): TypedArrayOf[D] {
     const es = DTYPE_BYTES[this.dtype];
     if (this.numel === 0) return typedView(this.dtype, new Uint8Array(0), 0);
-    const start = this.loc.offset + this.storageOffset * es;
+    const start = this.fileOffset;
     if (this.contiguous) {
       return typedView(this.dtype, this.source.read(start, this.byteLength, es), this.numel);
     }

@@ -44,6 +44,8 @@ export interface PthTensorEntry<D extends DType = DType> extends TensorEntry<D> 
   readonly storageOffset: number;
   /** the storage's key (zip record `data/<key>`, or the legacy storage key) */
   readonly storageKey: string;
+  /** absolute file offset of the tensor's first element (storage offset applied) */
+  readonly fileOffset: number;
   /** numel * element size: what data() returns */
   readonly byteLength: number;
   /** true when the tensor is a dense row-major run of its storage (read without gathering) */

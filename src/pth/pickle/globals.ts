@@ -247,6 +247,23 @@ export function makeResolver(ctx: ResolverContext): Resolver {
         return new NpArray();
       }),
     );
+    // protocol 5: numpy.core.numeric._frombuffer(buffer, dtype, shape, order)
+    const frombuffer = `${core}.numeric._frombuffer`;
+    allowed.set(frombuffer, () =>
+      callable(frombuffer, (args) => {
+        arity(frombuffer, args, 4, 4);
+        const [buf, dt, shape, order] = args;
+        if (!isExactly(buf, Uint8Array)) fail(`${frombuffer}: buffer is not bytes`);
+        if (order !== 'C' && order !== 'F') fail(`${frombuffer}: order is not 'C' or 'F'`);
+        const a = new NpArray();
+        try {
+          a.__setstate__([1, shape, dt, order === 'F', buf]);
+        } catch (e) {
+          fail(`${frombuffer}: ${(e as Error).message}`);
+        }
+        return a;
+      }),
+    );
   }
   allowed.set('numpy.ndarray', () =>
     callable('numpy.ndarray', () => fail('numpy.ndarray is only accepted as an argument of _reconstruct')),
