@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PosePortError } from '../../src/core/errors.js';
 import { defaultCheckpointDir, fetchCheckpoint, mirrorUrl, type FetchProgress } from '../../src/zoo/fetch.js';
+import type { HttpGet } from '../../src/zoo/http.js';
 import { getZooEntry } from '../../src/zoo/registry.js';
 import type { ZooEntry } from '../../src/zoo/types.js';
 import { makeCheckpoint, requireTorch } from '../helpers/ckpt.js';
@@ -89,6 +90,20 @@ withTorch('a connection cut half-way is resumed with a Range request and complet
     const from = Number(m![1]);
     t.true(from > 0 && from <= body.length >> 1, `resumed from byte ${from} of ${body.length}`);
     t.false(existsSync(`${r.path}.part`));
+  } finally {
+    await server.close();
+  }
+});
+
+withTorch('a response that stalls half-way times out and is resumed', async (t) => {
+  const server = await serve('stall-half');
+  const dir = tempDir();
+  try {
+    const r = await fetchCheckpoint(entry, { dir, mirror: server.origin, retries: 1, retryDelayMs: 1, idleTimeoutMs: 300 });
+    t.true(r.resumed);
+    t.is(r.attempts, 2);
+    t.regex(server.requests[1].range ?? '', /^bytes=[1-9]\d*-$/);
+    t.true(sameAsBody(r.path), 'file equals the served bytes');
   } finally {
     await server.close();
   }
@@ -242,6 +257,34 @@ test('a refused connection is retried and reported', async (t) => {
   const e = (await t.throwsAsync(fetchCheckpoint(entry, { dir: tempDir(), mirror: origin, retries: 1, ...FAST }))) as PosePortError;
   t.is(e.code, 'DOWNLOAD_FAILED');
   t.regex(e.message, /after 2 attempts: .*ECONNREFUSED/);
+});
+
+test('fetchImpl replaces the HTTP client; redirects are followed and not counted as attempts', async (t) => {
+  const small = new TextEncoder().encode('a tiny stand-in for a checkpoint\n');
+  const e: ZooEntry = { ...entry, checkpoint: { ...entry.checkpoint, sha256Prefix: createHash('sha256').update(small).digest('hex').slice(0, 8) } };
+  const seen: string[] = [];
+  const fetchImpl: HttpGet = async (url) => {
+    seen.push(url);
+    const redirect = !new URL(url).pathname.startsWith('/blobs/');
+    return {
+      status: redirect ? 302 : 200,
+      statusText: redirect ? 'Found' : 'OK',
+      headers: redirect ? { location: `/blobs${new URL(url).pathname}` , 'content-length': '0' } : { 'content-length': String(small.length) },
+      body: (async function* () {
+        if (!redirect) yield small;
+      })(),
+      cancel: () => {},
+    };
+  };
+  const r = await fetchCheckpoint(e, { dir: tempDir(), mirror: 'https://mirror.test', fetchImpl, ...FAST });
+  t.deepEqual(seen, [`https://mirror.test${urlPath()}`, `https://mirror.test/blobs${urlPath()}`]);
+  t.is(r.attempts, 1);
+  t.deepEqual(readFileSync(r.path), Buffer.from(small));
+  // a redirect loop is cut after 5 hops
+  const loop: HttpGet = async () => ({ status: 301, statusText: 'Moved', headers: { location: '/again' }, body: (async function* () {})(), cancel: () => {} });
+  const err = (await t.throwsAsync(fetchCheckpoint(e, { dir: tempDir(), mirror: 'https://mirror.test', fetchImpl: loop, ...FAST }))) as PosePortError;
+  t.is(err.code, 'DOWNLOAD_FAILED');
+  t.regex(err.message, /more than 5 redirects/);
 });
 
 test('unknown model names fail with ZOO_UNKNOWN before any network', async (t) => {

@@ -11,6 +11,8 @@ export type Behaviour =
   | 'ok'
   /** like 'ok', but the first response stops half-way and the connection is cut */
   | 'drop-half'
+  /** like 'ok', but the first response stops sending half-way and keeps the connection open */
+  | 'stall-half'
   /** cuts the first response half-way, then answers every Range request with the whole file (200) */
   | 'drop-half-ignore-range'
   /** serves the body with one byte changed */
@@ -66,6 +68,10 @@ export async function startServer(body: Uint8Array, behaviour: Behaviour, lifeti
     if ((behaviour === 'drop-half' || behaviour === 'drop-half-ignore-range') && n === 0) {
       // half the body, flushed, then the connection is cut
       res.write(data.subarray(0, data.length >> 1), () => setTimeout(() => res.socket?.destroy(), 20));
+      return;
+    }
+    if (behaviour === 'stall-half' && n === 0) {
+      res.write(data.subarray(0, data.length >> 1)); // and nothing more: the client must time out
       return;
     }
     res.end(data);
