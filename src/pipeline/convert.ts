@@ -1,0 +1,328 @@
+import { createWriteStream, existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import { detectArchitecture, familyByName, presetFamily } from '../arch/index.js';
+import type { Detection } from '../arch/family.js';
+import { checkPreset } from '../arch/preset.js';
+import { PosePortError } from '../core/errors.js';
+import { sha256Bytes } from '../core/hash.js';
+import { numelOf } from '../core/tensor.js';
+import { planOnnx, onnxMetadataProps, DEFAULT_OPSET, type ModelMetadata } from '../emit/onnx/index.js';
+import { emitTfjs, writeTfjs, type QuantizeDType } from '../emit/tfjs/index.js';
+import { DATASETS, datasetForKeypoints, type DatasetName } from '../eval/datasets.js';
+import { runPasses, DEFAULT_PASSES, type AppliedPass } from '../passes/index.js';
+import { openCheckpoint } from '../pth/index.js';
+import type { Checkpoint } from '../pth/types.js';
+import { VERSION } from '../version.js';
+import { sha256OfFile } from '../zoo/fetch.js';
+import { findZooEntry, listZoo } from '../zoo/registry.js';
+import type { ZooEntry } from '../zoo/types.js';
+import { StagedOutput } from './staged-output.js';
+
+export type ArtifactFormat = 'onnx' | 'tfjs';
+export const ARTIFACT_FORMATS: readonly ArtifactFormat[] = ['onnx', 'tfjs'];
+
+export interface ConvertOptions {
+  /** output directory (created; replaced files only on success) */
+  out: string;
+  /** preset name the keys must agree with (e.g. 'rsn50') */
+  arch?: string;
+  /** treat the checkpoint as this zoo entry: its config, decoding and recorded metrics (keys must agree) */
+  zoo?: string;
+  formats?: readonly ArtifactFormat[];
+  opset?: number;
+  /** network input [height, width]; default: the zoo entry's, else 256x256 for MPII-sized heads, else 256x192 */
+  inputSize?: readonly [number, number];
+  /** RSN/MSPN: export every stage's and unit's heatmaps too */
+  allOutputs?: boolean;
+  /** run no optimisation passes (batch norm stays a separate op) */
+  noFold?: boolean;
+  /** TF.js weight quantization */
+  quantize?: QuantizeDType;
+  allowUnknownGlobals?: boolean;
+  /** progress callback for long steps */
+  onStep?: (step: string) => void;
+}
+
+export interface ArtifactRecord {
+  format: ArtifactFormat;
+  /** path relative to the output directory */
+  file: string;
+  bytes: number;
+  sha256: string;
+  opset?: number;
+  quantize?: QuantizeDType | null;
+}
+
+/** report.json (schemas/report.schema.json, kind 'convert'). */
+export interface ConvertReport {
+  kind: 'convert';
+  poseport_version: string;
+  source: { file: string; sha256: string; bytes: number; format: 'zip' | 'legacy'; pickle_protocol: number; meta: boolean };
+  family: string;
+  arch: string | null;
+  zoo: string | null;
+  config: unknown;
+  facts: Record<string, unknown>;
+  dataset: DatasetName;
+  num_keypoints: number;
+  input_size_hw: [number, number];
+  heatmap_size_hw: [number, number];
+  keys: { total: number; consumed: number; ignored: string[] };
+  parameter_count: number;
+  passes: AppliedPass[];
+  nodes: { built: number; emitted: number };
+  artifacts: ArtifactRecord[];
+  /** sha256 of each consumed tensor's little-endian bytes, in state_dict order (for `verify`) */
+  tensor_sha256: Record<string, string>;
+  warnings: string[];
+  timings_ms: Record<string, number>;
+  metadata: ModelMetadata;
+}
+
+export interface ConvertResult {
+  report: ConvertReport;
+  /** absolute paths written */
+  files: string[];
+}
+
+/** Default decoding per family when no zoo entry says otherwise (MMPose's defaults for these heads). */
+function familyDecodeDefaults(family: string): ModelMetadata['decode'] {
+  if (family === 'rsn' || family === 'mspn') return { method: 'megvii', flip_test: true, shift_heatmap: false, modulate_kernel: 5 };
+  return { method: 'default', flip_test: true, shift_heatmap: true, modulate_kernel: 11 };
+}
+
+function decodeFromZoo(entry: ZooEntry): ModelMetadata['decode'] {
+  const t = entry.config.test_cfg;
+  return { method: t.post_process, flip_test: t.flip_test, shift_heatmap: t.shift_heatmap, modulate_kernel: t.modulate_kernel };
+}
+
+/** The zoo entry a checkpoint is, by explicit name or by the sha256 prefix its published file name carries. */
+function zooEntryFor(name: string | undefined, sha256: string): ZooEntry | undefined {
+  if (name !== undefined) {
+    const e = findZooEntry(name);
+    if (!e) throw new PosePortError('ZOO_UNKNOWN', `no zoo entry '${name}' (see 'pose-port zoo list')`);
+    return e;
+  }
+  return listZoo().find((e) => sha256.startsWith(e.checkpoint.sha256Prefix));
+}
+
+function describeKeys(ckpt: Checkpoint): string {
+  const prefixes = new Map<string, number>();
+  for (const e of ckpt.tensors.entries) {
+    const p = e.name.split('.').slice(0, 2).join('.');
+    prefixes.set(p, (prefixes.get(p) ?? 0) + 1);
+  }
+  return [...prefixes].slice(0, 8).map(([p, n]) => `${p}.* (${n})`).join(', ');
+}
+
+/** Detects the family, then checks --arch and the zoo entry's preset against what the keys say. */
+export function resolveArchitecture(ckpt: Checkpoint, arch: string | undefined, zoo: ZooEntry | undefined): Detection {
+  const detection = detectArchitecture(ckpt.tensors);
+  if (!detection)
+    throw new PosePortError(
+      'ARCH_UNKNOWN',
+      `the keys of '${ckpt.path}' match no known family (resnet, hrnet, rsn, mspn); ${ckpt.tensors.entries.length} tensors: ${describeKeys(ckpt)}`,
+      { file: ckpt.path },
+    );
+  for (const preset of [arch, zoo?.preset]) {
+    if (preset === undefined) continue;
+    const family = presetFamily(preset);
+    if (!family)
+      throw new PosePortError('ARCH_UNKNOWN', `unknown --arch '${preset}'; presets: ${listPresets().join(', ')}`, { details: { arch: preset } });
+    checkPreset(family, preset, detection);
+  }
+  return detection;
+}
+
+export function listPresets(): string[] {
+  return ['resnet', 'hrnet', 'rsn', 'mspn'].flatMap((f) => Object.keys(familyByName(f as never).presets));
+}
+
+function defaultInputSize(dataset: DatasetName): [number, number] {
+  return dataset === 'mpii' ? [256, 256] : [256, 192];
+}
+
+/** The model metadata both artifacts carry (schemas/model-metadata.schema.json). */
+export function modelMetadata(args: {
+  sourceFile: string;
+  sha256: string;
+  detection: Detection;
+  arch: string | null;
+  dataset: DatasetName;
+  numKeypoints: number;
+  inputSize: [number, number];
+  heatmapSize: [number, number];
+  zoo: ZooEntry | undefined;
+}): ModelMetadata {
+  const ds = DATASETS[args.dataset];
+  const norm = args.zoo?.config.normalize ?? { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+  const meta: ModelMetadata = {
+    poseport_version: VERSION,
+    source: { file: basename(args.sourceFile), sha256: args.sha256 },
+    family: args.detection.family,
+    arch: args.arch,
+    config: args.detection.config as Record<string, unknown>,
+    dataset: args.dataset,
+    num_keypoints: args.numKeypoints,
+    keypoint_names: [...ds.keypoints],
+    flip_pairs: (args.zoo?.config.flip_pairs ?? ds.flipPairs).map(([a, b]) => [a, b] as [number, number]),
+    skeleton: ds.skeleton.map(([a, b]) => [a, b] as [number, number]),
+    input: {
+      name: 'input',
+      layout: 'NCHW',
+      size_hw: args.inputSize,
+      mean: [...norm.mean] as [number, number, number],
+      std: [...norm.std] as [number, number, number],
+      color: 'RGB',
+      range: '0..1 before normalisation',
+    },
+    heatmap: { name: 'heatmaps', size_hw: args.heatmapSize },
+    decode: args.zoo ? decodeFromZoo(args.zoo) : familyDecodeDefaults(args.detection.family),
+  };
+  if (args.zoo) meta.zoo = { name: args.zoo.name, metrics: Object.fromEntries(args.zoo.metrics.map((m) => [m.key, m.value])) };
+  return meta;
+}
+
+async function writeChunks(path: string, chunks: Iterable<Uint8Array>, expected: number): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  const h = createHash('sha256');
+  const out = createWriteStream(path);
+  let written = 0;
+  try {
+    for (const c of chunks) {
+      h.update(c);
+      written += c.length;
+      if (!out.write(c)) await new Promise<void>((r) => out.once('drain', r));
+    }
+  } finally {
+    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  }
+  if (written !== expected) throw new PosePortError('EMIT_FORMAT', `wrote ${written} bytes of ONNX, planned ${expected}`, { file: path });
+  return h.digest('hex');
+}
+
+/**
+ * Checkpoint -> verified graph -> passes -> artifacts, all or nothing: every file is
+ * staged and moved into `out` only when the whole conversion succeeded.
+ */
+export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions): Promise<ConvertResult> {
+  const formats = opts.formats ?? ['onnx'];
+  for (const f of formats)
+    if (!ARTIFACT_FORMATS.includes(f)) throw new PosePortError('USAGE', `unknown format '${f}' (known: ${ARTIFACT_FORMATS.join(', ')})`);
+  if (!existsSync(ckptPath)) throw new PosePortError('IO', `no such file '${ckptPath}'`, { file: ckptPath });
+  const step = opts.onStep ?? (() => {});
+  const t: Record<string, number> = {};
+  const t0 = performance.now();
+  let mark = t0;
+  const lap = (name: string) => {
+    const now = performance.now();
+    t[name] = Math.round((now - mark) * 10) / 10;
+    mark = now;
+  };
+
+  step('reading checkpoint');
+  const [ckpt, sha256] = await Promise.all([openCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals }), sha256OfFile(ckptPath)]);
+  try {
+    lap('read');
+    const zoo = zooEntryFor(opts.zoo, sha256);
+    const detection = resolveArchitecture(ckpt, opts.arch, zoo);
+    const family = familyByName(detection.family);
+    const numKeypoints = Number(detection.facts.keypoints);
+    const dsInfo = datasetForKeypoints(numKeypoints);
+    const dataset: DatasetName = zoo?.dataset ?? dsInfo?.name ?? 'coco';
+    if (!dsInfo && !zoo)
+      throw new PosePortError('ARCH_UNKNOWN', `${numKeypoints} keypoints match no dataset (coco 17, coco_wholebody 133, mpii 16)`, { file: ckptPath });
+    const inputSize: [number, number] = opts.inputSize
+      ? [opts.inputSize[0], opts.inputSize[1]]
+      : zoo
+        ? [zoo.input.height, zoo.input.width]
+        : defaultInputSize(dataset);
+
+    step('building graph');
+    const built = family.build(ckpt.tensors, detection.config, { inputSize, allOutputs: opts.allOutputs });
+    const builtNodes = built.graph.nodes.length;
+    lap('build');
+
+    step('optimising');
+    const { graph, applied } = runPasses(built.graph, opts.noFold ? ['dead-code'] : DEFAULT_PASSES, { verify: true });
+    lap('passes');
+
+    const hm = graph.outputs.find((o) => o.name === 'heatmaps') ?? graph.outputs[0];
+    const heatmapSize: [number, number] = [Number(hm.shape[2]), Number(hm.shape[3])];
+    const arch = opts.arch ?? zoo?.preset ?? detection.preset ?? null;
+    const metadata = modelMetadata({ sourceFile: ckptPath, sha256, detection, arch, dataset, numKeypoints, inputSize, heatmapSize, zoo });
+
+    const staged = new StagedOutput(opts.out);
+    try {
+      const artifacts: ArtifactRecord[] = [];
+      if (formats.includes('onnx')) {
+        step('writing ONNX');
+        const opset = opts.opset ?? DEFAULT_OPSET;
+        const plan = planOnnx(graph, { opset, metadata: onnxMetadataProps(metadata), producerVersion: VERSION });
+        const digest = await writeChunks(staged.path('model.onnx'), plan.chunks(), plan.byteLength);
+        artifacts.push({ format: 'onnx', file: 'model.onnx', bytes: plan.byteLength, sha256: digest, opset });
+        lap('onnx');
+      }
+      if (formats.includes('tfjs')) {
+        step('writing TF.js');
+        const art = emitTfjs(graph, { metadata: { pose_port: { ...metadata, input: { ...metadata.input, layout: 'NHWC' } } }, quantize: opts.quantize });
+        staged.path('tfjs/model.json');
+        writeTfjs(`${staged.staging}/tfjs`, art);
+        const json = JSON.stringify(art.modelJson);
+        const bytes = art.shards.reduce((s, x) => s + x.bytes.length, json.length);
+        artifacts.push({ format: 'tfjs', file: 'tfjs/model.json', bytes, sha256: sha256Bytes(Buffer.from(json)), quantize: opts.quantize ?? null });
+        lap('tfjs');
+      }
+
+      step('checksumming tensors');
+      const tensorSha: Record<string, string> = {};
+      let params = 0;
+      for (const e of ckpt.tensors.entries) {
+        if (e.name.endsWith('.num_batches_tracked')) continue;
+        tensorSha[e.name] = sha256Bytes(e.bytes());
+        params += numelOf(e.shape);
+      }
+      lap('checksums');
+      t.total = Math.round((performance.now() - t0) * 10) / 10;
+
+      const report: ConvertReport = {
+        kind: 'convert',
+        poseport_version: VERSION,
+        source: {
+          file: ckptPath,
+          sha256,
+          bytes: ckpt.sizeBytes,
+          format: ckpt.format,
+          pickle_protocol: ckpt.protocol,
+          meta: ckpt.meta !== null,
+        },
+        family: detection.family,
+        arch,
+        zoo: zoo?.name ?? null,
+        config: detection.config,
+        facts: detection.facts,
+        dataset,
+        num_keypoints: numKeypoints,
+        input_size_hw: inputSize,
+        heatmap_size_hw: heatmapSize,
+        keys: { total: ckpt.tensors.entries.length, consumed: built.consumed, ignored: built.ignored },
+        parameter_count: params,
+        passes: applied,
+        nodes: { built: builtNodes, emitted: graph.nodes.length },
+        artifacts,
+        tensor_sha256: tensorSha,
+        warnings: [...ckpt.warnings, ...(zoo ? [] : ['decode settings are the family defaults: name a zoo entry (--zoo) for the recorded ones'])],
+        timings_ms: t,
+        metadata,
+      };
+      staged.write('report.json', JSON.stringify(report, null, 2) + '\n');
+      const files = staged.commit();
+      return { report, files };
+    } catch (e) {
+      staged.abort();
+      throw e;
+    }
+  } finally {
+    ckpt.close();
+  }
+}
