@@ -4,6 +4,7 @@ export type { DType, TypedArrayOf } from './core/dtype.js';
 export type { TensorEntry, TensorSet } from './core/tensor.js';
 export { VERSION } from './version.js';
 export { emitOnnx, planOnnx, validateOnnx, DEFAULT_OPSET, SUPPORTED_OPSETS, type EmitOnnxOptions, type OnnxSummary } from './emit/onnx/index.js';
+export { onnxMetadataProps, checkModelMetadata, type ModelMetadata } from './emit/onnx/index.js';
 export { listZoo, getZooEntry, findZooEntry, zooMetric } from './zoo/registry.js';
 export type { ZooEntry, ZooMetric, ZooMetricKey, ZooDataset, ZooPreset, ZooConfig } from './zoo/types.js';
 export { fetchCheckpoint, defaultCheckpointDir, mirrorUrl, type FetchOptions, type FetchResult, type FetchProgress } from './zoo/fetch.js';
