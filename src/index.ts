@@ -15,3 +15,5 @@ export { runPasses, PASSES, DEFAULT_PASSES, type AppliedPass, type Pass } from '
 export { openCheckpoint, openCheckpointSync, openCheckpointBytes, DEFAULT_LIMITS } from './pth/index.js';
 export type { Checkpoint, OpenOptions, PlainValue, PthTensorEntry, PthTensorSet, PickleLimits, ZipInfo, LegacyInfo } from './pth/index.js';
 export { tensorBytes, tensorSha256 } from './core/tensor-bytes.js';
+export * from './eval/index.js';
+export { decodeImage, encodePng, encodeJpeg, writeImage } from './io/image.js';

@@ -10,7 +10,7 @@
  * For baseline JPEGs libvips uses libjpeg-turbo's default islow IDCT with fancy
  * upsampling, as OpenCV does: image 785 decodes bit-equal to OpenCV 4.6.
  */
-import sharp from 'sharp';
+import sharp, { type OutputInfo } from 'sharp';
 import { PosePortError } from '../core/errors.js';
 import type { ImageU8 } from '../eval/warp.js';
 
@@ -19,7 +19,7 @@ export type { ImageU8 } from '../eval/warp.js';
 /** Decodes an image file or its bytes to 8-bit RGB, as `cv2.imread(IMREAD_COLOR)` then BGR->RGB. */
 export async function decodeImage(input: string | Uint8Array): Promise<ImageU8> {
   const file = typeof input === 'string' ? input : undefined;
-  let raw: { data: Buffer; info: sharp.OutputInfo };
+  let raw: { data: Buffer; info: OutputInfo };
   try {
     const img = sharp(typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength), {
       failOn: 'error',
