@@ -41,13 +41,26 @@ import type { PlainValue } from './types.js';
 export function toPlain(value: unknown, what: string, file: string, limits: PickleLimits): PlainValue {
   let nodes = 0;
   const active = new Set<object>();
-  const fail = (code: 'PICKLE_LIMIT' | 'PICKLE_FORMAT', msg: string, path: string): never => {
-    throw new PosePortError(code, `${what}${path}: ${msg}`, { file, key: `${what}${path}` });
+  /** where the walk is, as key/index segments; joined only for messages */
+  const trail: (string | number)[] = [];
+  const where = (): string => {
+    const full = what + trail.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('');
+    return full.length > 120 ? `${full.slice(0, 40)}...${full.slice(-70)}` : full;
+  };
+  const fail = (code: 'PICKLE_LIMIT' | 'PICKLE_FORMAT', msg: string): never => {
+    const path = where();
+    throw new PosePortError(code, `${path}: ${msg}`, { file, key: path });
+  };
+  const child = (v: unknown, depth: number, seg: string | number): PlainValue => {
+    trail.push(seg);
+    const r = walk(v, depth);
+    trail.pop();
+    return r;
   };
 
-  const walk = (v: unknown, depth: number, path: string): PlainValue => {
-    if (++nodes > limits.maxValueNodes) fail('PICKLE_LIMIT', `more than ${limits.maxValueNodes} values`, path);
-    if (depth > limits.maxValueDepth) fail('PICKLE_LIMIT', `nested deeper than ${limits.maxValueDepth}`, path);
+  const walk = (v: unknown, depth: number): PlainValue => {
+    if (++nodes > limits.maxValueNodes) fail('PICKLE_LIMIT', `more than ${limits.maxValueNodes} values`);
+    if (depth > limits.maxValueDepth) fail('PICKLE_LIMIT', `nested deeper than ${limits.maxValueDepth}`);
     if (v === null || v === undefined) return null;
     switch (typeof v) {
       case 'boolean':
@@ -62,17 +75,29 @@ export function toPlain(value: unknown, what: string, file: string, limits: Pick
       case 'object':
         break;
       default:
-        return fail('PICKLE_FORMAT', `unsupported value of type ${typeof v}`, path);
+        return fail('PICKLE_FORMAT', `unsupported value of type ${typeof v}`);
     }
     const o = v as object;
-    if (active.has(o)) fail('PICKLE_FORMAT', 'structure contains itself', path);
+    if (active.has(o)) fail('PICKLE_FORMAT', 'structure contains itself');
     active.add(o);
-    try {
+    // no finally: an error ends the whole walk
+    const r = container(o, depth);
+    active.delete(o);
+    return r;
+  };
+
+  const container = (o: object, depth: number): PlainValue => {
+    {
       if (Array.isArray(o)) {
         const n = o.length;
-        if (n > limits.maxValueNodes - nodes) fail('PICKLE_LIMIT', `more than ${limits.maxValueNodes} values`, path);
-        const out: PlainValue[] = new Array(n);
-        for (let i = 0; i < n; i++) out[i] = walk(o[i], depth + 1, `${path}[${i}]`);
+        if (n > limits.maxValueNodes - nodes) fail('PICKLE_LIMIT', `more than ${limits.maxValueNodes} values`);
+        const out: PlainValue[] = [];
+        trail.push(0);
+        for (let i = 0; i < n; i++) {
+          trail[trail.length - 1] = i;
+          out.push(walk(o[i], depth + 1));
+        }
+        trail.pop();
         return out;
       }
       if (isExactly(o, Uint8Array)) return o.slice();
@@ -82,7 +107,7 @@ export function toPlain(value: unknown, what: string, file: string, limits: Pick
           const out = Object.create(null) as Record<string, PlainValue>;
           for (const [k, x] of entries) {
             Object.defineProperty(out, k as string, {
-              value: walk(x, depth + 1, `${path}.${k as string}`),
+              value: child(x, depth + 1, k as string),
               enumerable: true,
               writable: true,
               configurable: true,
@@ -92,40 +117,38 @@ export function toPlain(value: unknown, what: string, file: string, limits: Pick
         }
         const out = new Map<PlainValue, PlainValue>();
         for (const [k, x] of entries) {
-          const pk = walk(k, depth + 1, `${path}[key]`);
-          out.set(pk, walk(x, depth + 1, `${path}[${String(pk)}]`));
+          const pk = child(k, depth + 1, '<key>');
+          out.set(pk, child(x, depth + 1, typeof pk === 'string' || typeof pk === 'number' ? pk : '<value>'));
         }
         return out;
       }
       if (isExactly(o, NpDType)) return o.kind ?? o.code;
-      if (isExactly(o, NpArray)) return npArrayValue(o, (m) => fail('PICKLE_FORMAT', m, path));
+      if (isExactly(o, NpArray)) return npArrayValue(o, (m) => fail('PICKLE_FORMAT', m));
       if (isExactly(o, TensorRef)) return nullProto({ tensor: nullProto({ dtype: o.dtype, shape: [...o.shape] }) });
       if (isExactly(o, PyComplex)) return nullProto({ re: o.re, im: o.im });
       if (isExactly(o, PySlice)) {
         return nullProto({
-          start: walk(o.start, depth + 1, `${path}.start`),
-          stop: walk(o.stop, depth + 1, `${path}.stop`),
-          step: walk(o.step, depth + 1, `${path}.step`),
+          start: child(o.start, depth + 1, 'start'),
+          stop: child(o.stop, depth + 1, 'stop'),
+          step: child(o.step, depth + 1, 'step'),
         });
       }
       if (isExactly(o, UnknownCall)) {
-        const rec = nullProto({ __global__: o.qualname, args: walk(o.args as unknown[], depth + 1, `${path}.args`) });
-        if (o.hasState) rec.state = walk(o.state, depth + 1, `${path}.state`);
+        const rec = nullProto({ __global__: o.qualname, args: child(o.args as unknown[], depth + 1, 'args') });
+        if (o.hasState) rec.state = child(o.state, depth + 1, 'state');
         return rec;
       }
       if (isExactly(o, StorageType) || isExactly(o, TorchDType)) return nullProto({ __global__: o.qualname });
       if (isExactly(o, StorageRef)) return nullProto({ storage: o.key });
-      return fail('PICKLE_FORMAT', `unsupported value (${Object.prototype.toString.call(o)})`, path);
-    } finally {
-      active.delete(o);
+      return fail('PICKLE_FORMAT', `unsupported value (${Object.prototype.toString.call(o)})`);
     }
   };
   try {
-    return walk(value, 0, '');
+    return walk(value, 0);
   } catch (e) {
     if (e instanceof PosePortError) throw e;
     // a value whose shape a pickle BUILD bent (e.g. a getter on a foreign receiver)
-    throw new PosePortError('PICKLE_FORMAT', `${what}: malformed value (${(e as Error).message})`, { file });
+    throw new PosePortError('PICKLE_FORMAT', `${where()}: malformed value (${(e as Error).message})`, { file });
   }
 }
 

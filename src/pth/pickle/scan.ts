@@ -45,7 +45,7 @@ export const DEFAULT_LIMITS: Readonly<PickleLimits> = Object.freeze({
   maxObjects: 5_000_000,
   maxMemo: 5_000_000,
   maxValueDepth: 200,
-  maxValueNodes: 2_000_000,
+  maxValueNodes: 1_000_000,
 });
 
 export interface ScanResult {
@@ -148,7 +148,10 @@ export function scanPickle(bytes: Uint8Array, start: number, place: ScanPlace): 
     const end = bytes.indexOf(0x0a, pos);
     if (end < 0) {
       if (!place.complete) throw new NeedMoreBytes();
-      fail('PICKLE_FORMAT', 'line without a newline');
+      throw new PosePortError('TRUNCATED', `${place.what}: ${opName(op)} line runs to the end of the pickle`, {
+        file: place.file,
+        offset: place.base + opAt,
+      });
     }
     if (end - pos > 1024) fail('PICKLE_LIMIT', `line of ${end - pos} bytes`);
     pos = end + 1;
@@ -206,7 +209,12 @@ export function scanPickle(bytes: Uint8Array, start: number, place: ScanPlace): 
       }
       case OP.FRAME: {
         const len = len8();
-        if (pos + len > n && place.complete) fail('PICKLE_FORMAT', `FRAME of ${len} bytes runs past the end`);
+        if (pos + len > n && place.complete) {
+          throw new PosePortError('TRUNCATED', `${place.what}: FRAME of ${len} bytes runs past the end (${n - pos} remain)`, {
+            file: place.file,
+            offset: place.base + opAt,
+          });
+        }
         break;
       }
       case OP.STOP:
