@@ -18,7 +18,7 @@ export interface OnnxSummary {
   readonly outputs: readonly OnnxIO[];
   readonly nodeCount: number;
   /** op type -> count */
-  readonly ops: Readonly<Record<string, number>>;
+  readonly ops: Readonly<Partial<Record<string, number>>>;
   readonly initializerCount: number;
   /** bytes of initializer raw_data */
   readonly initializerBytes: number;
