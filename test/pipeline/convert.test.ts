@@ -1,0 +1,146 @@
+/**
+ * `pose-port convert` end to end, through the CLI as a user runs it: makeckpt.py
+ * checkpoints (as published: {meta, state_dict}) -> model.onnx + report.json ->
+ * onnxruntime-node on the reference input, compared with the original MMPose
+ * model's output; the flip test uses the flip pairs and shift_heatmap read back
+ * from the artifact's own metadata and the production flip code (src/eval/flip).
+ */
+import test from 'ava';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { validateOnnx } from '../../src/emit/onnx/index.js';
+import { combineFlipTest } from '../../src/eval/flip.js';
+import { makeCheckpoint, requireTorch, runPython } from '../helpers/ckpt.js';
+import { runCli } from '../helpers/cli.js';
+import { diff, readReference, withinParity } from '../helpers/compare.js';
+import { flipW } from '../helpers/flip.js';
+
+const work = mkdtempSync(join(tmpdir(), 'pose-port-convert-'));
+test.after.always(() => rmSync(work, { recursive: true, force: true }));
+
+/** One row per family with a reference (the others are proven in test/arch/*). */
+const CASES: { model: string; legacy: boolean }[] = [
+  { model: 'res50_coco_256x192_dark', legacy: true },
+  { model: 'hrnet_w32_coco_256x192_dark', legacy: false },
+  { model: 'rsn18_coco_256x192', legacy: true },
+  { model: 'mspn50_coco_256x192', legacy: false },
+];
+
+for (const { model, legacy } of CASES) {
+  test.serial(`convert ${model} (${legacy ? 'legacy' : 'zip'}, with meta) matches MMPose, with and without flip`, async (t) => {
+    if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+    const ckpt = makeCheckpoint(model, { legacy, meta: true });
+    const out = join(work, model);
+    const r = runCli(['convert', ckpt, '--zoo', model, '--out', out, '--json']);
+    t.is(r.code, 0, r.stderr);
+    const res = JSON.parse(r.stdout);
+    t.true(res.ok);
+    t.is(res.report.zoo, model);
+    t.is(res.report.keys.consumed + res.report.keys.ignored.length, res.report.keys.total);
+    t.deepEqual(readdirSync(out).sort(), ['model.onnx', 'report.json']);
+
+    const bytes = readFileSync(join(out, 'model.onnx'));
+    const summary = validateOnnx(bytes);
+    const meta = JSON.parse(summary.metadata.pose_port);
+    t.is(meta.zoo.name, model);
+    t.is(summary.opset, 11);
+
+    const ref = readReference(model);
+    const session = await ort.InferenceSession.create(bytes);
+    const run = async (x: Float32Array) => {
+      const o = await session.run({ input: new ort.Tensor('float32', x, ref.inputShape) });
+      t.deepEqual([...o.heatmaps.dims], ref.outputShape);
+      return o.heatmaps.data as Float32Array;
+    };
+    const plain = await run(ref.input);
+    const d = diff(plain, ref.output);
+    t.log(`${model}: relL2 ${d.relL2.toExponential(2)}, maxAbs ${d.maxAbs.toExponential(2)} (max|ref| ${d.maxRef.toFixed(3)})`);
+    t.true(withinParity(d), JSON.stringify(d));
+
+    const flipped = await run(flipW(ref.input, ref.inputShape));
+    const shape = ref.outputShape as [number, number, number, number];
+    const avg = combineFlipTest(plain, flipped, shape, meta.flip_pairs, meta.decode.shift_heatmap);
+    const df = diff(avg, ref.outputFlip);
+    t.log(`${model} flip: relL2 ${df.relL2.toExponential(2)}, maxAbs ${df.maxAbs.toExponential(2)}`);
+    t.true(withinParity(df), JSON.stringify(df));
+  });
+}
+
+/** Writes a copy of a makeckpt state_dict with one edit, through torch.save. */
+function editedCheckpoint(model: string, name: string, python: string): string {
+  const src = makeCheckpoint(model);
+  const dst = join(work, `${name}.pth`);
+  runPython(
+    `import sys, torch\nsd = torch.load(sys.argv[1])\n${python}\ntorch.save(sd, sys.argv[2])\n`,
+    [src, dst],
+  );
+  return dst;
+}
+
+function assertRefused(t: import('ava').ExecutionContext, args: string[], out: string, code: string, pattern: RegExp) {
+  const r = runCli([...args, '--out', out, '--json']);
+  t.is(r.code, 2, r.stderr);
+  const res = JSON.parse(r.stdout);
+  t.false(res.ok);
+  t.is(res.error.code, code);
+  t.regex(res.error.message, pattern);
+  t.false(existsSync(out), 'a failed conversion leaves no output');
+  t.deepEqual(
+    readdirSync(work).filter((f) => f.includes('.staging-')),
+    [],
+    'no staging directory left behind',
+  );
+}
+
+test.serial('a wrong --arch is refused naming what the keys say; nothing is written', (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+  const ckpt = makeCheckpoint('2xrsn50_coco_256x192');
+  assertRefused(t, ['convert', ckpt, '--arch', 'rsn50'], join(work, 'wrong-arch'), 'ARCH_MISMATCH', /rsn50.*2xrsn50|stages/);
+  assertRefused(t, ['convert', ckpt, '--arch', 'hrnet_w32'], join(work, 'wrong-family'), 'ARCH_MISMATCH', /hrnet/);
+  assertRefused(t, ['convert', ckpt, '--arch', 'resnet9000'], join(work, 'unknown-arch'), 'ARCH_UNKNOWN', /resnet9000/);
+});
+
+test.serial('a state dict with a key removed is refused naming the key; nothing is written', (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+  const key = 'keypoint_head.final_layer.weight';
+  const ckpt = editedCheckpoint('res50_coco_256x192_dark', 'res50-missing', `del sd['${key}']`);
+  const out = join(work, 'missing');
+  const r = runCli(['convert', ckpt, '--out', out, '--json']);
+  t.is(r.code, 2, r.stderr);
+  const res = JSON.parse(r.stdout);
+  t.false(res.ok);
+  t.true(['KEY_MISSING', 'ARCH_UNKNOWN'].includes(res.error.code), res.error.message);
+  t.true(res.error.message.includes('final_layer'), res.error.message);
+  t.false(existsSync(out));
+});
+
+test.serial('a state dict with a shape altered is refused naming the tensor; nothing is written', (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+  const key = 'backbone.layer2.1.conv2.weight';
+  const ckpt = editedCheckpoint('res50_coco_256x192_dark', 'res50-reshaped', `sd['${key}'] = torch.zeros(128, 128, 1, 1)`);
+  assertRefused(t, ['convert', ckpt], join(work, 'reshaped'), 'SHAPE_MISMATCH', new RegExp(key.replace(/\./g, '\\.')));
+});
+
+test.serial('a file that is no checkpoint exits 2 with the magic bytes named', (t) => {
+  const out = join(work, 'garbage-out');
+  const garbage = join(work, 'garbage.pth');
+  writeFileSync(garbage, Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(100)]));
+  const r = runCli(['convert', garbage, '--out', out]);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /NOT_A_CHECKPOINT/);
+  t.false(existsSync(out));
+});
+
+test.serial('usage errors: unknown option, bad --format, missing argument', (t) => {
+  for (const args of [['convert', 'x.pth', '--frobnicate'], ['convert', 'x.pth', '--format', 'coreml'], ['convert']]) {
+    const r = runCli(args);
+    t.is(r.code, 2, args.join(' '));
+    t.regex(r.stderr, /USAGE/);
+  }
+  const help = runCli(['convert', '--help']);
+  t.is(help.code, 0);
+  t.regex(help.stdout, /--arch NAME/);
+  t.regex(help.stdout, /rsn50/);
+});
