@@ -7,7 +7,7 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PosePortError } from '../../src/core/errors.js';
+import { PosePortError, type ErrorCode } from '../../src/core/errors.js';
 import { openCheckpoint, openCheckpointBytes } from '../../src/pth/index.js';
 import { f32bytes, stateDictPickle, torchZip, zipStored } from './build.js';
 import { FIXTURES } from './fixtures.js';
@@ -99,7 +99,7 @@ test('zip: sizes, offsets and counts in the directory are checked against the fi
   };
   const rec = cdEntry(good, cd, 'archive/data/0');
   const pkl = cdEntry(good, cd, 'archive/data.pkl');
-  const cases: [string, Uint8Array, string, RegExp][] = [
+  const cases: [string, Uint8Array, ErrorCode, RegExp][] = [
     ['record size past the end', patch(rec + 20, 0x7fffffff, 4).map((x, i, a) => (i >= rec + 24 && i < rec + 28 ? a[i - 4] : x)), 'TRUNCATED', /runs past the data area/],
     ['record offset past the data', patch(rec + 42, 0x7ffffff0, 4), 'ZIP_FORMAT', /past the data area/],
     ['stored sizes differ', patch(rec + 20, 3, 4), 'ZIP_FORMAT', /sizes 3 != 16/],

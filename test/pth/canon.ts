@@ -32,7 +32,7 @@ export function canon(v: PlainValue): Json {
   const rec = v as { [k: string]: PlainValue };
   const keys = Object.keys(rec);
   if (keys.length === 3 && 'dtype' in rec && 'shape' in rec && ArrayBuffer.isView(rec.data)) {
-    const data = [...(rec.data as unknown as ArrayLike<number | bigint>)].map((x) => (typeof x === 'bigint' ? int(x) : x));
+    const data = Array.from(rec.data as unknown as ArrayLike<number | bigint>).map((x) => (typeof x === 'bigint' ? int(x) : x));
     return obj([
       ['dtype', rec.dtype as string],
       ['shape', canon(rec.shape)],

@@ -2,7 +2,8 @@
 import type { ExecutionContext } from 'ava';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { PosePortError } from '../../src/core/errors.js';
+import type { DType } from '../../src/core/dtype.js';
+import { PosePortError, type ErrorCode } from '../../src/core/errors.js';
 import { tensorSha256 } from '../../src/core/tensor-bytes.js';
 import { openCheckpoint, type Checkpoint } from '../../src/pth/index.js';
 import { ROOT } from '../helpers/ckpt.js';
@@ -12,7 +13,7 @@ export const FIXTURES = join(ROOT, 'fixtures', 'pth');
 
 export interface TensorDigest {
   name: string;
-  dtype: string;
+  dtype: DType;
   shape: number[];
   sha256: string;
 }
@@ -21,7 +22,7 @@ export interface FixtureCase {
   file: string;
   format: 'zip' | 'legacy';
   protocol?: number;
-  error?: { code: string; key?: string };
+  error?: { code: ErrorCode; key?: string };
   tensors?: TensorDigest[];
   wrapperKeys?: string[];
   meta?: unknown;

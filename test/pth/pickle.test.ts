@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import pickleparser from 'pickleparser';
-import { PosePortError } from '../../src/core/errors.js';
+import { PosePortError, type ErrorCode } from '../../src/core/errors.js';
 import { openCheckpointBytes } from '../../src/pth/index.js';
 import { decodeLong } from '../../src/pth/pickle/long.js';
 import { f32bytes, legacyStream, P, stateDictPickle, torchZip } from './build.js';
@@ -21,7 +21,7 @@ function withMeta(meta: (p: P) => void, proto = 2): Uint8Array {
   return torchZip(pkl, DATA);
 }
 
-function expectError(t: import('ava').ExecutionContext, bytes: Uint8Array, code: string, message?: RegExp, opts = {}): PosePortError | undefined {
+function expectError(t: import('ava').ExecutionContext, bytes: Uint8Array, code: ErrorCode, message?: RegExp, opts = {}): PosePortError | undefined {
   const e = t.throws(() => openCheckpointBytes(bytes, { name: 'crafted.pth', ...opts }), { instanceOf: PosePortError });
   if (!e) return undefined;
   t.is((e as PosePortError).code, code, e.message);
@@ -168,7 +168,7 @@ test('memo and value counts are bounded by the limits option', (t) => {
 test('declared lengths past the end are refused before anything is allocated', (t) => {
   const u64 = (v: bigint) => Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(8 * i)) & 0xffn));
   const u32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
-  const cases: [string, (p: P) => void, string][] = [
+  const cases: [string, (p: P) => void, ErrorCode][] = [
     ['BINUNICODE8 2^62', (p) => p.raw(0x8d, ...u64(2n ** 62n)), 'TRUNCATED'],
     ['BINBYTES8 2^64-1', (p) => p.raw(0x8e, ...u64(2n ** 64n - 1n)), 'TRUNCATED'],
     ['BYTEARRAY8 2^40', (p) => p.raw(0x96, ...u64(2n ** 40n)), 'TRUNCATED'],
