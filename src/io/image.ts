@@ -34,7 +34,9 @@ export async function decodeImage(input: string | Uint8Array): Promise<ImageU8> 
     throw new PosePortError('IMAGE_FORMAT', `cannot decode image: ${(e as Error).message}`, { file });
   }
   const { width, height, channels } = raw.info;
-  const depth = raw.info.depth ?? 'uchar';
+  // bytes per sample: 1 (uchar) or 2 (ushort, 16-bit PNG/TIFF)
+  const bytesPerSample = raw.data.byteLength / (width * height * channels);
+  const depth = bytesPerSample === 1 ? 'uchar' : bytesPerSample === 2 ? 'ushort' : `${bytesPerSample}-byte`;
   let src: ArrayLike<number>;
   if (depth === 'uchar') src = new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength);
   else if (depth === 'ushort') src = new Uint16Array(raw.data.buffer.slice(raw.data.byteOffset, raw.data.byteOffset + raw.data.byteLength));

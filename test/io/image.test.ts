@@ -67,3 +67,11 @@ test('undecodable bytes give IMAGE_FORMAT', async (t) => {
   t.true(e instanceof PosePortError);
   t.is((e as PosePortError).code, 'IMAGE_FORMAT');
 });
+
+test('16-bit PNG decodes to its high byte (OpenCV png_set_strip_16)', async (t) => {
+  const rgb = Uint8Array.of(0, 18, 254, 7, 128, 255);
+  const png16 = await sharp(Buffer.from(rgb), { raw: { width: 2, height: 1, channels: 3 } }).toColourspace('rgb16').png().toBuffer();
+  t.is((await sharp(png16).metadata()).depth, 'ushort');
+  const img = await decodeImage(png16);
+  t.deepEqual(Array.from(img.data), Array.from(rgb)); // v·257 >> 8 = v
+});
