@@ -1,0 +1,53 @@
+/**
+ * Every family with a reference in ../shared/zoo/reference: the makeckpt.py checkpoint
+ * (seed 0) converted to TF.js, run on the reference input through loadGraphModel, equals
+ * MMPose's output.bin and the same graph's ONNX model in onnxruntime-node:
+ * relative L2 <= 1e-5 and max |diff| <= 1e-4 * max |ref|. Backends: wasm for all six,
+ * and the cpu backend (pure JS, slow) on one model per family.
+ */
+import { readdirSync } from 'node:fs';
+import test from 'ava';
+import { emitOnnx } from '../../../src/emit/onnx/index.js';
+import { emitTfjs } from '../../../src/emit/tfjs/index.js';
+import { makeCheckpoint, REFERENCES, requireTorch } from '../../helpers/ckpt.js';
+import { diff, readReference, withinParity } from '../../helpers/compare.js';
+import { checkpointTensors } from '../../helpers/pth-tensors.js';
+import { buildFolded } from './family-model.js';
+import { loadTfjs, nchwToNhwc, nhwcToNchw, runOnnx, runTfjs, type Backend } from './runtime.js';
+
+/** one model per family also runs on the cpu backend */
+const CPU_TOO = new Set(['rsn18_coco_256x192', 'mspn50_coco_256x192', 'res50_coco_256x192_dark', 'hrnet_w32_coco_256x192_dark']);
+
+const models = readdirSync(REFERENCES).sort();
+
+test('references exist for every family', (t) => {
+  t.true(models.length >= 4, models.join(', '));
+});
+
+for (const model of models) {
+  test.serial(`${model}: TF.js equals MMPose's output and onnxruntime`, async (t) => {
+    if (!requireTorch()) return t.pass('PyTorch missing: skipped locally (CI fails instead)');
+    const ref = readReference(model);
+    const [n, c, h, w] = ref.inputShape;
+    const { tensors } = await checkpointTensors(makeCheckpoint(model, { seed: 0 }));
+    const { graph } = buildFolded(tensors, [h, w]);
+    const art = emitTfjs(graph);
+    t.is(art.modelJson.modelTopology.node.filter((nd) => nd.op === 'Transpose').length, 0);
+    const ort = (await runOnnx(emitOnnx(graph), ref.input, ref.inputShape, ['heatmaps']))[0];
+    const tfModel = await loadTfjs(art);
+    const backends: Backend[] = CPU_TOO.has(model) ? ['wasm', 'cpu'] : ['wasm'];
+    for (const b of backends) {
+      const start = Date.now();
+      const [out] = await runTfjs(tfModel, b, nchwToNhwc(ref.input, [n, c, h, w]), [n, h, w, c]);
+      const ms = Date.now() - start;
+      t.deepEqual([out.shape[0], out.shape[3], out.shape[1], out.shape[2]], ref.outputShape);
+      const nchw = nhwcToNchw(out.data, out.shape);
+      const vsRef = diff(nchw, ref.output);
+      const vsOrt = diff(nchw, ort.data);
+      t.log(`${b}: ${ms} ms; vs output.bin relL2 ${vsRef.relL2.toExponential(2)} maxAbs ${vsRef.maxAbs.toExponential(2)}; vs onnxruntime relL2 ${vsOrt.relL2.toExponential(2)}`);
+      t.true(withinParity(vsRef), `${b} vs output.bin: relL2 ${vsRef.relL2} maxAbs ${vsRef.maxAbs} (max |ref| ${vsRef.maxRef})`);
+      t.true(withinParity(vsOrt), `${b} vs onnxruntime: relL2 ${vsOrt.relL2} maxAbs ${vsOrt.maxAbs}`);
+    }
+    tfModel.dispose();
+  });
+}
