@@ -23,6 +23,8 @@ export interface ContainerRead {
   readonly protocol: number;
   /** the object torch.save was given */
   readonly root: unknown;
+  /** file offset where the object pickle starts (the place named by errors about its values) */
+  readonly pickleOffset: number;
   readonly info: ZipInfo | LegacyInfo;
   /**
    * Where the bytes of `ref` lie, checked against the file: STORAGE_MISSING /

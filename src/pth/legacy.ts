@@ -145,5 +145,5 @@ export function read(src: ByteSource, opts: ContainerOptions): ContainerRead {
   };
 
   const info: LegacyInfo = { kind: 'legacy', storages: keyList.length, dataOffset };
-  return { format: 'legacy', protocol: obj.scan.protocol, root: obj.value, info, locate };
+  return { format: 'legacy', protocol: obj.scan.protocol, root: obj.value, pickleOffset: sys.scan.end, info, locate };
 }

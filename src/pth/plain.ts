@@ -38,7 +38,8 @@ import {
 } from './pickle/values.js';
 import type { PlainValue } from './types.js';
 
-export function toPlain(value: unknown, what: string, file: string, limits: PickleLimits): PlainValue {
+/** `offset`: where the pickle holding `value` starts, the place errors name. */
+export function toPlain(value: unknown, what: string, file: string, offset: number, limits: PickleLimits): PlainValue {
   let nodes = 0;
   const active = new Set<object>();
   /** where the walk is, as key/index segments; joined only for messages */
@@ -49,7 +50,7 @@ export function toPlain(value: unknown, what: string, file: string, limits: Pick
   };
   const fail = (code: 'PICKLE_LIMIT' | 'PICKLE_FORMAT', msg: string): never => {
     const path = where();
-    throw new PosePortError(code, `${path}: ${msg}`, { file, key: path });
+    throw new PosePortError(code, `${path}: ${msg} (in the pickle at byte ${offset})`, { file, offset, key: path });
   };
   const child = (v: unknown, depth: number, seg: string | number): PlainValue => {
     trail.push(seg);
@@ -148,7 +149,7 @@ export function toPlain(value: unknown, what: string, file: string, limits: Pick
   } catch (e) {
     if (e instanceof PosePortError) throw e;
     // a value whose shape a pickle BUILD bent (e.g. a getter on a foreign receiver)
-    throw new PosePortError('PICKLE_FORMAT', `${where()}: malformed value (${(e as Error).message})`, { file });
+    throw new PosePortError('PICKLE_FORMAT', `${where()}: malformed value (${(e as Error).message})`, { file, offset });
   }
 }
 

@@ -37,8 +37,12 @@ export function readStateDict(
   warnings: string[],
 ): StateDictRead {
   const root = read.root;
+  const offset = read.pickleOffset;
   if (!isExactly(root, Map)) {
-    throw new PosePortError('STATE_DICT', `checkpoint holds ${describeValue(root)}, not a dict of tensors`, { file: src.name });
+    throw new PosePortError('STATE_DICT', `checkpoint holds ${describeValue(root)}, not a dict of tensors`, {
+      file: src.name,
+      offset,
+    });
   }
   let sd: Map<unknown, unknown> = root;
   let meta: PlainValue | null = null;
@@ -48,19 +52,20 @@ export function readStateDict(
     if (!isExactly(inner, Map)) {
       throw new PosePortError('STATE_DICT', `'state_dict' holds ${describeValue(inner)}, not a dict of tensors`, {
         file: src.name,
+        offset,
         key: 'state_dict',
       });
     }
     sd = inner;
     wrapperKeys = [...root.keys()].map((k) => String(k));
-    if (root.has('meta')) meta = toPlain(root.get('meta'), 'meta', src.name, limits);
+    if (root.has('meta')) meta = toPlain(root.get('meta'), 'meta', src.name, offset, limits);
   }
 
   const entries: PthTensorEntry[] = [];
   const byName = new Map<string, PthTensorEntry>();
   for (const [key, value] of sd) {
     if (typeof key !== 'string') {
-      throw new PosePortError('STATE_DICT', `state_dict key ${describeValue(key)} is not a str`, { file: src.name });
+      throw new PosePortError('STATE_DICT', `state_dict key ${describeValue(key)} is not a str`, { file: src.name, offset });
     }
     if (!isExactly(value, TensorRef)) {
       warnings.push(`state_dict entry '${key}' is ${describeValue(value)}, not a tensor: skipped`);
@@ -70,6 +75,7 @@ export function readStateDict(
     if (byName.has(name)) {
       throw new PosePortError('STATE_DICT', `state_dict has '${name}' twice once '${PREFIX}' is stripped`, {
         file: src.name,
+        offset: value.at,
         key,
       });
     }

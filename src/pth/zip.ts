@@ -261,5 +261,5 @@ export function read(src: ByteSource, opts: ContainerOptions): ContainerRead {
   };
 
   const info: ZipInfo = { kind: 'zip', folder, records: dir.entries.size, version, byteorder, zip64: dir.zip64 };
-  return { format: 'zip', protocol: scan.protocol, root, info, locate };
+  return { format: 'zip', protocol: scan.protocol, root, pickleOffset: pklLoc.offset, info, locate };
 }
