@@ -18,7 +18,8 @@ import {
   type CocoKeypointResult,
   type KeypointIouType,
 } from './cocoeval.js';
-import { COCO_SIGMAS, WHOLEBODY_PARTS, WHOLEBODY_PART_KEYS, WHOLEBODY_SIGMAS, type WholeBodyPart } from './datasets.js';
+import { COCO_SIGMAS, DATASETS, WHOLEBODY_PARTS, WHOLEBODY_PART_KEYS, WHOLEBODY_SIGMAS, type WholeBodyPart } from './datasets.js';
+import { topDownCocoResults, type TopDownEvalConfig, type TopDownOutputRow } from './topdown-results.js';
 
 export type WholeBodySplit = WholeBodyPart | 'wholebody';
 
@@ -115,4 +116,23 @@ export function scoreCocoKeypointResults(resultsJson: unknown, annJson: unknown,
   if (sigmas.length !== k) throw new PosePortError('USAGE', `${sigmas.length} sigmas given for ${k} keypoints`);
   const stats = new CocoKeypointEval(gt, results, { sigmas, evaluator: opts.evaluator }).run().stats;
   return { kind: 'coco', stats };
+}
+
+/**
+ * MMPose's whole `evaluate` for COCO / COCO-WholeBody: per-box outputs -> rescoring,
+ * NMS -> `result_keypoints.json` entries -> COCOeval. For WholeBody, MMPose returns the
+ * 'wholebody' stats; all splits are given here.
+ */
+export function evaluateTopDown(
+  rows: readonly TopDownOutputRow[],
+  gt: CocoGtFile,
+  cfg: Omit<TopDownEvalConfig, 'numJoints' | 'sigmas' | 'wholebodyParts'> & { dataset: 'coco' | 'coco_wholebody'; evaluator?: CocoEvaluator },
+): { results: CocoKeypointResult[]; score: ScoreResult } {
+  const ds = DATASETS[cfg.dataset];
+  const results = topDownCocoResults(rows, { ...cfg, numJoints: ds.numKeypoints, sigmas: ds.sigmas!, wholebodyParts: ds.parts });
+  if (cfg.dataset === 'coco_wholebody') {
+    const stats = wholeBodyEval(gt, results, cfg.evaluator);
+    return { results, score: { kind: 'wholebody', stats, handMean: stats.lefthand.map((v, i) => (v + stats.righthand[i]) / 2) } };
+  }
+  return { results, score: { kind: 'coco', stats: new CocoKeypointEval(gt, results, { sigmas: ds.sigmas!, evaluator: cfg.evaluator }).run().stats } };
 }

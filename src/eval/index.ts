@@ -27,6 +27,7 @@ export {
 } from './cocoeval.js';
 export {
   scoreCocoKeypointResults,
+  evaluateTopDown,
   wholeBodyEval,
   parseCocoGt,
   parseCocoResults,

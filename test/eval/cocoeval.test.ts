@@ -2,7 +2,7 @@ import test from 'ava';
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { CocoKeypointEval, cocoKeypointEval, COCO_EVALUATORS, type CocoGtFile, type CocoKeypointResult } from '../../src/eval/cocoeval.js';
-import { scoreCocoKeypointResults, wholeBodyEval } from '../../src/eval/coco-results.js';
+import { scoreCocoKeypointResults, wholeBodyEval, evaluateTopDown } from '../../src/eval/coco-results.js';
 import { topDownCocoResults, imageIdsByFileName, rescore } from '../../src/eval/topdown-results.js';
 import { COCO_SIGMAS, DATASETS } from '../../src/eval/datasets.js';
 import { PosePortError } from '../../src/core/errors.js';
@@ -32,6 +32,9 @@ for (const [id, c] of Object.entries<any>(index.cases)) {
       t.is(m.length, rowsExp.length, `OKS rows of image ${img}`);
       rowsExp.forEach((r, i) => r.forEach((x, j) => t.true(Math.abs(m[i][j] - x) <= 2e-15 * Math.abs(x), `OKS image ${img} [${i}][${j}]: ${m[i][j]} vs ${x}`)));
     }
+    // the one-call evaluate glue gives the same
+    const all = evaluateTopDown(rows, gt, { dataset: 'coco', useNms: cfg.use_nms ?? true, softNms: cfg.soft_nms, oksThr: cfg.oks_thr, visThr: cfg.vis_thr });
+    t.deepEqual(all.score, { kind: 'coco', stats: c.stats['xtcocotools_1.6'] });
     // the 'score' entry point gives the same
     const s = scoreCocoKeypointResults(v.result_keypoints_json, gt);
     t.deepEqual(s, { kind: 'coco', stats: c.stats['xtcocotools_1.6'] });
@@ -53,6 +56,8 @@ test('cocoeval wholebody: results split into parts, stats per part exact for eve
       t.deepEqual(st[part], w.stats_by_part[`keypoints_${part}`][ev], `${ev} ${part}`);
     }
   }
+  const all = evaluateTopDown(rows, gt, { dataset: 'coco_wholebody', oksThr: v.data_cfg.oks_thr, visThr: v.data_cfg.vis_thr, softNms: v.data_cfg.soft_nms });
+  t.true(all.score.kind === 'wholebody' && isDeepStrictEqual(all.score.stats.wholebody, w.stats_by_part.keypoints_wholebody['xtcocotools_1.6']));
   const s = scoreCocoKeypointResults(v.result_keypoints_json, gt);
   t.is(s.kind, 'wholebody');
   if (s.kind === 'wholebody') {
