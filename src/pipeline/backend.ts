@@ -1,0 +1,233 @@
+/**
+ * Loading a converted artifact for inference: `model.onnx` through onnxruntime-node, a
+ * TF.js graph model (`model.json` or its directory) through tfjs-converter on the cpu or
+ * wasm backend. Both are used the same way: an NCHW float32 batch in, NCHW heatmaps out,
+ * and the model metadata the converter embedded (decoding, flip pairs, input size).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import protobuf from 'protobufjs';
+import { PosePortError, isPosePortError } from '../core/errors.js';
+import { checkModelMetadata, type ModelMetadata } from '../emit/onnx/metadata.js';
+import { onnx } from '../emit/onnx/proto.js';
+import { MODEL_JSON, tfjsIOHandler } from '../emit/tfjs/files.js';
+
+export type ModelKind = 'onnx' | 'tfjs';
+export type TfjsBackendName = 'cpu' | 'wasm';
+
+export interface LoadModelOptions {
+  /** TF.js backend (default 'wasm': the same float32 kernels as 'cpu', several times faster) */
+  tfjsBackend?: TfjsBackendName;
+  /** onnxruntime execution providers, in order of preference (default ['cpu']) */
+  executionProviders?: string[];
+  /** onnxruntime intra-op threads (default: onnxruntime's choice, all cores) */
+  threads?: number;
+}
+
+export interface PoseModel {
+  kind: ModelKind;
+  /** the file the model was read from (model.onnx or model.json) */
+  file: string;
+  metadata: ModelMetadata;
+  /** network input [height, width] */
+  inputSize: [number, number];
+  /** heatmap [height, width] */
+  heatmapSize: [number, number];
+  numKeypoints: number;
+  /** e.g. 'onnxruntime-node cpu' or 'tfjs wasm' */
+  runtime: string;
+  /**
+   * Runs `n` crops. `batch` is `[n, 3, H, W]` float32 (normalised RGB); returns the
+   * heatmaps `[n, K, h, w]` float32 (a fresh array).
+   */
+  run(batch: Float32Array, n: number): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+function modelFormat(file: string, msg: string): PosePortError {
+  return new PosePortError('MODEL_FORMAT', msg, { file });
+}
+
+/** Parses and checks the embedded metadata JSON; MODEL_FORMAT naming the file and the field otherwise. */
+function parseMetadata(file: string, raw: unknown, where: string): ModelMetadata {
+  if (raw === undefined || raw === null)
+    throw modelFormat(file, `${where} has no pose-port metadata: convert the checkpoint with 'pose-port convert' (which embeds it)`);
+  let meta: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      meta = JSON.parse(raw);
+    } catch (e) {
+      throw modelFormat(file, `${where} is not JSON: ${(e as Error).message}`);
+    }
+  }
+  try {
+    checkModelMetadata(meta);
+  } catch (e) {
+    if (isPosePortError(e)) throw new PosePortError('MODEL_FORMAT', `${where}: ${e.message}`, { file, key: e.key });
+    throw e;
+  }
+  return meta;
+}
+
+/**
+ * Reads ModelProto.metadata_props (field 14) without decoding the graph: the top-level
+ * fields are walked and skipped, only the metadata entries are decoded.
+ */
+export function readOnnxMetadataProps(bytes: Uint8Array, file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const r = protobuf.Reader.create(bytes);
+  try {
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      if (tag >>> 3 === 14 && (tag & 7) === 2) {
+        const e = onnx.StringStringEntryProto.decode(r.bytes());
+        out[e.key] = e.value;
+      } else {
+        r.skipType(tag & 7);
+      }
+    }
+  } catch (e) {
+    throw modelFormat(file, `not an ONNX model (protobuf error at byte ${r.pos}: ${(e as Error).message})`);
+  }
+  return out;
+}
+
+/** Which artifact `path` names: a .onnx file, a model.json, or a directory holding either. */
+export function resolveModelPath(path: string): { kind: ModelKind; file: string } {
+  if (!existsSync(path)) throw new PosePortError('IO', `no such model file or directory '${path}'`, { file: path });
+  if (statSync(path).isDirectory()) {
+    if (existsSync(join(path, MODEL_JSON))) return { kind: 'tfjs', file: join(path, MODEL_JSON) };
+    if (existsSync(join(path, 'model.onnx'))) return { kind: 'onnx', file: join(path, 'model.onnx') };
+    throw modelFormat(path, `the directory holds neither ${MODEL_JSON} (TF.js) nor model.onnx`);
+  }
+  if (path.toLowerCase().endsWith('.json')) return { kind: 'tfjs', file: path };
+  return { kind: 'onnx', file: path };
+}
+
+function commonFields(meta: ModelMetadata, file: string): Pick<PoseModel, 'inputSize' | 'heatmapSize' | 'numKeypoints'> {
+  const inputSize: [number, number] = [meta.input.size_hw[0], meta.input.size_hw[1]];
+  const heatmapSize: [number, number] = [meta.heatmap.size_hw[0], meta.heatmap.size_hw[1]];
+  if (!(inputSize[0] > 0 && inputSize[1] > 0 && heatmapSize[0] > 0 && heatmapSize[1] > 0))
+    throw modelFormat(file, `model metadata: bad sizes input ${inputSize} heatmap ${heatmapSize}`);
+  return { inputSize, heatmapSize, numKeypoints: meta.num_keypoints };
+}
+
+function checkOutput(file: string, dims: readonly number[], n: number, k: number, hw: [number, number]): void {
+  const want = [n, k, hw[0], hw[1]];
+  if (dims.length !== 4 || dims.some((d, i) => d !== want[i]))
+    throw modelFormat(file, `the model returned heatmaps [${dims.join(', ')}], its metadata says [${want.join(', ')}]`);
+}
+
+async function loadOnnx(file: string, opts: LoadModelOptions): Promise<PoseModel> {
+  const bytes = readFileSync(file);
+  const props = readOnnxMetadataProps(bytes, file);
+  const metadata = parseMetadata(file, props.pose_port, `metadata_props 'pose_port' of ${basename(file)}`);
+  if (metadata.input.layout !== 'NCHW') throw modelFormat(file, `ONNX model metadata says input layout ${metadata.input.layout}, expected NCHW`);
+  const fields = commonFields(metadata, file);
+  const ort = await import('onnxruntime-node');
+  const providers = opts.executionProviders ?? ['cpu'];
+  let session: import('onnxruntime-node').InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, {
+      executionProviders: providers,
+      ...(opts.threads !== undefined ? { intraOpNumThreads: opts.threads } : {}),
+    });
+  } catch (e) {
+    throw modelFormat(file, `onnxruntime cannot load the model: ${(e as Error).message}`);
+  }
+  const input = session.inputNames.includes(metadata.input.name) ? metadata.input.name : session.inputNames[0];
+  const output = session.outputNames.includes(metadata.heatmap.name) ? metadata.heatmap.name : session.outputNames[0];
+  const [H, W] = fields.inputSize;
+  return {
+    kind: 'onnx',
+    file,
+    metadata,
+    ...fields,
+    runtime: `onnxruntime-node ${providers.join(',')}`,
+    async run(batch, n) {
+      if (batch.length !== n * 3 * H * W) throw new PosePortError('SHAPE_MISMATCH', `run: ${batch.length} values for a batch of ${n} x 3x${H}x${W}`);
+      const r = await session.run({ [input]: new ort.Tensor('float32', batch, [n, 3, H, W]) }, [output]);
+      const t = r[output];
+      checkOutput(file, t.dims.map(Number), n, fields.numKeypoints, fields.heatmapSize);
+      const data = t.data as Float32Array;
+      t.dispose?.();
+      return data;
+    },
+    async dispose() {
+      await session.release();
+    },
+  };
+}
+
+let tfjsReady: Promise<typeof import('@tensorflow/tfjs-core')> | undefined;
+
+/** tfjs-core with the cpu and wasm backends registered (the wasm binaries read from node_modules). */
+async function tfjsCore(): Promise<typeof import('@tensorflow/tfjs-core')> {
+  tfjsReady ??= (async () => {
+    const tf = await import('@tensorflow/tfjs-core');
+    await import('@tensorflow/tfjs-backend-cpu');
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const require = createRequire(import.meta.url);
+    wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    return tf;
+  })();
+  return tfjsReady;
+}
+
+async function loadTfjs(file: string, opts: LoadModelOptions): Promise<PoseModel> {
+  let json: { userDefinedMetadata?: Record<string, unknown> };
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw modelFormat(file, `cannot read the TF.js model.json: ${(e as Error).message}`);
+  }
+  const metadata = parseMetadata(file, json?.userDefinedMetadata?.pose_port, `userDefinedMetadata.pose_port of ${basename(file)}`);
+  if (metadata.input.layout !== 'NHWC') throw modelFormat(file, `TF.js model metadata says input layout ${metadata.input.layout}, expected NHWC`);
+  const fields = commonFields(metadata, file);
+  const tf = await tfjsCore();
+  const backend = opts.tfjsBackend ?? 'wasm';
+  if (tf.getBackend() !== backend) {
+    const ok = await tf.setBackend(backend);
+    if (!ok) throw new PosePortError('IO', `TF.js backend '${backend}' failed to initialise`);
+  }
+  await tf.ready();
+  const { loadGraphModel } = await import('@tensorflow/tfjs-converter');
+  const model = await loadGraphModel(tfjsIOHandler(dirname(file)) as never);
+  const outName = model.outputs.find((o) => o.name === metadata.heatmap.name)?.name ?? model.outputs[0].name;
+  const inName = model.inputs.find((i) => i.name === metadata.input.name)?.name ?? model.inputs[0].name;
+  const [H, W] = fields.inputSize;
+  return {
+    kind: 'tfjs',
+    file,
+    metadata,
+    ...fields,
+    runtime: `tfjs ${backend}`,
+    async run(batch, n) {
+      if (batch.length !== n * 3 * H * W) throw new PosePortError('SHAPE_MISMATCH', `run: ${batch.length} values for a batch of ${n} x 3x${H}x${W}`);
+      if (tf.getBackend() !== backend) await tf.setBackend(backend);
+      // NCHW -> NHWC in, NHWC -> NCHW out (transposes are exact)
+      const out = tf.tidy(() => {
+        const x = tf.transpose(tf.tensor4d(batch, [n, 3, H, W]), [0, 2, 3, 1]);
+        const y = model.execute({ [inName]: x }, outName) as import('@tensorflow/tfjs-core').Tensor;
+        checkOutput(file, [y.shape[0], y.shape[3], y.shape[1], y.shape[2]] as number[], n, fields.numKeypoints, fields.heatmapSize);
+        return tf.transpose(y, [0, 3, 1, 2]);
+      });
+      try {
+        return (await out.data()) as Float32Array;
+      } finally {
+        out.dispose();
+      }
+    },
+    async dispose() {
+      model.dispose();
+    },
+  };
+}
+
+/** Loads `path` (model.onnx, model.json, or a directory holding one) with its metadata. */
+export async function loadModel(path: string, opts: LoadModelOptions = {}): Promise<PoseModel> {
+  const { kind, file } = resolveModelPath(path);
+  return kind === 'onnx' ? loadOnnx(file, opts) : loadTfjs(file, opts);
+}

@@ -1,0 +1,129 @@
+/**
+ * `pose-port run`: keypoints of the persons in one image, from given boxes (or the
+ * whole image), through MMPose's top-down test pipeline (crop, normalise, flip test,
+ * decode per the model metadata).
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { PosePortError } from '../core/errors.js';
+import { xywh2cs } from '../eval/bbox.js';
+import { rescore } from '../eval/topdown-results.js';
+import type { ImageU8 } from '../eval/warp.js';
+import { decodeImage } from '../io/image.js';
+import type { PoseModel } from './backend.js';
+import { TopDownBatcher, emptyTimings, type StageTimings, type TopDownOptions } from './topdown.js';
+
+/** A person box `[x, y, w, h]` in image pixels with its detection score (default 1). */
+export interface PersonBox {
+  bbox: readonly [number, number, number, number] | readonly number[];
+  score?: number;
+}
+
+export interface PersonPose {
+  bbox: [number, number, number, number];
+  bboxScore: number;
+  center: [number, number];
+  scale: [number, number];
+  /** [K] of [x, y, score] in image pixels */
+  keypoints: [number, number, number][];
+  /** MMPose's rescoring: mean keypoint score above 0.2, times the box score */
+  score: number;
+}
+
+export interface EstimateOptions extends TopDownOptions {
+  /** vis_thr of the rescoring (default 0.2) */
+  visThr?: number;
+}
+
+export interface EstimateResult {
+  persons: PersonPose[];
+  image: { width: number; height: number };
+  timings: StageTimings;
+}
+
+function checkBox(b: PersonBox, i: number, file?: string): [number, number, number, number] {
+  const v = b?.bbox;
+  if (!Array.isArray(v) || v.length < 4 || !v.slice(0, 4).every((x) => typeof x === 'number' && Number.isFinite(x)))
+    throw new PosePortError('ANNOTATION_FORMAT', `box ${i} must be [x, y, w, h] of finite numbers, got ${JSON.stringify(v)}`, { file, key: `[${i}].bbox` });
+  if (!(v[2] > 0 && v[3] > 0)) throw new PosePortError('ANNOTATION_FORMAT', `box ${i} has width ${v[2]} and height ${v[3]}; both must be > 0`, { file, key: `[${i}].bbox` });
+  if (b.score !== undefined && (typeof b.score !== 'number' || !Number.isFinite(b.score)))
+    throw new PosePortError('ANNOTATION_FORMAT', `box ${i} has a non-numeric score`, { file, key: `[${i}].score` });
+  return [v[0], v[1], v[2], v[3]];
+}
+
+/**
+ * Estimates the pose of every box in `image` (a decoded RGB image or a file path).
+ * Without boxes the whole image is one box, as MMPose's `inference_top_down_pose_model`
+ * does when it gets no person results. Persons come back in box order.
+ */
+export async function estimatePoses(model: PoseModel, image: ImageU8 | string, boxes?: readonly PersonBox[], opts: EstimateOptions = {}): Promise<EstimateResult> {
+  const timings = opts.timings ?? emptyTimings();
+  let img: ImageU8;
+  if (typeof image === 'string') {
+    const t0 = performance.now();
+    img = await decodeImage(image);
+    timings.decode += performance.now() - t0;
+  } else img = image;
+  const list: PersonBox[] = boxes ? [...boxes] : [{ bbox: [0, 0, img.width, img.height], score: 1 }];
+  const checked = list.map((b, i) => checkBox(b, i));
+  const [H, W] = model.inputSize;
+  const batcher = new TopDownBatcher<number>(model, { ...opts, timings });
+  const done: Awaited<ReturnType<typeof batcher.flush>> = [];
+  for (let i = 0; i < checked.length; i++) {
+    const [x, y, w, h] = checked[i];
+    const cs = xywh2cs(x, y, w, h, [W, H]);
+    done.push(...(await batcher.add(img, { center: cs.center, scale: cs.scale, dtype: 'float32', tag: i })));
+  }
+  done.push(...(await batcher.flush()));
+  const K = model.numKeypoints;
+  const persons = done.map((r) => {
+    const i = r.tag;
+    const bboxScore = list[i].score ?? 1;
+    const keypoints: [number, number, number][] = [];
+    for (let k = 0; k < K; k++) keypoints.push([r.preds[3 * k], r.preds[3 * k + 1], r.preds[3 * k + 2]]);
+    return { bbox: checked[i], bboxScore, center: r.center, scale: r.scale, keypoints, score: rescore(r.preds, K, bboxScore, opts.visThr ?? 0.2) };
+  });
+  return { persons, image: { width: img.width, height: img.height }, timings };
+}
+
+/** Parses `x,y,w,h`. */
+export function parseBboxFlag(v: string): [number, number, number, number] {
+  const parts = v.split(',').map((s) => s.trim());
+  const nums = parts.map(Number);
+  if (parts.length !== 4 || parts.some((p) => p === '') || !nums.every(Number.isFinite))
+    throw new PosePortError('USAGE', `--bbox expects x,y,w,h (four numbers), got '${v}'`);
+  return nums as [number, number, number, number];
+}
+
+/**
+ * The person boxes of `imageFile` in a detection file: a COCO detection list
+ * (`{image_id, category_id, bbox, score}`; category 1 only, and only the entries of this
+ * image when the image's file name is its COCO id) or a plain list of `{bbox, score}`
+ * or `[x, y, w, h]`. Entries with `score < minScore` are dropped.
+ */
+export function readDetections(file: string, imageFile: string, minScore = 0): PersonBox[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new PosePortError('ANNOTATION_FORMAT', `cannot read the detections: ${(e as Error).message}`, { file });
+  }
+  if (!Array.isArray(json)) throw new PosePortError('ANNOTATION_FORMAT', 'the detection file must be a JSON list', { file });
+  const stem = basename(imageFile).replace(/\.[^.]*$/, '');
+  const id = /^\d+$/.test(stem) ? Number(stem) : undefined;
+  const hasIds = json.some((d) => d && typeof d === 'object' && !Array.isArray(d) && 'image_id' in d);
+  const ids = new Set(json.map((d) => (d && typeof d === 'object' ? (d as { image_id?: unknown }).image_id : undefined)));
+  if (hasIds && id === undefined && ids.size > 1)
+    throw new PosePortError('USAGE', `the detections are for ${ids.size} images; the image file name '${basename(imageFile)}' is no COCO id to select them by`, { file });
+  const out: PersonBox[] = [];
+  json.forEach((d, i) => {
+    const box: PersonBox = Array.isArray(d) ? { bbox: d as number[] } : (d as PersonBox);
+    const o = d as { image_id?: unknown; category_id?: unknown };
+    if (hasIds && id !== undefined && o.image_id !== id) return;
+    if (o && o.category_id !== undefined && o.category_id !== 1) return;
+    checkBox(box, i, file);
+    if ((box.score ?? 1) < minScore) return;
+    out.push({ bbox: box.bbox, score: box.score ?? 1 });
+  });
+  return out;
+}
