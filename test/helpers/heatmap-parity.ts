@@ -1,23 +1,24 @@
 /**
  * Parity of a converted heatmap model against the reference outputs of the original
- * MMPose model (../shared/zoo/reference/<model>): makeckpt.py checkpoint -> TensorSet ->
+ * MMPose model (../shared/zoo/reference/<model>): makeckpt.py checkpoint -> openCheckpoint ->
  * detect -> build -> ONNX -> onnxruntime-node on the reference input, plain and flipped.
  */
 import { detectArchitecture, familyByName } from '../../src/arch/index.js';
 import type { Detection } from '../../src/arch/family.js';
 import type { TensorSet } from '../../src/core/tensor.js';
 import { emitOnnx } from '../../src/emit/onnx/index.js';
+import { openCheckpoint } from '../../src/pth/index.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { verifyGraph } from '../../src/ir/verify.js';
 import { makeCheckpoint, readManifest } from './ckpt.js';
 import { diff, readReference, type Diff } from './compare.js';
 import { flipAverage, flipW } from './flip.js';
-import { checkpointTensors } from './pth-tensors.js';
 import { runOrt } from '../emit/onnx/ort.js';
 
 export interface ParityResult {
   detection: Detection;
-  reader: string;
+  /** container format the reader found ('zip' | 'legacy') */
+  format: string;
   graph: Graph;
   output: Diff;
   flip: Diff;
@@ -35,12 +36,18 @@ export function buildOnnx(tensors: TensorSet, inputSize: readonly [number, numbe
 export async function heatmapParity(model: string, legacy: boolean): Promise<ParityResult> {
   const ref = readReference(model);
   const manifest = readManifest(model);
-  const { tensors, reader } = await checkpointTensors(makeCheckpoint(model, { seed: 0, legacy }));
+  const ckpt = await openCheckpoint(makeCheckpoint(model, { seed: 0, legacy }));
   const [, , h, w] = ref.inputShape;
-  const { detection, graph, onnx } = buildOnnx(tensors, [h, w]);
+  let built: ReturnType<typeof buildOnnx>;
+  try {
+    built = buildOnnx(ckpt.tensors, [h, w]);
+  } finally {
+    ckpt.close();
+  }
+  const { detection, graph, onnx } = built;
   const plain = (await runOrt(onnx, ref.input, ref.inputShape)).get('heatmaps')!;
   const flipped = (await runOrt(onnx, flipW(ref.input, ref.inputShape), ref.inputShape)).get('heatmaps')!;
   const avg = flipAverage(plain.data, flipped.data, plain.dims, manifest.flip_pairs, manifest.test_cfg.shift_heatmap === true);
   if (plain.dims.join() !== ref.outputShape.join()) throw new Error(`output dims ${plain.dims} != reference ${ref.outputShape}`);
-  return { detection, reader, graph, output: diff(plain.data, ref.output), flip: diff(avg, ref.outputFlip) };
+  return { detection, format: ckpt.format, graph, output: diff(plain.data, ref.output), flip: diff(avg, ref.outputFlip) };
 }

@@ -11,7 +11,8 @@ for (const legacy of [false, true])
     const r = await heatmapParity(MODEL, legacy);
     t.is(r.detection.family, 'resnet');
     t.is(r.detection.preset, 'res50');
-    t.log(`reader ${r.reader}; output relL2 ${r.output.relL2.toExponential(2)} maxAbs ${r.output.maxAbs.toExponential(2)} (max|ref| ${r.output.maxRef.toFixed(3)})`);
+    t.is(r.format, legacy ? 'legacy' : 'zip');
+    t.log(`${r.format}: output relL2 ${r.output.relL2.toExponential(2)} maxAbs ${r.output.maxAbs.toExponential(2)} (max|ref| ${r.output.maxRef.toFixed(3)})`);
     t.log(`flip   relL2 ${r.flip.relL2.toExponential(2)} maxAbs ${r.flip.maxAbs.toExponential(2)} (max|ref| ${r.flip.maxRef.toFixed(3)})`);
     t.true(withinParity(r.output), `output: ${JSON.stringify(r.output)}`);
     t.true(withinParity(r.flip), `flip: ${JSON.stringify(r.flip)}`);
