@@ -55,6 +55,13 @@ export class Graph {
     return v;
   }
 
+  /** A constant whose data is computed on demand from other constants (passes). */
+  addDerivedConstant(name: string, shape: readonly number[], compute: () => Float32Array, from: readonly string[]): Value {
+    const v = this.newValue(name, shape, null, { kind: 'derived', compute, from });
+    this.constants.push(v);
+    return v;
+  }
+
   /**
    * Appends a node; its output shape is inferred now and a mismatch throws
    * SHAPE_MISMATCH naming the node and `origin` (the checkpoint prefix).

@@ -16,7 +16,7 @@ function attrsOf(node: Node): string {
 
 function constantLine(v: Value): string {
   const c = v.constant!;
-  const src = c.kind === 'checkpoint' ? `checkpoint ${c.entry.dtype}` : `computed from ${c.from.join(', ')}`;
+  const src = c.kind === 'checkpoint' ? `checkpoint ${c.entry.dtype}` : `${c.kind} from ${c.from.join(', ')}`;
   return `const %${v.name}: ${shapeString(v.shape)} ${src}`;
 }
 

@@ -14,8 +14,14 @@ export type Shape = readonly Dim[];
 export type ConstSource =
   /** a checkpoint tensor, read lazily (never copied until an emitter asks) */
   | { readonly kind: 'checkpoint'; readonly entry: TensorEntry }
-  /** data computed by a pass (e.g. folded batch norm), with the keys it came from */
-  | { readonly kind: 'computed'; readonly data: Float32Array; readonly from: readonly string[] };
+  /** data computed by a pass or a test, held in memory, with the keys it came from */
+  | { readonly kind: 'computed'; readonly data: Float32Array; readonly from: readonly string[] }
+  /**
+   * data a pass derives from other constants (e.g. folded batch norm), computed only
+   * when an emitter asks: a conversion then holds one derived tensor at a time
+   * instead of a second copy of the whole model
+   */
+  | { readonly kind: 'derived'; readonly compute: () => Float32Array; readonly from: readonly string[] };
 
 export interface Value {
   readonly id: number;

@@ -1,17 +1,8 @@
-import { toFloat32 } from '../core/dtype.js';
+import { constantData, constantSources } from '../ir/constant.js';
 import type { Graph } from '../ir/graph.js';
 import type { BatchNormNode, ConvNode, ConvTransposeNode, Node, Value } from '../ir/types.js';
 import type { Pass } from './pass.js';
 
-function dataOf(v: Value): Float32Array {
-  const c = v.constant!;
-  return c.kind === 'checkpoint' ? toFloat32(c.entry.dtype, c.entry.data()) : c.data;
-}
-
-function sourcesOf(v: Value): readonly string[] {
-  const c = v.constant!;
-  return c.kind === 'checkpoint' ? [c.entry.name] : c.from;
-}
 
 /** The conv a batch norm can fold into: its operand's producer, read by this BN only. */
 function foldTarget(bn: BatchNormNode, graph: Graph): ConvNode | ConvTransposeNode | null {
@@ -42,7 +33,8 @@ function setOperand(node: Node, i: number, to: Value): void {
  *   W'[o, ...] = W[o, ...] * s[o]                 (Conv: weight [outC, inC/g, kH, kW])
  *   W'[i, j, ...] = W[i, j, ...] * s[g(i)*outC/g + j]   (ConvTranspose: [inC, outC/g, kH, kW])
  *   b'[o] = (b[o] - mean[o]) * s[o] + beta[o]     (b = 0 without a bias)
- * computed in float64, stored as float32 computed constants naming their sources.
+ * computed in float64 and stored as float32, as derived constants naming their sources:
+ * the arithmetic runs when an emitter reads them, one tensor at a time.
  * The BN node is removed, its readers read the conv, and constants left unread are
  * dropped. Requires a verified graph; leaves a verified graph with no BatchNorm
  * behind a single-use conv; a BN after anything else (add, relu, a shared conv) stays.
@@ -58,43 +50,60 @@ export const foldBatchNorm: Pass = {
       const conv = foldTarget(bn, graph);
       if (!conv) continue;
       const [, gammaV, betaV, meanV, varV] = bn.inputs;
-      const [gamma, beta, mean, variance] = [gammaV, betaV, meanV, varV].map(dataOf);
-      const outC = gamma.length;
-      const scale = new Float64Array(outC);
-      for (let o = 0; o < outC; o++) scale[o] = gamma[o] / Math.sqrt(variance[o] + bn.attrs.epsilon);
-
       const wV = conv.inputs[1];
       const bV = conv.inputs[2] as Value | undefined;
-      const w = dataOf(wV);
-      const [d0, d1, kh, kw] = wV.shape as number[];
-      const k = kh * kw;
-      const w2 = new Float32Array(w.length);
-      if (conv.op === 'conv') {
-        for (let o = 0; o < d0; o++) {
-          const s = scale[o];
-          const base = o * d1 * k;
-          for (let i = 0; i < d1 * k; i++) w2[base + i] = w[base + i] * s;
-        }
-      } else {
-        const group = conv.attrs.group;
-        const icg = d0 / group;
-        for (let i = 0; i < d0; i++) {
-          const g = Math.floor(i / icg);
-          for (let j = 0; j < d1; j++) {
-            const s = scale[g * d1 + j];
-            const base = (i * d1 + j) * k;
-            for (let t = 0; t < k; t++) w2[base + t] = w[base + t] * s;
+      const outC = gammaV.shape[0] as number;
+      const eps = bn.attrs.epsilon;
+      const isTransposed = conv.op === 'conv_transpose';
+      const group = conv.attrs.group;
+      // per-channel scale, computed when first needed (small: outC values)
+      let scaleCache: Float64Array | null = null;
+      const scaleOf = (): Float64Array => {
+        if (scaleCache) return scaleCache;
+        const gamma = constantData(gammaV);
+        const variance = constantData(varV);
+        const s = new Float64Array(outC);
+        for (let o = 0; o < outC; o++) s[o] = gamma[o] / Math.sqrt(variance[o] + eps);
+        return (scaleCache = s);
+      };
+      const foldWeight = (): Float32Array => {
+        const scale = scaleOf();
+        const w = constantData(wV);
+        const [d0, d1, kh, kw] = wV.shape as number[];
+        const k = kh * kw;
+        const w2 = new Float32Array(w.length);
+        if (!isTransposed) {
+          for (let o = 0; o < d0; o++) {
+            const s = scale[o];
+            const base = o * d1 * k;
+            for (let i = 0; i < d1 * k; i++) w2[base + i] = w[base + i] * s;
+          }
+        } else {
+          const icg = d0 / group;
+          for (let i = 0; i < d0; i++) {
+            const g = Math.floor(i / icg);
+            for (let j = 0; j < d1; j++) {
+              const s = scale[g * d1 + j];
+              const base = (i * d1 + j) * k;
+              for (let t = 0; t < k; t++) w2[base + t] = w[base + t] * s;
+            }
           }
         }
-      }
-      const b = bV ? dataOf(bV) : null;
-      const b2 = new Float32Array(outC);
-      for (let o = 0; o < outC; o++) b2[o] = ((b ? b[o] : 0) - mean[o]) * scale[o] + beta[o];
+        return w2;
+      };
+      const foldBias = (): Float32Array => {
+        const scale = scaleOf();
+        const [beta, mean] = [constantData(betaV), constantData(meanV)];
+        const b = bV ? constantData(bV) : null;
+        const b2 = new Float32Array(outC);
+        for (let o = 0; o < outC; o++) b2[o] = ((b ? b[o] : 0) - mean[o]) * scale[o] + beta[o];
+        return b2;
+      };
 
-      const bnSources = [gammaV, betaV, meanV, varV].flatMap(sourcesOf);
-      const wNew = graph.addComputedConstant(`${wV.name}:bn_folded`, wV.shape as number[], w2, [...sourcesOf(wV), ...bnSources]);
+      const bnSources = [gammaV, betaV, meanV, varV].flatMap(constantSources);
+      const wNew = graph.addDerivedConstant(`${wV.name}:bn_folded`, wV.shape as number[], foldWeight, [...constantSources(wV), ...bnSources]);
       const bName = bV ? `${bV.name}:bn_folded` : `${conv.origin ?? conv.name}.bias:bn_folded`;
-      const bNew = graph.addComputedConstant(bName, [outC], b2, [...(bV ? sourcesOf(bV) : []), ...bnSources]);
+      const bNew = graph.addDerivedConstant(bName, [outC], foldBias, [...(bV ? constantSources(bV) : []), ...bnSources]);
       setOperand(conv, 1, wNew);
       if (bV) setOperand(conv, 2, bNew);
       else {

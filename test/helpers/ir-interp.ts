@@ -4,6 +4,7 @@
  * runtime: the emitters' tests compare onnxruntime/TF.js against it, and it helps
  * find the first intermediate value where a port diverges (every value is returned).
  */
+import { constantData } from '../../src/ir/constant.js';
 import { assertNever } from '../../src/core/assert.js';
 import { toFloat32 } from '../../src/core/dtype.js';
 import type { Graph } from '../../src/ir/graph.js';
@@ -16,10 +17,6 @@ export interface Interpreted {
   shape: number[];
 }
 
-function constantData(v: Value): Float32Array {
-  const c = v.constant!;
-  return c.kind === 'checkpoint' ? toFloat32(c.entry.dtype, c.entry.data()) : c.data;
-}
 
 function conv(x: Interpreted, w: Interpreted, b: Float32Array | null, node: Extract<Node, { op: 'conv' }>, out: Dims): Float32Array {
   const [n, c, h, wd] = x.shape;

@@ -76,7 +76,7 @@ test('grouped conv and grouped transposed conv with biases, a BN chain, and a BN
 
 test('float16 checkpoint weights fold through float32', async (t) => {
   const { folded } = await sameOutputs(t, () => headGraph({ dtype: 'float16' }));
-  const computed = folded.constants.filter((c) => c.constant!.kind === 'computed');
+  const computed = folded.constants.filter((c) => c.constant!.kind === 'derived');
   t.is(computed.length, 4);
   t.true(folded.constants.some((c) => c.constant!.kind === 'checkpoint' && c.constant!.entry.dtype === 'float16'));
 });

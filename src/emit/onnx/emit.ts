@@ -1,3 +1,4 @@
+import { constantData } from '../../ir/constant.js';
 import { toFloat32 } from '../../core/dtype.js';
 import { PosePortError } from '../../core/errors.js';
 import { shapeString } from '../../core/tensor.js';
@@ -48,7 +49,7 @@ function constantInitializer(v: Value): LazyInitializer {
     dataType: DATA_TYPE.FLOAT,
     byteLength: numel * 4,
     bytes() {
-      const data = src.kind === 'checkpoint' ? toFloat32(src.entry.dtype, src.entry.data()) : src.data;
+      const data = constantData(v);
       if (data.length !== numel)
         throw new PosePortError('EMIT_FORMAT', `constant '${v.name}' holds ${data.length} elements, shape ${shapeString(dims)} needs ${numel}`, {
           key: v.name,

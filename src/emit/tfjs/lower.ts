@@ -1,3 +1,4 @@
+import { constantData } from '../../ir/constant.js';
 import { assertNever } from '../../core/assert.js';
 import { toFloat32 } from '../../core/dtype.js';
 import { PosePortError } from '../../core/errors.js';
@@ -67,7 +68,7 @@ export function isConstLike(v: Value): boolean {
 function constData(v: Value): Float32Array {
   const src = v.constant;
   let data: Float32Array;
-  if (src) data = src.kind === 'checkpoint' ? toFloat32(src.entry.dtype, src.entry.data()) : src.data;
+  if (src) data = constantData(v);
   else if (v.producer?.op === 'reshape') data = constData(v.producer.inputs[0]);
   else throw new PosePortError('GRAPH_INVALID', `'${v.name}' is not a constant`);
   const numel = v.shape.reduce<number>((a, d) => a * (d as number), 1);
