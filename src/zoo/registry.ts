@@ -2,33 +2,96 @@
  * The model-zoo registry: the 26 published top-down checkpoints with their config
  * facts, recorded metrics and download URLs. The data is generated
  * (scripts/build-registry.mjs) and committed as registry.json.
+ *
+ * A user registry file named by $POSE_PORT_REGISTRY (same envelope, entries
+ * validated against schemas/zoo-entry.schema.json) is merged over it: an entry with a
+ * built-in name replaces that entry in place, a new name is appended. This is how a
+ * private mirror of re-trained or re-published checkpoints carries its own sha256
+ * prefixes (docs/zoo-registry.md).
  */
+import { readFileSync } from 'node:fs';
 import { PosePortError } from '../core/errors.js';
+import { assertJson, type JsonSchema } from '../core/json-schema.js';
+import entrySchema from '../../schemas/zoo-entry.schema.json' with { type: 'json' };
+import envelopeSchema from '../../schemas/zoo-registry.schema.json' with { type: 'json' };
 import data from './registry.json' with { type: 'json' };
 import type { ZooEntry, ZooMetric, ZooMetricKey, ZooRegistry } from './types.js';
 
 // registry.json is checked against schemas/zoo-entry.schema.json by the tests; trust it here.
-const REGISTRY = data as unknown as ZooRegistry;
-const BY_NAME = new Map<string, ZooEntry>(REGISTRY.entries.map((e) => [e.name, e]));
+const BUILT_IN = data as unknown as ZooRegistry;
 
-/** Every entry, in the order of the model-zoo tables. */
+/** The environment variable naming a user registry file merged over the built-in one. */
+export const USER_REGISTRY_ENV = 'POSE_PORT_REGISTRY';
+
+interface Merged {
+  /** the $POSE_PORT_REGISTRY value this was built for */
+  path: string | undefined;
+  entries: readonly ZooEntry[];
+  byName: Map<string, ZooEntry>;
+}
+let merged: Merged | undefined;
+
+/**
+ * Reads a registry file ({format: 'pose-port-zoo/1', entries: [...]}) and checks the
+ * envelope and every entry against the schemas; names must be unique in the file.
+ * Errors: IO (unreadable), USAGE naming the file, the entry and the failing path otherwise.
+ */
+export function readRegistryFile(path: string): ZooEntry[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== undefined) throw new PosePortError('IO', `cannot read the registry file '${path}' (${USER_REGISTRY_ENV}): ${(e as Error).message}`, { file: path });
+    throw new PosePortError('USAGE', `the registry file '${path}' is not JSON: ${(e as Error).message}`, { file: path });
+  }
+  assertJson(envelopeSchema as JsonSchema, value, { code: 'USAGE', what: `registry file (${USER_REGISTRY_ENV})`, file: path });
+  const entries = (value as ZooRegistry).entries;
+  const seen = new Set<string>();
+  entries.forEach((e, i) => {
+    assertJson(entrySchema as JsonSchema, e, { code: 'USAGE', what: `entry ${i} ('${e.name}') of the registry file`, file: path });
+    if (seen.has(e.name)) throw new PosePortError('USAGE', `the registry file '${path}' names '${e.name}' twice`, { file: path, key: e.name });
+    seen.add(e.name);
+  });
+  return entries;
+}
+
+/** `base` with `overrides` merged over it: same name replaces in place, new names are appended in file order. */
+export function mergeZooEntries(base: readonly ZooEntry[], overrides: readonly ZooEntry[]): ZooEntry[] {
+  const over = new Map(overrides.map((e) => [e.name, e]));
+  const out = base.map((e) => over.get(e.name) ?? e);
+  const known = new Set(base.map((e) => e.name));
+  for (const e of overrides) if (!known.has(e.name)) out.push(e);
+  return out;
+}
+
+/** The built-in entries with $POSE_PORT_REGISTRY's merged over them (re-read when the variable changes). */
+function registry(): Merged {
+  const path = process.env[USER_REGISTRY_ENV] || undefined;
+  if (merged && merged.path === path) return merged;
+  const entries = path === undefined ? BUILT_IN.entries : mergeZooEntries(BUILT_IN.entries, readRegistryFile(path));
+  merged = { path, entries, byName: new Map(entries.map((e) => [e.name, e])) };
+  return merged;
+}
+
+/** Every entry, in the order of the model-zoo tables (then the user registry's new names). */
 export function listZoo(): readonly ZooEntry[] {
-  return REGISTRY.entries;
+  return registry().entries;
 }
 
 /** The entry named `name` (a config name), or undefined. */
 export function findZooEntry(name: string): ZooEntry | undefined {
-  return BY_NAME.get(name);
+  return registry().byName.get(name);
 }
 
 /** The entry named `name`; ZOO_UNKNOWN naming the closest names when there is none. */
 export function getZooEntry(name: string): ZooEntry {
-  const e = BY_NAME.get(name);
+  const e = registry().byName.get(name);
   if (e) return e;
   const close = closeZooNames(name);
   throw new PosePortError(
     'ZOO_UNKNOWN',
-    `no zoo model '${name}'${close.length ? `; did you mean ${close.map((c) => `'${c}'`).join(', ')}?` : ''} ('pose-port zoo list' lists all ${REGISTRY.entries.length})`,
+    `no zoo model '${name}'${close.length ? `; did you mean ${close.map((c) => `'${c}'`).join(', ')}?` : ''} ('pose-port zoo list' lists all ${listZoo().length})`,
     { key: name, details: { suggestions: close } },
   );
 }
@@ -41,7 +104,7 @@ export function zooMetric(entry: ZooEntry, key: ZooMetricKey): ZooMetric | undef
 /** Up to `max` registry names close to `query` (edit distance, a substring, or the table's Arch text), closest first. */
 export function closeZooNames(query: string, max = 4): string[] {
   const q = query.toLowerCase();
-  const scored = REGISTRY.entries.map((e) => {
+  const scored = listZoo().map((e) => {
     const n = e.name.toLowerCase();
     let d = editDistance(q, n);
     // a fragment of a name ('rsn18', 'w48_mpii') is close to the names containing it, shortest first

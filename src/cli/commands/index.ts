@@ -3,7 +3,8 @@ import { convertCommand } from './convert.js';
 import { fetchCommand } from './fetch.js';
 import { inspectCommand } from './inspect.js';
 import { runCommand } from './run.js';
+import { verifyCommand } from './verify.js';
 import { zooCommand } from './zoo.js';
 
 /** Every subcommand, in the order `pose-port --help` lists them. Each lives in its own file. */
-export const COMMANDS: Command[] = [convertCommand, inspectCommand, zooCommand, fetchCommand, runCommand];
+export const COMMANDS: Command[] = [convertCommand, inspectCommand, zooCommand, fetchCommand, runCommand, verifyCommand];

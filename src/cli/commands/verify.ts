@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import { PosePortError } from '../../core/errors.js';
+import { VERIFY_DEFAULTS, verifyArtifacts, type VerifyCheck } from '../../pipeline/verify.js';
+import { fetchCheckpoint } from '../../zoo/fetch.js';
+import { findZooEntry } from '../../zoo/registry.js';
+import { numberFlag } from '../args.js';
+import type { Command } from '../command.js';
+import { Progress } from '../io.js';
+
+function line(c: VerifyCheck, w: number): string {
+  return `  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(w)}  ${c.detail}\n`;
+}
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'check that a conversion output directory faithfully comes from a checkpoint (file or zoo name)',
+  usage: 'verify <ckpt.pth | ZOO_NAME> <DIR> [--json] [--tolerance T] [--seed N]',
+  description: [
+    "DIR is what 'pose-port convert' wrote (report.json, model.onnx and/or tfjs/). The checks: the checkpoint's and",
+    "every tensor's sha256 against report.json; each artifact's sha256, the TF.js shards against their manifest and",
+    'the embedded metadata; every ONNX initializer and TF.js weight against the graph rebuilt from the checkpoint;',
+    'the ONNX and TF.js artifacts run on one seeded input, compared with each other and with a fresh ONNX emission',
+    'of the rebuilt graph (relative L2; quantized TF.js weights get a looser bound, reported).',
+    'Exit 0: every check passed; 1: a check failed; 2: the input cannot be verified (no report.json, a missing',
+    'artifact, not a checkpoint). A zoo name is fetched (verified) when missing, as convert does.',
+  ].join('\n'),
+  flags: {
+    json: { type: 'boolean', help: 'print the verification report as JSON (schemas/report.schema.json, kind verify)' },
+    tolerance: { type: 'string', arg: 'T', help: `relative L2 bound between float32 outputs (default ${VERIFY_DEFAULTS.tolerance})` },
+    'quantized-tolerance': {
+      type: 'string',
+      arg: 'T',
+      help: `relative L2 bound for quantized TF.js (default ${VERIFY_DEFAULTS.float16Tolerance} float16, ${VERIFY_DEFAULTS.uint8Tolerance} uint8)`,
+    },
+    'weight-tolerance': { type: 'string', arg: 'T', help: `per-value relative bound of the weight re-derivation (default ${VERIFY_DEFAULTS.weightTolerance}; 0: bit-exact)` },
+    seed: { type: 'string', arg: 'N', help: `seed of the deterministic input (default ${VERIFY_DEFAULTS.seed})` },
+    dir: { type: 'string', arg: 'DIR', help: 'where a zoo checkpoint is looked for / downloaded (default: the cache dir)' },
+    mirror: { type: 'string', arg: 'URL', help: 'download zoo checkpoints from this scheme+host instead' },
+    ann: { type: 'string', arg: 'FILE', help: 'also evaluate: annotation file (needs --images)' },
+    images: { type: 'string', arg: 'DIR', help: 'also evaluate: image directory (needs --ann)' },
+    dets: { type: 'string', arg: 'FILE', help: 'also evaluate: person detections instead of GT boxes' },
+    'allow-unknown-globals': { type: 'boolean', help: 'keep unknown pickle globals as inert placeholders instead of refusing' },
+  },
+  async run(args, io) {
+    if (args.positionals.length !== 2) throw new PosePortError('USAGE', 'verify: expected a checkpoint (path or zoo name) and the conversion output directory');
+    const [src, dir] = args.positionals;
+    if (args.flags.ann !== undefined || args.flags.images !== undefined || args.flags.dets !== undefined)
+      throw new PosePortError('USAGE', "verify: evaluation options (--ann, --images, --dets) need the eval pipeline, which verify does not run yet; use 'pose-port eval DIR --ann ... --images ...'");
+    const json = Boolean(args.flags.json);
+    const progress = new Progress(io, !json);
+    const quantized = numberFlag('verify', 'quantized-tolerance', args.flags['quantized-tolerance'], { min: 0 });
+
+    let ckpt = src;
+    if (!existsSync(src)) {
+      if (!findZooEntry(src)) throw new PosePortError('IO', `verify: '${src}' is neither a file nor a zoo name ('pose-port zoo list')`, { file: src });
+      const r = await fetchCheckpoint(src, {
+        dir: args.flags.dir as string | undefined,
+        mirror: args.flags.mirror as string | undefined,
+        onProgress: (p) => progress.update(`fetching ${src}`, p.received, p.total ?? p.received),
+      });
+      ckpt = r.path;
+    } else if (args.flags.dir !== undefined || args.flags.mirror !== undefined) {
+      throw new PosePortError('USAGE', 'verify: --dir and --mirror apply to a zoo name, not to a checkpoint file');
+    }
+
+    const report = await verifyArtifacts(ckpt, dir, {
+      tolerance: numberFlag('verify', 'tolerance', args.flags.tolerance, { min: 0 }),
+      float16Tolerance: quantized,
+      uint8Tolerance: quantized,
+      weightTolerance: numberFlag('verify', 'weight-tolerance', args.flags['weight-tolerance'], { min: 0 }),
+      seed: numberFlag('verify', 'seed', args.flags.seed, { int: true, min: 0 }),
+      allowUnknownGlobals: Boolean(args.flags['allow-unknown-globals']),
+      onStep: (s) => progress.step(s),
+    });
+    if (json) io.stdout(JSON.stringify(report, null, 2) + '\n');
+    else {
+      const failed = report.checks.filter((c) => !c.ok).length;
+      io.stdout(`verify ${report.dir} against ${report.checkpoint.file}: ${report.checks.length} checks, ${failed ? `${failed} FAILED` : 'all passed'} (${report.timings_ms.total} ms)\n`);
+      const w = Math.max(...report.checks.map((c) => c.name.length));
+      for (const c of report.checks) io.stdout(line(c, w));
+    }
+    return report.ok ? 0 : 1; // 1: a check failed (main's EXIT.CHECK_FAILED)
+  },
+};
