@@ -9,7 +9,19 @@ import { existsSync, mkdirSync, renameSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The package root: the nearest folder above this file with pose-port's package.json (works from test/ and dist/test/). */
+function findRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'pose-port') return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('pose-port package root not found');
+    dir = up;
+  }
+}
+
+export const ROOT = findRoot();
 export const SHARED = process.env.POSE_PORT_SHARED ?? resolve(ROOT, '..', 'shared');
 export const MANIFESTS = join(SHARED, 'zoo', 'manifests');
 export const REFERENCES = join(SHARED, 'zoo', 'reference');
