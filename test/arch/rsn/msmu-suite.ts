@@ -220,7 +220,8 @@ export function parityTests(test: TestFn, family: 'rsn' | 'mspn', models: readon
         const r = await heatmapParity(model, legacy);
         t.is(r.detection.family, family);
         t.is(r.detection.preset, presetOf(model));
-        t.log(`reader ${r.reader}; output relL2 ${r.output.relL2.toExponential(2)} maxAbs ${r.output.maxAbs.toExponential(2)} (max|ref| ${r.output.maxRef.toFixed(3)})`);
+        t.is(r.format, legacy ? 'legacy' : 'zip');
+        t.log(`${r.format} read by openCheckpoint; output relL2 ${r.output.relL2.toExponential(2)} maxAbs ${r.output.maxAbs.toExponential(2)} (max|ref| ${r.output.maxRef.toFixed(3)})`);
         t.log(`flip   relL2 ${r.flip.relL2.toExponential(2)} maxAbs ${r.flip.maxAbs.toExponential(2)} (max|ref| ${r.flip.maxRef.toFixed(3)})`);
         t.true(withinParity(r.output), `output: ${JSON.stringify(r.output)}`);
         t.true(withinParity(r.flip), `flip: ${JSON.stringify(r.flip)}`);

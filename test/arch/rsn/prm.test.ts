@@ -29,31 +29,8 @@ import { diff, withinParity } from '../../helpers/compare.js';
 import { interpret } from '../../helpers/ir-interp.js';
 import { entryOf, tensorSetFromManifest } from '../../helpers/manifest-tensors.js';
 import { runOrt } from '../../emit/onnx/ort.js';
+import { prmParams } from './keygen.js';
 import { detectOrFail } from './msmu-suite.js';
-
-const BN = ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'] as const;
-
-function bnKeys(prefix: string, c: number): [string, number[], DType][] {
-  return BN.map((l) => [`${prefix}.${l}`, l === 'num_batches_tracked' ? [] : [c], l === 'num_batches_tracked' ? 'int64' : 'float32']);
-}
-
-/** PRM state_dict entries under `prefix` (…predict_layers.<n>.prm) for K keypoints, in MMPose order. */
-function prmKeys(prefix: string, K: number): [string, number[], DType][] {
-  const out: [string, number[], DType][] = [];
-  for (const [lin, bn] of [
-    [0, 1],
-    [3, 4],
-  ]) {
-    out.push([`${prefix}.middle_path.${lin}.weight`, [K, K], 'float32'], [`${prefix}.middle_path.${lin}.bias`, [K], 'float32']);
-    out.push(...bnKeys(`${prefix}.middle_path.${bn}`, K));
-  }
-  const convBn = (p: string, w: number[]) => [[`${p}.conv.weight`, w, 'float32'] as [string, number[], DType], ...bnKeys(`${p}.bn`, w[0])];
-  out.push(...convBn(`${prefix}.bottom_path.0`, [K, K, 1, 1]));
-  out.push(...convBn(`${prefix}.bottom_path.1.depthwise_conv`, [K, 1, 9, 9]));
-  out.push(...convBn(`${prefix}.bottom_path.1.pointwise_conv`, [1, K, 1, 1]));
-  out.push(...convBn(`${prefix}.conv_bn_relu_prm_1`, [K, K, 3, 3]));
-  return out;
-}
 
 /** rsn18's manifest with PRM entries inserted before each predictor's conv_layers. */
 function rsn18WithPrm() {
@@ -64,7 +41,7 @@ function rsn18WithPrm() {
     const hm = /^(keypoint_head\.predict_layers\.\d+)\.conv_layers\./.exec(name);
     if (hm && !done.has(hm[1])) {
       done.add(hm[1]);
-      for (const [n, s, d] of prmKeys(`${hm[1]}.prm`, 17)) entries.push(entryOf(n, s, d));
+      for (const [n, s, d] of prmParams(`${hm[1]}.prm`, 17)) entries.push(entryOf(n, s, d));
     }
     entries.push(entryOf(name, shape, dtype));
   }
@@ -173,7 +150,7 @@ test('PRM equals a torch implementation of the same module tree (batch 2)', asyn
     // the torch module's state_dict names/shapes/order are exactly the derived keys
     t.deepEqual(
       params.map(([n, s]) => [`${prefix}.${n}`, s]),
-      prmKeys(prefix, K).map(([n, s]) => [n, s]),
+      prmParams(prefix, K).map(([n, s]) => [n, s]),
     );
     const entries = params.map(([n, s, dt, off]) => {
       const data = dt === 'float32' ? f32(off, s.reduce((a, b) => a * b, 1)) : null;
