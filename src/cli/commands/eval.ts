@@ -1,0 +1,105 @@
+import { writeFileSync } from 'node:fs';
+import { PosePortError } from '../../core/errors.js';
+import { loadModel } from '../../pipeline/backend.js';
+import { evaluateModel, type EvaluateResult } from '../../pipeline/eval.js';
+import { numberFlag } from '../args.js';
+import type { Command } from '../command.js';
+import { Progress } from '../io.js';
+import { tfjsBackendFlag } from './run.js';
+
+function formatTable(r: EvaluateResult): string {
+  const percent = r.dataset === 'mpii';
+  const f = (v: number | undefined) => (v === undefined ? '' : Number.isNaN(v) ? 'nan' : percent ? v.toFixed(2) : v.toFixed(4));
+  const hasZoo = r.table.some((x) => x.recorded !== undefined);
+  const w = Math.max(6, ...r.table.map((x) => x.name.length));
+  const head = `  ${'metric'.padEnd(w)}  ${'measured'.padStart(9)}${hasZoo ? `  ${'zoo'.padStart(9)}  ${'diff'.padStart(9)}` : ''}`;
+  const lines = r.table.map((x) => {
+    const d = x.recorded !== undefined ? x.value - x.recorded : undefined;
+    const diff = d === undefined ? '' : `${d >= 0 ? '+' : ''}${f(d)}`;
+    return `  ${x.name.padEnd(w)}  ${f(x.value).padStart(9)}${hasZoo ? `  ${f(x.recorded).padStart(9)}  ${diff.padStart(9)}` : ''}`;
+  });
+  return [head, ...lines].join('\n') + '\n';
+}
+
+function timingLine(r: EvaluateResult): string {
+  const t = r.timings;
+  const ms = (v: number) => `${(v / 1000).toFixed(2)} s`;
+  return `time ${ms(t.total)}: decode ${ms(t.decode)}, warp ${ms(t.warp)}, inference ${ms(t.inference)}, post-processing ${ms(t.post)}; ${(r.images / (t.total / 1000)).toFixed(2)} images/s, ${(r.persons / (t.total / 1000)).toFixed(2)} persons/s\n`;
+}
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: "evaluate a converted model on COCO / COCO-WholeBody / MPII as MMPose's top-down test does",
+  usage: 'eval <model.onnx | model.json | DIR> --ann ann.json --images DIR [--dets dets.json] [--no-flip] [--json] [--expect-ap X --tolerance T] [--batch N]',
+  description: [
+    "The dataset comes from the model metadata. Persons are the annotation's GT boxes, or --dets (MMPose's",
+    'detection-box path, det_bbox_thr from the zoo row); crop, flip test and decoding follow the metadata; rescoring',
+    "and OKS-NMS follow the zoo row's data_cfg. The table shows the zoo's recorded numbers beside the measured ones",
+    'when the model is a zoo checkpoint. --expect-ap X (a fraction: COCO AP, WholeBody whole-body AP, MPII PCKh/100)',
+    'exits 1 when the measured value is below X - T. MPII PCKh needs mpii_gt_val.mat as JSON (--mpii-gt) for head',
+    'boxes; without it the head boxes are synthetic and the result is not comparable with the zoo table.',
+  ].join('\n'),
+  flags: {
+    ann: { type: 'string', arg: 'FILE', help: 'annotations: COCO / COCO-WholeBody keypoints JSON, or the MPII JSON list' },
+    images: { type: 'string', arg: 'DIR', help: 'directory holding the images the annotations name' },
+    dets: { type: 'string', arg: 'FILE', help: 'person detections (COCO results list); default: GT boxes' },
+    'mpii-gt': { type: 'string', arg: 'FILE', help: 'MPII: mpii_gt_val.mat fields as JSON (jnt_missing, pos_gt_src, headboxes_src, dataset_joints)' },
+    'no-flip': { type: 'boolean', help: 'no flip test, whatever the model metadata says' },
+    batch: { type: 'string', arg: 'N', help: 'crops per model call (default 8)' },
+    'expect-ap': { type: 'string', arg: 'X', help: 'exit 1 when the measured AP (fraction) is below X - tolerance' },
+    tolerance: { type: 'string', arg: 'T', help: 'allowed shortfall for --expect-ap (default 0)' },
+    results: { type: 'string', arg: 'FILE', help: 'COCO / WholeBody: write the keypoint results file (for pose-port score)' },
+    'tfjs-backend': { type: 'string', arg: 'cpu|wasm', help: 'TF.js backend (default wasm)' },
+    json: { type: 'boolean', help: 'print the result as JSON; no progress bar' },
+  },
+  async run(args, io) {
+    if (args.positionals.length !== 1) throw new PosePortError('USAGE', 'eval: expected one model (model.onnx, model.json or a directory)');
+    const ann = args.flags.ann as string | undefined;
+    const images = args.flags.images as string | undefined;
+    if (!ann || !images) throw new PosePortError('USAGE', 'eval: --ann and --images are required');
+    const expect = numberFlag('eval', 'expect-ap', args.flags['expect-ap'], { min: 0 });
+    if (expect !== undefined && expect > 1) throw new PosePortError('USAGE', `eval: --expect-ap is a fraction in [0, 1] (e.g. 0.704), got ${expect}`);
+    const tolerance = numberFlag('eval', 'tolerance', args.flags.tolerance, { min: 0 }) ?? 0;
+    if (args.flags.tolerance !== undefined && expect === undefined) throw new PosePortError('USAGE', 'eval: --tolerance needs --expect-ap');
+    const batchSize = numberFlag('eval', 'batch', args.flags.batch, { int: true, min: 1 });
+    const json = Boolean(args.flags.json);
+    const progress = new Progress(io, !json);
+
+    const model = await loadModel(args.positionals[0], { tfjsBackend: tfjsBackendFlag('eval', args.flags['tfjs-backend']) });
+    let r: EvaluateResult;
+    try {
+      r = await evaluateModel(model, {
+        ann,
+        images,
+        dets: args.flags.dets as string | undefined,
+        mpiiGt: args.flags['mpii-gt'] as string | undefined,
+        flip: args.flags['no-flip'] ? false : undefined,
+        batchSize,
+        onProgress: (done, total) => progress.update('evaluating', done, total),
+      });
+    } finally {
+      await model.dispose();
+    }
+    if (args.flags.results) {
+      if (!r.results) throw new PosePortError('USAGE', 'eval: --results applies to COCO / COCO-WholeBody models');
+      writeFileSync(String(args.flags.results), JSON.stringify(r.results) + '\n');
+    }
+    const pass = expect === undefined || r.ap >= expect - tolerance;
+    if (json) {
+      const { outputs: _o, results: _r, ...rest } = r;
+      io.stdout(JSON.stringify({ ok: true, ...rest, ...(expect !== undefined ? { expect: { ap: expect, tolerance, pass } } : {}) }, null, 2) + '\n');
+    } else {
+      io.stdout(
+        `${r.zoo ?? r.dataset} on ${r.images} images, ${r.persons} persons (${r.boxes === 'gt' ? 'GT boxes' : 'detection boxes'}), flip test ${r.flip ? 'on' : 'off'}, ` +
+          `${r.runtime}, batch ${r.batchSize}; NMS ${r.dataCfg.use_nms ? (r.dataCfg.soft_nms ? 'soft-OKS' : `OKS ${r.dataCfg.oks_thr}`) : 'off'} (data_cfg: ${r.dataCfg.source})\n`,
+      );
+      io.stdout(formatTable(r));
+      io.stdout(timingLine(r));
+      if (args.flags.results) io.stdout(`wrote ${String(args.flags.results)}\n`);
+      if (expect !== undefined)
+        io.stdout(`${pass ? 'PASS' : 'FAIL'}: ${r.apName} ${r.ap.toFixed(4)} ${pass ? '>=' : '<'} ${expect} - ${tolerance}\n`);
+    }
+    for (const w of r.warnings) io.stderr(`warning: ${w}\n`);
+    return pass ? 0 : 1;
+  },
+};

@@ -1,0 +1,380 @@
+/**
+ * `pose-port eval`: MMPose v0.12's top-down test of a converted model on a dataset.
+ * The persons come from the annotation file (GT boxes) or a detection file, exactly as
+ * MMPose's dataset classes build them; inference goes through the shared top-down core;
+ * the scoring is MMPose's `evaluate` (rescoring, OKS-NMS per the zoo row's data_cfg,
+ * COCOeval; COCO-WholeBody's six passes; MPII PCKh).
+ *
+ * MPII: MMPose scores against `mpii_gt_val.mat` (joints and head boxes of the validation
+ * persons), which is not part of the repository's test data. `mpiiGt` takes its fields
+ * as JSON (`dataset_joints`, `jnt_missing`, `pos_gt_src`, `headboxes_src`, e.g. dumped with
+ * scipy.io.loadmat); without it the joints come from the annotation file and the head
+ * boxes are synthetic (a square of side |head_top - upper_neck| centred between the two,
+ * as the spec's vectors build them), so the PCKh is not comparable with the zoo's.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PosePortError } from '../core/errors.js';
+import { headBoxRow } from '../eval/bbox.js';
+import { evaluateTopDown, isWholeBodyGt, parseCocoGt, type ScoreResult } from '../eval/coco-results.js';
+import { STATS_NAMES, type CocoGtFile, type CocoKeypointResult } from '../eval/cocoeval.js';
+import { mpiiPckh, type MpiiGt, type MpiiPckh } from '../eval/mpii.js';
+import { detectionPersons, groundTruthPersons, mpiiPersons, type DetectionEntry, type MpiiJsonEntry, type PersonEntry } from '../eval/persons.js';
+import type { TopDownOutputRow } from '../eval/topdown-results.js';
+import type { ImageU8 } from '../eval/warp.js';
+import { decodeImage } from '../io/image.js';
+import { findZooEntry } from '../zoo/registry.js';
+import type { PoseModel } from './backend.js';
+import { TopDownBatcher, emptyTimings, type StageTimings } from './topdown.js';
+
+export interface EvaluateOptions {
+  /** annotation file: COCO / COCO-WholeBody keypoints JSON, or MMPose's MPII JSON list */
+  ann: string;
+  /** directory of the images the annotation file names */
+  images: string;
+  /** person detections (COCO detection results list); default: the GT boxes */
+  dets?: string;
+  /** the flip test; default: the model metadata's */
+  flip?: boolean;
+  /** crops per model call (default 8) */
+  batchSize?: number;
+  /** MPII: the fields of mpii_gt_val.mat as JSON (see the file comment) */
+  mpiiGt?: string;
+  /** called after every batch with the persons done so far */
+  onProgress?: (done: number, total: number) => void;
+  /** accumulated into when given */
+  timings?: StageTimings;
+}
+
+/** The test-time data_cfg that matters for scoring (MMPose's names). */
+export interface EvalDataConfig {
+  use_nms: boolean;
+  soft_nms: boolean;
+  oks_thr: number;
+  vis_thr: number;
+  det_bbox_thr: number;
+  /** 'zoo' when taken from the registry row the metadata names */
+  source: 'zoo' | 'defaults';
+}
+
+/** One line of the printed table. */
+export interface MetricRow {
+  /** the name MMPose prints (e.g. 'AP .5', 'whole AP', 'PCKh') */
+  name: string;
+  value: number;
+  /** the zoo table's value for this metric, on the same scale as `value` */
+  recorded?: number;
+}
+
+export interface EvaluateResult {
+  dataset: 'coco' | 'coco_wholebody' | 'mpii';
+  zoo: string | null;
+  boxes: 'gt' | 'detections';
+  flip: boolean;
+  batchSize: number;
+  runtime: string;
+  dataCfg: EvalDataConfig;
+  images: number;
+  persons: number;
+  /** MMPose's returned names -> values (COCO fractions; MPII percent) */
+  metrics: Record<string, number>;
+  /** the metric table, with the zoo's recorded numbers where the metadata names a zoo row */
+  table: MetricRow[];
+  /** the headline number as a fraction: COCO AP, WholeBody whole-body AP, MPII PCKh / 100 */
+  ap: number;
+  apName: string;
+  /** COCO / WholeBody: the results file MMPose would write */
+  results?: CocoKeypointResult[];
+  /** COCO / WholeBody: every stat of every split */
+  score?: ScoreResult;
+  mpii?: MpiiPckh;
+  /** per person box, in dataset order: keypoints [K*3] */
+  outputs: { imageId: number; bboxId: number; preds: Float32Array }[];
+  timings: StageTimings & { total: number };
+  warnings: string[];
+}
+
+function readJson(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new PosePortError('IO', `cannot read the ${what}: ${(e as Error).message}`, { file });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new PosePortError('ANNOTATION_FORMAT', `the ${what} is not JSON: ${(e as Error).message}`, { file });
+  }
+}
+
+/** The data_cfg of the zoo row the metadata names, else MMPose's defaults (no NMS for RSN/MSPN, as their configs). */
+export function evalDataConfig(model: PoseModel): EvalDataConfig {
+  const name = model.metadata.zoo?.name;
+  const entry = name ? findZooEntry(name) : undefined;
+  if (entry) {
+    const d = entry.config.data_cfg;
+    return {
+      use_nms: d.use_nms ?? true,
+      soft_nms: d.soft_nms ?? false,
+      oks_thr: d.oks_thr ?? 0.9,
+      vis_thr: d.vis_thr ?? 0.2,
+      det_bbox_thr: d.det_bbox_thr ?? 0,
+      source: 'zoo',
+    };
+  }
+  const fam = model.metadata.family;
+  return { use_nms: fam !== 'rsn' && fam !== 'mspn', soft_nms: false, oks_thr: 0.9, vis_thr: 0.2, det_bbox_thr: 0, source: 'defaults' };
+}
+
+/** Round-half-even to 0.1, as numpy's `round(v, 1)`. */
+function round1(v: number): number {
+  const x = v * 10;
+  const f = Math.floor(x);
+  const d = x - f;
+  const r = d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
+  return r / 10;
+}
+
+/**
+ * PCKh ground truth from MMPose's MPII JSON: joints (1-based) and `1 - joints_vis`, with
+ * synthetic head boxes (square of side |head_top - upper_neck|, centred between them).
+ */
+export function mpiiGtFromAnnotations(entries: readonly MpiiJsonEntry[], file?: string): MpiiGt {
+  const N = entries.length;
+  const J = 16;
+  const pos = Array.from({ length: J }, () => [new Array<number>(N), new Array<number>(N)]);
+  const missing = Array.from({ length: J }, () => new Array<number>(N));
+  const hb = [
+    [new Array<number>(N), new Array<number>(N)],
+    [new Array<number>(N), new Array<number>(N)],
+  ];
+  entries.forEach((e, n) => {
+    const joints = e.joints as number[][] | undefined;
+    const vis = e.joints_vis as number[] | undefined;
+    if (!Array.isArray(joints) || joints.length !== J || !Array.isArray(vis) || vis.length !== J)
+      throw new PosePortError('ANNOTATION_FORMAT', `MPII entry ${n} needs 'joints' [16][2] and 'joints_vis' [16] for PCKh`, { file, key: `[${n}]` });
+    for (let j = 0; j < J; j++) {
+      pos[j][0][n] = joints[j][0];
+      pos[j][1][n] = joints[j][1];
+      missing[j][n] = 1 - vis[j];
+    }
+    const [nx, ny] = joints[8];
+    const [hx, hy] = joints[9];
+    const side = Math.hypot(hx - nx, hy - ny);
+    const cx = (hx + nx) / 2;
+    const cy = (hy + ny) / 2;
+    hb[0][0][n] = round1(cx - side / 2);
+    hb[0][1][n] = round1(cy - side / 2);
+    hb[1][0][n] = round1(cx + side / 2);
+    hb[1][1][n] = round1(cy + side / 2);
+  });
+  return {
+    dataset_joints: ['rank', 'rkne', 'rhip', 'lhip', 'lkne', 'lank', 'pelv', 'thor', 'neck', 'head', 'rwri', 'relb', 'rsho', 'lsho', 'lelb', 'lwri'],
+    jnt_missing: missing,
+    pos_gt_src: pos,
+    headboxes_src: hb,
+  };
+}
+
+function checkMpiiGt(json: unknown, file: string): MpiiGt {
+  const g = json as MpiiGt;
+  for (const k of ['dataset_joints', 'jnt_missing', 'pos_gt_src', 'headboxes_src'] as const)
+    if (!g || !Array.isArray(g[k])) throw new PosePortError('ANNOTATION_FORMAT', `MPII ground truth has no '${k}' list`, { file, key: k });
+  return g;
+}
+
+const COCO_ZOO_KEYS: Record<string, string> = { AP: 'AP', 'AP .5': 'AP50', 'AP .75': 'AP75', AR: 'AR', 'AR .5': 'AR50' };
+
+function cocoTable(stats: readonly number[], recorded: Record<string, number> | undefined): MetricRow[] {
+  return STATS_NAMES.map((name, i) => {
+    const key = COCO_ZOO_KEYS[name];
+    const rec = key && recorded ? recorded[key] : undefined;
+    return { name, value: stats[i], ...(rec !== undefined ? { recorded: rec } : {}) };
+  });
+}
+
+function wholebodyTable(score: Extract<ScoreResult, { kind: 'wholebody' }>, recorded: Record<string, number> | undefined): MetricRow[] {
+  const rows: MetricRow[] = [];
+  const splits: [string, number[], string | undefined][] = [
+    ['body', score.stats.body, 'body'],
+    ['foot', score.stats.foot, 'foot'],
+    ['face', score.stats.face, 'face'],
+    ['lefthand', score.stats.lefthand, undefined],
+    ['righthand', score.stats.righthand, undefined],
+    ['hand (mean of left, right)', score.handMean, 'hand'],
+    ['whole', score.stats.wholebody, 'whole'],
+  ];
+  for (const [label, s, key] of splits) {
+    for (const [metric, idx] of [['AP', 0], ['AR', 5]] as const) {
+      const rec = key && recorded ? recorded[`${key}_${metric}`] : undefined;
+      rows.push({ name: `${label} ${metric}`, value: s[idx], ...(rec !== undefined ? { recorded: rec } : {}) });
+    }
+  }
+  return rows;
+}
+
+function mpiiTable(p: MpiiPckh, recorded: Record<string, number> | undefined): MetricRow[] {
+  const names = ['Head', 'Shoulder', 'Elbow', 'Wrist', 'Hip', 'Knee', 'Ankle', 'PCKh', 'PCKh@0.1'] as const;
+  return names.map((n) => {
+    const rec = (n === 'PCKh' || n === 'PCKh@0.1') && recorded?.[n] !== undefined ? recorded[n] * 100 : undefined;
+    return { name: n, value: p[n], ...(rec !== undefined ? { recorded: rec } : {}) };
+  });
+}
+
+/**
+ * Decodes the images the persons need, in person order, keeping each image only until
+ * its last person is cropped.
+ */
+class ImageCache {
+  private readonly cache = new Map<string, ImageU8>();
+  private readonly lastUse = new Map<string, number>();
+  constructor(
+    private readonly dir: string,
+    persons: readonly PersonEntry[],
+    private readonly timings: StageTimings,
+  ) {
+    persons.forEach((p, i) => this.lastUse.set(p.imageFile, i));
+  }
+  async get(p: PersonEntry, index: number): Promise<ImageU8> {
+    let img = this.cache.get(p.imageFile);
+    if (!img) {
+      const t0 = performance.now();
+      img = await decodeImage(join(this.dir, p.imageFile));
+      this.timings.decode += performance.now() - t0;
+      this.cache.set(p.imageFile, img);
+    }
+    if (this.lastUse.get(p.imageFile) === index) this.cache.delete(p.imageFile);
+    return img;
+  }
+}
+
+/** Runs MMPose's top-down test of `model` on a dataset and scores it. */
+export async function evaluateModel(model: PoseModel, opts: EvaluateOptions): Promise<EvaluateResult> {
+  const t0 = performance.now();
+  const timings = opts.timings ?? emptyTimings();
+  const meta = model.metadata;
+  const dataset = meta.dataset;
+  const dataCfg = evalDataConfig(model);
+  const warnings: string[] = [];
+  const zooEntry = meta.zoo?.name ? findZooEntry(meta.zoo.name) : undefined;
+  const recorded = meta.zoo?.metrics;
+  const [H, W] = model.inputSize;
+  const annJson = readJson(opts.ann, 'annotation file');
+
+  let persons: PersonEntry[];
+  let gt: CocoGtFile | undefined;
+  let mpiiEntries: MpiiJsonEntry[] | undefined;
+  if (dataset === 'mpii') {
+    if (opts.dets) throw new PosePortError('USAGE', 'eval: MPII is evaluated on its annotated persons (use_gt_bbox); --dets does not apply');
+    if (!Array.isArray(annJson)) throw new PosePortError('ANNOTATION_FORMAT', "an MPII model needs MMPose's MPII annotation list (e.g. test_mpii.json)", { file: opts.ann });
+    mpiiEntries = annJson as MpiiJsonEntry[];
+    persons = mpiiPersons(mpiiEntries);
+  } else {
+    gt = parseCocoGt(annJson, opts.ann);
+    if (dataset === 'coco_wholebody' && !isWholeBodyGt(gt))
+      throw new PosePortError('ANNOTATION_FORMAT', 'a COCO-WholeBody model needs COCO-WholeBody annotations (foot_kpts, face_kpts, lefthand_kpts, righthand_kpts)', { file: opts.ann });
+    if (opts.dets) {
+      const dets = readJson(opts.dets, 'detection file') as DetectionEntry[];
+      try {
+        persons = detectionPersons(dets, gt, [W, H], dataCfg.det_bbox_thr);
+      } catch (e) {
+        throw e instanceof PosePortError ? e.withFile(opts.dets) : e;
+      }
+    } else {
+      persons = groundTruthPersons(gt, [W, H], { wholebody: dataset === 'coco_wholebody' });
+      if (zooEntry && !zooEntry.config.data_cfg.use_gt_bbox)
+        warnings.push('the zoo numbers were measured with detection boxes (use_gt_bbox=False); these are GT boxes: pass --dets for a like-for-like comparison');
+    }
+  }
+  if (persons.length === 0) throw new PosePortError('ANNOTATION_FORMAT', 'the annotation file yields no person to evaluate', { file: opts.ann });
+
+  const batcher = new TopDownBatcher<number>(model, { flip: opts.flip, batchSize: opts.batchSize, timings });
+  const images = new ImageCache(opts.images, persons, timings);
+  const done: { tag: number; preds: Float32Array }[] = [];
+  const report = () => opts.onProgress?.(done.length, persons.length);
+  for (let i = 0; i < persons.length; i++) {
+    const p = persons[i];
+    const img = await images.get(p, i);
+    const finished = await batcher.add(img, { center: p.center, scale: p.scale, dtype: p.dtype, tag: i });
+    if (finished.length) {
+      done.push(...finished);
+      report();
+    }
+  }
+  done.push(...(await batcher.flush()));
+  report();
+
+  const tPost = performance.now();
+  const outputs = done.map((r) => ({ imageId: persons[r.tag].imageId, bboxId: persons[r.tag].bboxId, preds: r.preds }));
+  let metrics: Record<string, number>;
+  let table: MetricRow[];
+  let ap: number;
+  let apName: string;
+  let results: CocoKeypointResult[] | undefined;
+  let score: ScoreResult | undefined;
+  let mpii: MpiiPckh | undefined;
+  if (dataset === 'mpii') {
+    let mgt: MpiiGt;
+    if (opts.mpiiGt) mgt = checkMpiiGt(readJson(opts.mpiiGt, 'MPII ground truth'), opts.mpiiGt);
+    else {
+      mgt = mpiiGtFromAnnotations(mpiiEntries!, opts.ann);
+      warnings.push('no --mpii-gt (mpii_gt_val.mat as JSON): head boxes are synthetic (|head_top - upper_neck| squares), so PCKh is not comparable with the zoo table');
+    }
+    mpii = mpiiPckh(outputs.map((o) => ({ bboxId: o.bboxId, keypoints: o.preds, stride: 3 })), mgt);
+    metrics = { Head: mpii.Head, Shoulder: mpii.Shoulder, Elbow: mpii.Elbow, Wrist: mpii.Wrist, Hip: mpii.Hip, Knee: mpii.Knee, Ankle: mpii.Ankle, PCKh: mpii.PCKh, 'PCKh@0.1': mpii['PCKh@0.1'] };
+    table = mpiiTable(mpii, recorded);
+    ap = mpii.PCKh / 100;
+    apName = 'PCKh';
+  } else {
+    const rows: TopDownOutputRow[] = done.map((r, i) => {
+      const p = persons[r.tag];
+      return { ...outputs[i], box: headBoxRow(p.center, p.scale, p.bboxScore) };
+    });
+    const ev = evaluateTopDown(rows, gt!, {
+      dataset,
+      useNms: dataCfg.use_nms,
+      softNms: dataCfg.soft_nms,
+      oksThr: dataCfg.oks_thr,
+      visThr: dataCfg.vis_thr,
+    });
+    results = ev.results;
+    score = ev.score;
+    if (score.kind === 'wholebody') {
+      const wb = score.stats.wholebody;
+      metrics = Object.fromEntries(STATS_NAMES.map((n, i) => [n, wb[i]]));
+      table = wholebodyTable(score, recorded);
+      ap = wb[0];
+      apName = 'whole AP';
+    } else {
+      const s = score.stats;
+      metrics = Object.fromEntries(STATS_NAMES.map((n, i) => [n, s[i]]));
+      table = cocoTable(s, recorded);
+      ap = s[0];
+      apName = 'AP';
+    }
+  }
+  timings.post += performance.now() - tPost;
+  const imageCount = new Set(persons.map((p) => p.imageFile)).size;
+  return {
+    dataset,
+    zoo: meta.zoo?.name ?? null,
+    boxes: dataset !== 'mpii' && opts.dets ? 'detections' : 'gt',
+    flip: batcher.flip,
+    batchSize: batcher.batchSize,
+    runtime: model.runtime,
+    dataCfg,
+    images: imageCount,
+    persons: persons.length,
+    metrics,
+    table,
+    ap,
+    apName,
+    ...(results ? { results } : {}),
+    ...(score ? { score } : {}),
+    ...(mpii ? { mpii } : {}),
+    outputs,
+    timings: { ...timings, total: performance.now() - t0 },
+    warnings,
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * `pose-port score`: COCOeval of a standard COCO keypoint results file against an
+ * annotation file, with COCO's own semantics (xtcocotools 1.6 = pycocotools by
+ * default); COCO-WholeBody annotations give the six part evaluations.
+ */
+import { readFileSync } from 'node:fs';
+import { PosePortError } from '../core/errors.js';
+import { scoreCocoKeypointResults, type ScoreResult } from '../eval/coco-results.js';
+import { COCO_EVALUATORS, type CocoEvaluator } from '../eval/cocoeval.js';
+
+export interface ScoreFileOptions {
+  evaluator?: CocoEvaluator;
+}
+
+function readJson(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new PosePortError('IO', `cannot read the ${what}: ${(e as Error).message}`, { file });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new PosePortError('ANNOTATION_FORMAT', `the ${what} is not JSON: ${(e as Error).message}`, { file });
+  }
+}
+
+export function checkEvaluator(v: string): CocoEvaluator {
+  if (!(COCO_EVALUATORS as readonly string[]).includes(v)) throw new PosePortError('USAGE', `unknown evaluator '${v}' (known: ${COCO_EVALUATORS.join(', ')})`);
+  return v as CocoEvaluator;
+}
+
+/** Scores the results file `resultsFile` against `annFile`; errors name the file they are about. */
+export function scoreFiles(resultsFile: string, annFile: string, opts: ScoreFileOptions = {}): ScoreResult {
+  const results = readJson(resultsFile, 'results file');
+  const ann = readJson(annFile, 'annotation file');
+  try {
+    return scoreCocoKeypointResults(results, ann, { evaluator: opts.evaluator });
+  } catch (e) {
+    if (!(e instanceof PosePortError) || e.file !== undefined) throw e;
+    // the parse errors say which list they are about: results entries are '[i]...', annotations 'images[...]'/'annotations[...]'
+    const aboutAnn = /^(images|annotations)\b/.test(e.key ?? '') || /annotation/.test(e.message);
+    throw e.withFile(aboutAnn ? annFile : resultsFile);
+  }
+}
+
+/** The `--json` form: `{stats: [10]}` for COCO, `{stats: {body, foot, face, lefthand, righthand, wholebody}}` for WholeBody. */
+export function scoreJson(r: ScoreResult): { stats: number[] | Record<string, number[]> } {
+  if (r.kind === 'coco') return { stats: r.stats };
+  const s = r.stats;
+  return { stats: { body: s.body, foot: s.foot, face: s.face, lefthand: s.lefthand, righthand: s.righthand, wholebody: s.wholebody } };
+}
