@@ -19,7 +19,7 @@ import type { TensorSet } from '../../core/tensor.js';
 import { Graph } from '../../ir/graph.js';
 import type { Value } from '../../ir/types.js';
 import type { BuildOptions, BuildResult, Detection, FamilyName } from '../family.js';
-import { add, batchNorm, conv, convBnAct, relu } from './conv-bn.js';
+import { add, batchNorm, convBnAct, relu } from './conv-bn.js';
 import { childCount, convBnWidth, hasPrefix, voteDim } from './keys.js';
 import { ParamReader } from './params.js';
 
