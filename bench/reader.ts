@@ -1,0 +1,173 @@
+/**
+ * Reader benchmark (issue 2, "Speed"): open a checkpoint and read every tensor, for
+ * res50_coco_256x192_dark and hrnet_w48_coco_384x288_dark (makeckpt.py) in both
+ * containers, against torch.load of the same file in the same run.
+ *
+ *  - pose-port: a fresh node process opens the file, calls data() on every tensor and
+ *    keeps them all (as a converter does); it reports its own wall time (best of
+ *    `reps`, process start excluded) and its peak RSS (process.resourceUsage().maxRSS).
+ *  - torch: a python process times torch.load(map_location='cpu') (best of `reps`,
+ *    interpreter start and `import torch` excluded).
+ *
+ * Targets: >= 3x faster than torch.load; peak RSS < 1.5x the file size.
+ *
+ *   npx tsx bench/reader.ts            (or node dist/bench/reader.js after a build)
+ */
+import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeCheckpoint, PYTHON } from '../test/helpers/ckpt.js';
+import { openCheckpointSync } from '../src/pth/index.js';
+
+export const READER_MODELS = ['res50_coco_256x192_dark', 'hrnet_w48_coco_384x288_dark'];
+export const TARGET_SPEEDUP = 3;
+export const TARGET_RSS_RATIO = 1.5;
+
+export interface ReaderRow {
+  model: string;
+  format: 'zip' | 'legacy';
+  fileBytes: number;
+  tensors: number;
+  tensorBytes: number;
+  /** pose-port: open + data() of every tensor, best of reps */
+  poseportMs: number;
+  /** pose-port: openCheckpoint alone (pickle + record index), best of reps */
+  poseportOpenMs: number;
+  torchLoadMs: number;
+  /** torchLoadMs / poseportMs */
+  speedup: number;
+  /** peak RSS of the pose-port child process holding every tensor */
+  poseportPeakRssBytes: number;
+  /** poseportPeakRssBytes / fileBytes */
+  rssRatio: number;
+  /** peak RSS of an idle node process with the reader loaded, for scale */
+  nodeBaselineRssBytes: number;
+  torchPeakRssBytes: number;
+  meetsSpeed: boolean;
+  meetsRss: boolean;
+}
+
+interface ChildResult {
+  ms: number;
+  openMs: number;
+  tensors: number;
+  bytes: number;
+  maxRssBytes: number;
+}
+
+/** Child mode: read `file` `reps` times keeping every tensor of the last pass. */
+function childRead(file: string, reps: number): ChildResult {
+  let best = Infinity;
+  let bestOpen = Infinity;
+  let kept: unknown[] = [];
+  let bytes = 0;
+  let tensors = 0;
+  for (let r = 0; r < reps; r++) {
+    kept = [];
+    bytes = 0;
+    const t0 = performance.now();
+    const ckpt = openCheckpointSync(file);
+    const t1 = performance.now();
+    for (const e of ckpt.tensors.entries) {
+      const d = e.data();
+      bytes += d.byteLength;
+      kept.push(d);
+    }
+    ckpt.close();
+    const t2 = performance.now();
+    tensors = ckpt.tensors.entries.length;
+    best = Math.min(best, t2 - t0);
+    bestOpen = Math.min(bestOpen, t1 - t0);
+  }
+  if (kept.length !== tensors) throw new Error('tensors lost');
+  return { ms: best, openMs: bestOpen, tensors, bytes, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+}
+
+const SELF = fileURLToPath(import.meta.url);
+
+function runChild(args: string[]): string {
+  // the same runtime flags (tsx's loader when run from source) for the child
+  return execFileSync(process.execPath, [...process.execArgv, SELF, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+}
+
+function torchLoad(file: string, reps: number): { ms: number; maxRssBytes: number } {
+  const code = [
+    'import sys, time, json, resource, torch',
+    'best = 1e9',
+    `for _ in range(${reps}):`,
+    '    t = time.perf_counter(); sd = torch.load(sys.argv[1], map_location="cpu"); best = min(best, time.perf_counter() - t); del sd',
+    'print(json.dumps({"ms": best * 1000, "maxRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))',
+  ].join('\n');
+  return JSON.parse(execFileSync(PYTHON, ['-c', code, file], { encoding: 'utf8' }).trim()) as { ms: number; maxRssBytes: number };
+}
+
+export async function benchReader(opts: { reps?: number; models?: string[]; log?: (line: string) => void } = {}): Promise<{
+  rows: ReaderRow[];
+  targets: { speedup: number; rssRatio: number };
+}> {
+  const reps = opts.reps ?? 3;
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const baseline = Number(runChild(['--baseline']).trim());
+  const rows: ReaderRow[] = [];
+  for (const model of opts.models ?? READER_MODELS) {
+    for (const legacy of [false, true]) {
+      const file = makeCheckpoint(model, { legacy });
+      const fileBytes = statSync(file).size;
+      // warm the page cache so both readers see the same starting point
+      childReadOnce(file);
+      const ours = JSON.parse(runChild(['--child', file, String(reps)]).trim().split('\n').pop()!) as ChildResult;
+      const torch = torchLoad(file, reps);
+      const row: ReaderRow = {
+        model,
+        format: legacy ? 'legacy' : 'zip',
+        fileBytes,
+        tensors: ours.tensors,
+        tensorBytes: ours.bytes,
+        poseportMs: round(ours.ms),
+        poseportOpenMs: round(ours.openMs),
+        torchLoadMs: round(torch.ms),
+        speedup: round(torch.ms / ours.ms),
+        poseportPeakRssBytes: ours.maxRssBytes,
+        rssRatio: round(ours.maxRssBytes / fileBytes),
+        nodeBaselineRssBytes: baseline,
+        torchPeakRssBytes: torch.maxRssBytes,
+        meetsSpeed: torch.ms / ours.ms >= TARGET_SPEEDUP,
+        meetsRss: ours.maxRssBytes / fileBytes < TARGET_RSS_RATIO,
+      };
+      rows.push(row);
+      log(
+        `${model} ${row.format}: ${mb(fileBytes)} MB, ${row.tensors} tensors | pose-port ${row.poseportMs} ms ` +
+          `(open ${row.poseportOpenMs} ms) vs torch.load ${row.torchLoadMs} ms: ${row.speedup}x ` +
+          `(target >= ${TARGET_SPEEDUP}x ${row.meetsSpeed ? 'met' : 'NOT met'}) | peak RSS ${mb(row.poseportPeakRssBytes)} MB = ` +
+          `${row.rssRatio}x file (target < ${TARGET_RSS_RATIO}x ${row.meetsRss ? 'met' : 'NOT met'}; idle node ${mb(baseline)} MB, ` +
+          `torch ${mb(row.torchPeakRssBytes)} MB)`,
+      );
+    }
+  }
+  return { rows, targets: { speedup: TARGET_SPEEDUP, rssRatio: TARGET_RSS_RATIO } };
+}
+
+function childReadOnce(file: string): void {
+  runChild(['--child', file, '1']);
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function mb(b: number): string {
+  return (b / 2 ** 20).toFixed(1);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === SELF) {
+  const [mode, file, reps] = process.argv.slice(2);
+  if (mode === '--child') {
+    console.log(JSON.stringify(childRead(file, Number(reps))));
+  } else if (mode === '--baseline') {
+    console.log(process.resourceUsage().maxRSS * 1024);
+  } else {
+    const r = await benchReader();
+    console.log(JSON.stringify(r, null, 1));
+  }
+}
