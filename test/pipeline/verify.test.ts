@@ -1,0 +1,254 @@
+/**
+ * `pose-port verify`: passes on a fresh conversion (ONNX + TF.js) of a makeckpt rsn18
+ * (converted at 64x64 to keep the TF.js cpu run short), and catches, each by the check
+ * meant for it: one ONNX initializer value changed with report.json's sha256 updated to
+ * match (only the re-derived weights can tell), one TF.js shard value changed, a
+ * checkpoint that is not the one converted (another seed: every tensor named), and
+ * missing artifacts (exit 2 with the file named).
+ */
+import test from 'ava';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sha256Bytes } from '../../src/core/hash.js';
+import { validateJson, type JsonSchema } from '../../src/core/json-schema.js';
+import { onnx, type TensorProto } from '../../src/emit/onnx/proto.js';
+import { specBytes, type TfjsModelJson } from '../../src/emit/tfjs/index.js';
+import { convertCheckpoint } from '../../src/pipeline/convert.js';
+import { REPORT_SCHEMA, verifyArtifacts, type VerifyReport } from '../../src/pipeline/verify.js';
+import { makeCheckpoint, requireTorch, ROOT } from '../helpers/ckpt.js';
+import { runCli } from '../helpers/cli.js';
+
+const MODEL = 'rsn18_coco_256x192';
+const work = mkdtempSync(join(tmpdir(), 'pose-port-verify-'));
+test.after.always(() => rmSync(work, { recursive: true, force: true }));
+
+const schemaOnDisk = JSON.parse(readFileSync(join(ROOT, 'schemas', 'report.schema.json'), 'utf8')) as JsonSchema;
+
+let base: Promise<{ ckpt: string; dir: string }> | undefined;
+/** One conversion (ONNX + float32 TF.js at 64x64) shared by the tests; each tamper test works on a copy. */
+function converted(): Promise<{ ckpt: string; dir: string }> {
+  base ??= (async () => {
+    const ckpt = makeCheckpoint(MODEL);
+    const dir = join(work, 'base');
+    await convertCheckpoint(ckpt, { out: dir, formats: ['onnx', 'tfjs'], inputSize: [64, 64] });
+    return { ckpt, dir };
+  })();
+  return base;
+}
+
+function copyOf(dir: string, name: string): string {
+  const to = join(work, name);
+  cpSync(dir, to, { recursive: true });
+  return to;
+}
+
+const check = (r: VerifyReport, name: string) => {
+  const c = r.checks.find((x) => x.name === name);
+  if (!c) throw new Error(`no check '${name}' in ${r.checks.map((x) => x.name).join(', ')}`);
+  return c;
+};
+const failed = (r: VerifyReport) => r.checks.filter((c) => !c.ok).map((c) => c.name);
+
+test.serial('a fresh conversion passes every check (CLI, exit 0, JSON valid against the schema)', async (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+  const { ckpt, dir } = await converted();
+  const r = runCli(['verify', ckpt, dir, '--json']);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  const report = JSON.parse(r.stdout) as VerifyReport;
+  t.is(validateJson(schemaOnDisk, report), null);
+  t.true(report.ok);
+  t.deepEqual(
+    report.checks.map((c) => c.name),
+    [
+      'source-sha256',
+      'tensor-sha256',
+      'artifact-sha256:model.onnx',
+      'onnx-metadata',
+      'artifact-sha256:tfjs/model.json',
+      'tfjs-files',
+      'tfjs-metadata',
+      'architecture',
+      'onnx-weights',
+      'tfjs-weights',
+      'onnx-vs-tfjs',
+      'onnx-vs-rebuilt',
+      'tfjs-vs-rebuilt',
+    ],
+  );
+  t.deepEqual(failed(report), []);
+  t.deepEqual(report.input.shape_nchw, [1, 3, 64, 64]);
+  const f = (n: string) => check(report, n).figures!;
+  t.is(f('tensor-sha256').tensors, 575);
+  t.true(Number(f('onnx-weights').values) > 8_000_000);
+  t.is(f('onnx-vs-rebuilt').rel_l2, 0, 'the artifact and a fresh emission of the rebuilt graph agree exactly');
+  t.true(Number(f('onnx-vs-tfjs').rel_l2) <= 1e-5);
+  t.true(Number(f('onnx-vs-tfjs').rel_l2) > 0, 'a different runtime: some rounding difference is expected');
+  t.log(`onnx-vs-tfjs relL2 ${f('onnx-vs-tfjs').rel_l2}, maxAbs ${f('onnx-vs-tfjs').max_abs}; ${report.timings_ms.total} ms (${JSON.stringify(report.timings_ms)})`);
+
+  const text = runCli(['verify', ckpt, dir]);
+  t.is(text.code, 0, text.stderr);
+  t.regex(text.stdout, /13 checks, all passed/);
+  t.regex(text.stdout, /ok {4}onnx-weights/);
+});
+
+test.serial('one ONNX initializer value changed, report.json updated to match: only the weight re-derivation fails (exit 1)', async (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+  const { ckpt, dir } = await converted();
+  const d = copyOf(dir, 'onnx-patched');
+  const file = join(d, 'model.onnx');
+  const bytes = readFileSync(file);
+  const model = onnx.ModelProto.decode(bytes);
+  const inits = model.graph!.initializer as TensorProto[];
+  const target = inits.filter((x) => x.dataType === 1 && x.rawData.length >= 4 * 1000)[3];
+  const raw = Buffer.from(target.rawData.buffer, target.rawData.byteOffset, target.rawData.byteLength);
+  // where raw_data lies in the file: protobufjs decodes bytes as views of the input
+  const offset = raw.buffer === bytes.buffer ? raw.byteOffset - bytes.byteOffset : bytes.indexOf(raw);
+  t.true(offset > 0);
+  t.true(bytes.subarray(offset, offset + raw.length).equals(raw), 'found the raw_data bytes in the file');
+  const at = offset + 4 * 123;
+  const old = bytes.readFloatLE(at);
+  bytes.writeFloatLE(old * 1.001 + 1e-4, at);
+  t.not(bytes.readFloatLE(at), old);
+  writeFileSync(file, bytes);
+  const report = JSON.parse(readFileSync(join(d, 'report.json'), 'utf8'));
+  report.artifacts.find((a: { file: string }) => a.file === 'model.onnx').sha256 = sha256Bytes(bytes);
+  writeFileSync(join(d, 'report.json'), JSON.stringify(report, null, 2));
+
+  const r = runCli(['verify', ckpt, d, '--json']);
+  t.is(r.code, 1, r.stdout + r.stderr);
+  const v = JSON.parse(r.stdout) as VerifyReport;
+  t.is(validateJson(REPORT_SCHEMA, v), null);
+  t.false(v.ok);
+  t.true(check(v, 'artifact-sha256:model.onnx').ok, 'the edited report hides the change from the checksum');
+  t.true(check(v, 'source-sha256').ok);
+  t.true(check(v, 'tensor-sha256').ok);
+  t.true(check(v, 'tfjs-weights').ok);
+  const w = check(v, 'onnx-weights');
+  t.false(w.ok);
+  t.deepEqual(w.mismatches, [target.name]);
+  t.regex(w.detail, new RegExp(`1 initializers differ.*'${target.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(1 of \\d+ values, first at 123`));
+  // the outputs may or may not move past 1e-5 for one value: whatever they do, the weight check decided
+  t.log(`failed: ${failed(v).join(', ')}; onnx-vs-rebuilt relL2 ${check(v, 'onnx-vs-rebuilt').figures!.rel_l2}`);
+
+  const text = runCli(['verify', ckpt, d]);
+  t.is(text.code, 1);
+  t.regex(text.stdout, /FAILED/);
+  t.regex(text.stdout, /FAIL {2}onnx-weights/);
+});
+
+test.serial('one TF.js shard value changed: the TF.js weight check names the weight', async (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+  const { ckpt, dir } = await converted();
+  const d = copyOf(dir, 'tfjs-patched');
+  const m = JSON.parse(readFileSync(join(d, 'tfjs', 'model.json'), 'utf8')) as TfjsModelJson;
+  // the 5th float32 weight of at least 1000 values: its byte range in the concatenated shards
+  let at = 0;
+  let name = '';
+  let seen = 0;
+  for (const w of m.weightsManifest[0].weights) {
+    if (w.dtype === 'float32' && !w.quantization && specBytes(w) >= 4000 && ++seen === 5) {
+      name = w.name;
+      break;
+    }
+    at += specBytes(w);
+  }
+  t.not(name, '');
+  const shardSize = readFileSync(join(d, 'tfjs', m.weightsManifest[0].paths[0])).length;
+  const pos = at + 4 * 7;
+  const shardFile = join(d, 'tfjs', m.weightsManifest[0].paths[Math.floor(pos / shardSize)]);
+  const shard = readFileSync(shardFile);
+  const o = pos % shardSize;
+  shard.writeFloatLE(shard.readFloatLE(o) * 1.5 + 0.01, o);
+  writeFileSync(shardFile, shard);
+
+  const v = await verifyArtifacts(ckpt, d);
+  t.is(validateJson(REPORT_SCHEMA, v), null);
+  t.false(v.ok);
+  t.true(check(v, 'artifact-sha256:tfjs/model.json').ok);
+  t.true(check(v, 'tfjs-files').ok);
+  t.true(check(v, 'onnx-weights').ok);
+  const w = check(v, 'tfjs-weights');
+  t.false(w.ok);
+  t.deepEqual(w.mismatches, [name]);
+  t.regex(w.detail, /1 of \d+ values, first at 7/);
+  t.log(`failed: ${failed(v).join(', ')}; onnx-vs-tfjs relL2 ${check(v, 'onnx-vs-tfjs').figures!.rel_l2}`);
+});
+
+test.serial('a checkpoint that is not the one converted (another seed): every tensor named, weights and outputs differ', async (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+  const { dir } = await converted();
+  const other = makeCheckpoint(MODEL, { seed: 1 });
+  const v = await verifyArtifacts(other, dir);
+  t.is(validateJson(REPORT_SCHEMA, v), null);
+  t.false(v.ok);
+  const recorded = Object.keys(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).tensor_sha256);
+  t.false(check(v, 'source-sha256').ok);
+  t.regex(check(v, 'source-sha256').detail, /differs from the converted file's/);
+  const ts = check(v, 'tensor-sha256');
+  t.false(ts.ok);
+  t.deepEqual([...ts.mismatches!].sort(), [...recorded].sort());
+  t.regex(ts.detail, new RegExp(`^${recorded.length} of ${recorded.length} tensors differ: '${recorded[0].replace(/\./g, '\\.')}'`));
+  t.true(check(v, 'architecture').ok, 'same architecture, other values');
+  t.false(check(v, 'onnx-weights').ok);
+  t.false(check(v, 'tfjs-weights').ok);
+  t.false(check(v, 'onnx-vs-rebuilt').ok);
+  t.true(check(v, 'onnx-vs-tfjs').ok, 'the two artifacts still agree with each other');
+  t.true(check(v, 'artifact-sha256:model.onnx').ok);
+});
+
+test.serial('missing report, artifact or shard: exit 2 naming the file; bad options are usage errors', async (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+  const { ckpt, dir } = await converted();
+  const noOnnx = copyOf(dir, 'no-onnx');
+  rmSync(join(noOnnx, 'model.onnx'));
+  const r1 = runCli(['verify', ckpt, noOnnx]);
+  t.is(r1.code, 2);
+  t.regex(r1.stderr, /\[IO\]: artifact 'model\.onnx' listed in report\.json is missing from/);
+
+  const noShard = copyOf(dir, 'no-shard');
+  const m = JSON.parse(readFileSync(join(noShard, 'tfjs', 'model.json'), 'utf8')) as TfjsModelJson;
+  const shard = m.weightsManifest[0].paths.at(-1)!;
+  rmSync(join(noShard, 'tfjs', shard));
+  const r2 = runCli(['verify', ckpt, noShard, '--json']);
+  t.is(r2.code, 2);
+  const e2 = JSON.parse(r2.stdout);
+  t.is(e2.error.code, 'IO');
+  t.true(e2.error.message.includes(`TF.js weight shard '${shard}'`), e2.error.message);
+
+  const noReport = copyOf(dir, 'no-report');
+  rmSync(join(noReport, 'report.json'));
+  await t.throwsAsync(verifyArtifacts(ckpt, noReport), { message: /no report\.json in .*'pose-port convert'/ });
+  await t.throwsAsync(verifyArtifacts(join(work, 'absent.pth'), dir), { message: /no such checkpoint/ });
+  await t.throwsAsync(verifyArtifacts(ckpt, dir, { tolerance: -1 }), { message: /'tolerance' must be a non-negative number/ });
+  await t.throwsAsync(verifyArtifacts(ckpt, dir, { frob: 1 } as never), { message: /unknown option 'frob'/ });
+
+  const badReport = copyOf(dir, 'bad-report');
+  const rep = JSON.parse(readFileSync(join(badReport, 'report.json'), 'utf8'));
+  rep.tensor_sha256['backbone.top.0.conv.weight'] = 'not a digest';
+  writeFileSync(join(badReport, 'report.json'), JSON.stringify(rep));
+  await t.throwsAsync(verifyArtifacts(ckpt, badReport), { message: /report\.json.*tensor_sha256/ });
+
+  for (const args of [['verify', ckpt], ['verify', ckpt, dir, '--frobnicate'], ['verify', ckpt, dir, '--tolerance', 'x'], ['verify', 'no_such_model_coco_1x1', dir]]) {
+    const r = runCli(args);
+    t.is(r.code, 2, args.join(' '));
+  }
+});
+
+test.serial('float16 TF.js: the looser bound applies and the measured difference is reported', async (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+  const ckpt = makeCheckpoint(MODEL);
+  const dir = join(work, 'f16');
+  await convertCheckpoint(ckpt, { out: dir, formats: ['onnx', 'tfjs'], inputSize: [64, 64], quantize: 'float16' });
+  const v = await verifyArtifacts(ckpt, dir);
+  t.deepEqual(failed(v), []);
+  const c = check(v, 'onnx-vs-tfjs');
+  t.is(c.figures!.tolerance, 1e-2);
+  t.true(Number(c.figures!.rel_l2) > 1e-5, 'float16 weights are measurably different from float32');
+  t.regex(c.detail, /TF\.js \(float16 weights\) vs ONNX/);
+  t.regex(check(v, 'tfjs-weights').detail, /float16/);
+  t.log(`float16 TF.js vs ONNX relL2 ${c.figures!.rel_l2}, maxAbs ${c.figures!.max_abs}`);
+  // with the float32 bound the same artifact fails: the bound is what was loosened, nothing else
+  const strict = await verifyArtifacts(ckpt, dir, { float16Tolerance: 1e-5 });
+  t.deepEqual(failed(strict), ['onnx-vs-tfjs', 'tfjs-vs-rebuilt']);
+});
