@@ -1,0 +1,48 @@
+/**
+ * Converted models for the pipeline tests: a makeckpt.py checkpoint of a zoo row,
+ * converted once per test file (ONNX and TF.js, through convertCheckpoint) into a temp
+ * directory; plus small comparison helpers for persons' keypoints.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { convertCheckpoint, type ArtifactFormat } from '../../src/pipeline/convert.js';
+import { makeCheckpoint } from '../helpers/ckpt.js';
+
+export const DATA = join(process.env.POSE_PORT_SHARED ?? '/work/shared', 'data');
+export const COCO = join(DATA, 'coco');
+export const MPII = join(DATA, 'mpii');
+export const VECTORS = join(process.env.POSE_PORT_SHARED ?? '/work/shared', 'spec', 'vectors');
+
+export interface Converted {
+  dir: string;
+  onnx: string;
+  tfjs: string;
+}
+
+/** A fresh temp dir and its cleanup. */
+export function workDir(tag: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `pose-port-${tag}-`));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Converts the makeckpt checkpoint of zoo row `model` (seed 0) with `--zoo model` into `root/model`. */
+export async function convertZooRow(model: string, root: string, formats: ArtifactFormat[] = ['onnx', 'tfjs']): Promise<Converted> {
+  const ckpt = makeCheckpoint(model);
+  const dir = join(root, model);
+  await convertCheckpoint(ckpt, { out: dir, zoo: model, formats });
+  return { dir, onnx: join(dir, 'model.onnx'), tfjs: join(dir, 'tfjs', 'model.json') };
+}
+
+/** Largest |a - b| over keypoint coordinates and over scores of two [K*3] (x, y, score) lists. */
+export function maxKeypointDiff(a: ArrayLike<number>, b: ArrayLike<number>): { px: number; score: number } {
+  if (a.length !== b.length) throw new Error(`keypoint lists differ in length: ${a.length} vs ${b.length}`);
+  let px = 0;
+  let score = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (i % 3 === 2) score = Math.max(score, d);
+    else px = Math.max(px, d);
+  }
+  return { px, score };
+}
