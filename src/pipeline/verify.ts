@@ -13,6 +13,9 @@
  *   artifacts run on one seeded input and are compared with each other and with a fresh
  *   in-memory ONNX emission of the rebuilt graph.
  *
+ * - evaluation (optional): the dataset test of 'pose-port eval' on one artifact, every
+ *   metric the zoo row records compared with the measured one within a tolerance.
+ *
  * A failed check makes `ok` false (the CLI exits 1); input that cannot be verified at all
  * (no report.json, a listed artifact missing, not a checkpoint) throws PosePortError.
  */
@@ -34,7 +37,9 @@ import { openCheckpoint } from '../pth/index.js';
 import type { Checkpoint } from '../pth/types.js';
 import { VERSION } from '../version.js';
 import { sha256OfFile } from '../zoo/fetch.js';
+import { loadModel } from './backend.js';
 import { resolveArchitecture, type ArtifactRecord, type ConvertReport } from './convert.js';
+import { evaluateModel, type EvaluateResult } from './eval.js';
 import reportSchema from '../../schemas/report.schema.json' with { type: 'json' };
 
 export const REPORT_SCHEMA = reportSchema as JsonSchema;
@@ -51,7 +56,22 @@ export interface VerifyOptions {
   /** seed of the deterministic input (default 0) */
   seed?: number;
   allowUnknownGlobals?: boolean;
+  /** also run the dataset evaluation and compare with the metrics the zoo row records */
+  evaluate?: VerifyEvaluation;
   onStep?: (step: string) => void;
+}
+
+export interface VerifyEvaluation {
+  /** annotation file (COCO / COCO-WholeBody keypoints JSON, or MMPose's MPII JSON list) */
+  ann: string;
+  /** the images it names */
+  images: string;
+  /** person detections instead of the GT boxes */
+  dets?: string;
+  /** MPII: mpii_gt_val.mat fields as JSON */
+  mpiiGt?: string;
+  /** allowed |measured - recorded| per metric, as a fraction (MPII PCKh: tolerance * 100 points); default 0.01 */
+  tolerance?: number;
 }
 
 export interface VerifyCheck {
@@ -77,7 +97,10 @@ export interface VerifyReport {
 }
 
 export const VERIFY_DEFAULTS = { tolerance: 1e-5, float16Tolerance: 1e-2, uint8Tolerance: 0.1, weightTolerance: 1e-6, seed: 0 } as const;
-const OPTION_KEYS = new Set(['tolerance', 'float16Tolerance', 'uint8Tolerance', 'weightTolerance', 'seed', 'allowUnknownGlobals', 'onStep']);
+const OPTION_KEYS = new Set(['tolerance', 'float16Tolerance', 'uint8Tolerance', 'weightTolerance', 'seed', 'allowUnknownGlobals', 'evaluate', 'onStep']);
+const EVALUATION_KEYS = new Set(['ann', 'images', 'dets', 'mpiiGt', 'tolerance']);
+/** default allowed difference between a measured metric and the zoo's (a fraction: one AP point) */
+export const DEFAULT_METRIC_TOLERANCE = 0.01;
 /** mismatching names listed in a detail line (all of them go to `mismatches`) */
 const SHOWN = 5;
 
@@ -89,6 +112,15 @@ function checkOptions(o: VerifyOptions): Required<Pick<VerifyOptions, 'tolerance
       throw new PosePortError('USAGE', `verifyArtifacts: option '${k}' must be a non-negative ${int ? 'integer' : 'number'}, got ${String(v)}`);
     return v;
   };
+  const ev = o.evaluate;
+  if (ev !== undefined) {
+    if (ev === null || typeof ev !== 'object') throw new PosePortError('USAGE', 'verifyArtifacts: option evaluate must be an object {ann, images, ...}');
+    for (const k of Object.keys(ev)) if (!EVALUATION_KEYS.has(k)) throw new PosePortError('USAGE', `verifyArtifacts: unknown evaluate option '${k}'`);
+    if (typeof ev.ann !== 'string' || typeof ev.images !== 'string') throw new PosePortError('USAGE', 'verify: evaluation needs both an annotation file (--ann) and an image directory (--images)');
+    const t = ev.tolerance;
+    if (t !== undefined && (typeof t !== 'number' || !Number.isFinite(t) || t < 0))
+      throw new PosePortError('USAGE', `verifyArtifacts: evaluate.tolerance must be a non-negative number, got ${String(t)}`);
+  }
   return {
     tolerance: num('tolerance'),
     float16Tolerance: num('float16Tolerance'),
@@ -512,6 +544,28 @@ function compareOutputs(name: string, a: Outputs, b: Outputs, tol: number, what:
   };
 }
 
+/** Every metric the zoo row records against the evaluation's measurement. */
+function evaluationCheck(r: EvaluateResult, tol: number): VerifyCheck {
+  // MPII values and recorded numbers are in percent, the others fractions
+  const scale = r.dataset === 'mpii' ? 100 : 1;
+  const rows = r.table.filter((x) => x.recorded !== undefined);
+  const over = rows.filter((x) => !(Math.abs(x.value - x.recorded!) <= tol * scale));
+  const fmt = (v: number) => (scale === 100 ? v.toFixed(2) : v.toFixed(4));
+  const ok = rows.length > 0 && over.length === 0;
+  const shown = (over.length ? over : rows).slice(0, SHOWN).map((x) => `${x.name} ${fmt(x.value)} (zoo ${fmt(x.recorded!)})`);
+  return {
+    name: 'eval',
+    ok,
+    detail:
+      rows.length === 0
+        ? `the evaluation measured ${r.apName} ${r.ap.toFixed(4)}, but the table gives no recorded metric to compare with`
+        : `${r.zoo} on ${r.images} images, ${r.persons} persons (${r.boxes === 'gt' ? 'GT boxes' : 'detections'}, ${r.runtime}): ` +
+          `${ok ? `all ${rows.length} recorded metrics within` : `${over.length} of ${rows.length} recorded metrics differ by more than`} ${fmt(tol * scale)}: ${shown.join(', ')}${r.warnings.length ? `; ${r.warnings.join('; ')}` : ''}`,
+    ...(ok ? {} : { mismatches: over.map((x) => x.name) }),
+    figures: { ...Object.fromEntries(r.table.map((x) => [x.name, Number.isFinite(x.value) ? x.value : null])), tolerance: tol * scale, persons: r.persons },
+  };
+}
+
 /**
  * Verifies the conversion output `dir` against the checkpoint `ckptPath` (see the file
  * comment for the checks). Resolves with the report (ok: every check passed); throws
@@ -531,6 +585,10 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
 
   const report = readConvertReport(dir);
   for (const a of report.artifacts) requireArtifactFiles(dir, a);
+  if (opts.evaluate && !report.metadata.zoo)
+    throw new PosePortError('USAGE', `verify: the conversion in '${dir}' names no zoo entry, so there are no recorded metrics to compare an evaluation with (convert with a zoo name or --zoo)`, {
+      file: join(dir, 'report.json'),
+    });
   if (!existsSync(ckptPath)) throw new PosePortError('IO', `no such checkpoint '${ckptPath}'`, { file: ckptPath });
   const onnxRec = report.artifacts.find((a) => a.format === 'onnx');
   const tfjsRec = report.artifacts.find((a) => a.format === 'tfjs');
@@ -648,6 +706,19 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
     if (runs.onnx && runs.tfjs) checks.push(compareOutputs('onnx-vs-tfjs', runs.tfjs, runs.onnx, tfjsTol, `${tfjsWhat} vs ONNX`));
     if (runs.onnx && runs.rebuilt) checks.push(compareOutputs('onnx-vs-rebuilt', runs.onnx, runs.rebuilt, o.tolerance, 'ONNX artifact vs a fresh ONNX emission of the rebuilt graph'));
     if (runs.tfjs && runs.rebuilt) checks.push(compareOutputs('tfjs-vs-rebuilt', runs.tfjs, runs.rebuilt, tfjsTol, `${tfjsWhat} artifact vs a fresh ONNX emission of the rebuilt graph`));
+
+    if (opts.evaluate) {
+      step('evaluating');
+      const ev = opts.evaluate;
+      const model = await loadModel(join(dir, (onnxRec ?? tfjsRec)!.file));
+      try {
+        const r = await evaluateModel(model, { ann: ev.ann, images: ev.images, dets: ev.dets, mpiiGt: ev.mpiiGt });
+        checks.push(evaluationCheck(r, ev.tolerance ?? DEFAULT_METRIC_TOLERANCE));
+      } finally {
+        await model.dispose();
+      }
+      lap('eval');
+    }
     t.total = Math.round((performance.now() - t0) * 10) / 10;
 
     return {

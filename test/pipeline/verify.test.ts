@@ -4,7 +4,8 @@
  * meant for it: one ONNX initializer value changed with report.json's sha256 updated to
  * match (only the re-derived weights can tell), one TF.js shard value changed, a
  * checkpoint that is not the one converted (another seed: every tensor named), and
- * missing artifacts (exit 2 with the file named).
+ * missing artifacts (exit 2 with the file named); with --ann/--images the evaluation is
+ * compared with the zoo row's recorded metrics.
  */
 import test from 'ava';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { convertCheckpoint } from '../../src/pipeline/convert.js';
 import { REPORT_SCHEMA, verifyArtifacts, type VerifyReport } from '../../src/pipeline/verify.js';
 import { makeCheckpoint, requireTorch, ROOT } from '../helpers/ckpt.js';
 import { runCli } from '../helpers/cli.js';
+import { COCO } from './converted.js';
 
 const MODEL = 'rsn18_coco_256x192';
 const work = mkdtempSync(join(tmpdir(), 'pose-port-verify-'));
@@ -251,4 +253,39 @@ test.serial('float16 TF.js: the looser bound applies and the measured difference
   // with the float32 bound the same artifact fails: the bound is what was loosened, nothing else
   const strict = await verifyArtifacts(ckpt, dir, { float16Tolerance: 1e-5 });
   t.deepEqual(failed(strict), ['onnx-vs-tfjs', 'tfjs-vs-rebuilt']);
+});
+
+test.serial('--ann/--images: the evaluation is compared with the metrics the zoo row records', async (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+  const ckpt = makeCheckpoint(MODEL);
+  const dir = join(work, 'zoo-onnx');
+  await convertCheckpoint(ckpt, { out: dir, zoo: MODEL, formats: ['onnx'], inputSize: [64, 64] });
+  const evaluate = { ann: join(COCO, 'test_coco.json'), images: COCO };
+  // random makeckpt weights are no trained model: the measured AP is far from the zoo's 0.704
+  const v = await verifyArtifacts(ckpt, dir, { evaluate });
+  t.is(validateJson(REPORT_SCHEMA, v), null);
+  const e = check(v, 'eval');
+  t.false(e.ok);
+  t.false(v.ok);
+  t.true(e.mismatches!.includes('AP'), e.detail);
+  t.true(Number(e.figures!.AP) < 0.704 - 0.01);
+  t.true(Number(e.figures!.persons) > 0);
+  t.regex(e.detail, /recorded metrics differ by more than 0\.0100: AP [0-9.]+ \(zoo 0\.7040\)/);
+  t.deepEqual(failed(v), ['eval'], 'every other check passes');
+  t.log(e.detail);
+  // the tolerance is what decides: with a bound of 1 (a whole AP) the same measurement passes
+  const loose = await verifyArtifacts(ckpt, dir, { evaluate: { ...evaluate, tolerance: 1 } });
+  t.true(check(loose, 'eval').ok, check(loose, 'eval').detail);
+
+  // through the CLI: exit 1 on the metric, 2 for a conversion without a zoo entry or half the options
+  const r = runCli(['verify', ckpt, dir, '--ann', evaluate.ann, '--images', COCO, '--json']);
+  t.is(r.code, 1, r.stderr);
+  t.deepEqual(failed(JSON.parse(r.stdout)), ['eval']);
+  const { dir: plain } = await converted();
+  const noZoo = runCli(['verify', ckpt, plain, '--ann', evaluate.ann, '--images', COCO]);
+  t.is(noZoo.code, 2);
+  t.regex(noZoo.stderr, /\[USAGE\].*names no zoo entry/);
+  const half = runCli(['verify', ckpt, dir, '--ann', evaluate.ann]);
+  t.is(half.code, 2);
+  t.regex(half.stderr, /needs both --ann and --images/);
 });

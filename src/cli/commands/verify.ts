@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { PosePortError } from '../../core/errors.js';
-import { VERIFY_DEFAULTS, verifyArtifacts, type VerifyCheck } from '../../pipeline/verify.js';
+import { DEFAULT_METRIC_TOLERANCE, VERIFY_DEFAULTS, verifyArtifacts, type VerifyCheck } from '../../pipeline/verify.js';
 import { fetchCheckpoint } from '../../zoo/fetch.js';
 import { findZooEntry } from '../../zoo/registry.js';
 import { numberFlag } from '../args.js';
@@ -14,13 +14,15 @@ function line(c: VerifyCheck, w: number): string {
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'check that a conversion output directory faithfully comes from a checkpoint (file or zoo name)',
-  usage: 'verify <ckpt.pth | ZOO_NAME> <DIR> [--json] [--tolerance T] [--seed N]',
+  usage: 'verify <ckpt.pth | ZOO_NAME> <DIR> [--json] [--tolerance T] [--seed N] [--ann FILE --images DIR [--dets FILE] [--metric-tolerance T]]',
   description: [
     "DIR is what 'pose-port convert' wrote (report.json, model.onnx and/or tfjs/). The checks: the checkpoint's and",
     "every tensor's sha256 against report.json; each artifact's sha256, the TF.js shards against their manifest and",
     'the embedded metadata; every ONNX initializer and TF.js weight against the graph rebuilt from the checkpoint;',
     'the ONNX and TF.js artifacts run on one seeded input, compared with each other and with a fresh ONNX emission',
     'of the rebuilt graph (relative L2; quantized TF.js weights get a looser bound, reported).',
+    "With --ann/--images it also runs 'pose-port eval' on the ONNX artifact (TF.js when there is none) and compares",
+    'every metric the zoo row records with the measured one (--metric-tolerance, a fraction; MPII: x100 points).',
     'Exit 0: every check passed; 1: a check failed; 2: the input cannot be verified (no report.json, a missing',
     'artifact, not a checkpoint). A zoo name is fetched (verified) when missing, as convert does.',
   ].join('\n'),
@@ -39,13 +41,19 @@ export const verifyCommand: Command = {
     ann: { type: 'string', arg: 'FILE', help: 'also evaluate: annotation file (needs --images)' },
     images: { type: 'string', arg: 'DIR', help: 'also evaluate: image directory (needs --ann)' },
     dets: { type: 'string', arg: 'FILE', help: 'also evaluate: person detections instead of GT boxes' },
+    'mpii-gt': { type: 'string', arg: 'FILE', help: 'also evaluate, MPII: mpii_gt_val.mat fields as JSON' },
+    'metric-tolerance': { type: 'string', arg: 'T', help: `allowed |measured - recorded| per metric, a fraction (default ${DEFAULT_METRIC_TOLERANCE})` },
     'allow-unknown-globals': { type: 'boolean', help: 'keep unknown pickle globals as inert placeholders instead of refusing' },
   },
   async run(args, io) {
     if (args.positionals.length !== 2) throw new PosePortError('USAGE', 'verify: expected a checkpoint (path or zoo name) and the conversion output directory');
     const [src, dir] = args.positionals;
-    if (args.flags.ann !== undefined || args.flags.images !== undefined || args.flags.dets !== undefined)
-      throw new PosePortError('USAGE', "verify: evaluation options (--ann, --images, --dets) need the eval pipeline, which verify does not run yet; use 'pose-port eval DIR --ann ... --images ...'");
+    const ann = args.flags.ann as string | undefined;
+    const images = args.flags.images as string | undefined;
+    const evalOnly = ['dets', 'mpii-gt', 'metric-tolerance'].filter((f) => args.flags[f] !== undefined);
+    if ((ann === undefined) !== (images === undefined) || (ann === undefined && evalOnly.length))
+      throw new PosePortError('USAGE', `verify: evaluation needs both --ann and --images${evalOnly.length ? ` (--${evalOnly[0]} given)` : ''}`);
+    const metricTolerance = numberFlag('verify', 'metric-tolerance', args.flags['metric-tolerance'], { min: 0 });
     const json = Boolean(args.flags.json);
     const progress = new Progress(io, !json);
     const quantized = numberFlag('verify', 'quantized-tolerance', args.flags['quantized-tolerance'], { min: 0 });
@@ -70,6 +78,9 @@ export const verifyCommand: Command = {
       weightTolerance: numberFlag('verify', 'weight-tolerance', args.flags['weight-tolerance'], { min: 0 }),
       seed: numberFlag('verify', 'seed', args.flags.seed, { int: true, min: 0 }),
       allowUnknownGlobals: Boolean(args.flags['allow-unknown-globals']),
+      ...(ann !== undefined && images !== undefined
+        ? { evaluate: { ann, images, dets: args.flags.dets as string | undefined, mpiiGt: args.flags['mpii-gt'] as string | undefined, tolerance: metricTolerance } }
+        : {}),
       onStep: (s) => progress.step(s),
     });
     if (json) io.stdout(JSON.stringify(report, null, 2) + '\n');
