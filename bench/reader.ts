@@ -91,7 +91,9 @@ function childRead(file: string, reps: number): ChildResult {
   let best = Infinity;
   let bestOpen = pass.openMs;
   for (let r = 0; r < reps; r++) {
+    // free the previous pass first, as torch's `del sd` does, so both reuse freed memory
     pass = null;
+    (globalThis as { gc?: () => void }).gc?.();
     pass = readAll(file);
     best = Math.min(best, pass.ms);
     bestOpen = Math.min(bestOpen, pass.openMs);
@@ -103,7 +105,7 @@ const SELF = fileURLToPath(import.meta.url);
 
 function runChild(args: string[]): string {
   // the same runtime flags (tsx's loader when run from source) for the child
-  return execFileSync(process.execPath, [...process.execArgv, SELF, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  return execFileSync(process.execPath, [...process.execArgv, '--expose-gc', SELF, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
 }
 
 /** torch.load in a fresh python: the first load (cold), its peak RSS, then the best of `reps` more. */
