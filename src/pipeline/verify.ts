@@ -304,7 +304,12 @@ function rebuild(ckpt: Checkpoint, report: ConvertReport, allOutputs: boolean): 
   const detection = resolveArchitecture(ckpt, undefined, undefined);
   const differs: string[] = [];
   if (detection.family !== report.family) differs.push(`family ${detection.family} (report: ${report.family})`);
-  else if (!deepEqualJson(detection.config, report.config)) differs.push(`config ${JSON.stringify(detection.config)} (report: ${JSON.stringify(report.config)})`);
+  else if (!deepEqualJson(detection.config, report.config)) {
+    const got = detection.config as Record<string, unknown>;
+    const want = (report.config ?? {}) as Record<string, unknown>;
+    const keys = [...new Set([...Object.keys(got), ...Object.keys(want)])].filter((k) => !deepEqualJson(got[k], want[k]));
+    differs.push(`${keys.map((k) => `${k} ${JSON.stringify(got[k]) ?? '(none)'} (report: ${JSON.stringify(want[k]) ?? '(none)'})`).join(', ')}`);
+  }
   if (differs.length)
     return { check: { name: 'architecture', ok: false, detail: `the checkpoint's keys say ${differs.join('; ')}: the artifacts cannot come from it; weights and outputs not compared` } };
   const built = familyByName(detection.family).build(ckpt.tensors, detection.config, { inputSize: report.input_size_hw, allOutputs });

@@ -199,6 +199,18 @@ test.serial('a checkpoint that is not the one converted (another seed): every te
   t.true(check(v, 'artifact-sha256:model.onnx').ok);
 });
 
+test.serial('a checkpoint of another architecture: the architecture check names the differing config; no weights compared', async (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+  const { dir } = await converted();
+  const v = await verifyArtifacts(makeCheckpoint('2xrsn50_coco_256x192'), dir);
+  t.is(validateJson(REPORT_SCHEMA, v), null);
+  const a = check(v, 'architecture');
+  t.false(a.ok);
+  t.regex(a.detail, /numStages 2 \(report: 1\)/);
+  t.false(v.checks.some((c) => c.name.endsWith('-weights') || c.name.endsWith('-rebuilt')));
+  t.deepEqual(failed(v), ['source-sha256', 'tensor-sha256', 'architecture']);
+});
+
 test.serial('missing report, artifact or shard: exit 2 naming the file; bad options are usage errors', async (t) => {
   if (!requireTorch()) return t.pass('PyTorch absent (local run)');
   const { ckpt, dir } = await converted();
