@@ -1,6 +1,6 @@
 /**
  * Every family with a reference in ../shared/zoo/reference: the makeckpt.py checkpoint
- * (seed 0) converted to TF.js, run on the reference input through loadGraphModel, equals
+ * (seed 0), read by openCheckpoint, converted to TF.js, run on the reference input through loadGraphModel, equals
  * MMPose's output.bin and the same graph's ONNX model in onnxruntime-node:
  * relative L2 <= 1e-5 and max |diff| <= 1e-4 * max |ref|. Backends: wasm for all six,
  * and the cpu backend (pure JS, slow) on one model per family.
@@ -9,9 +9,9 @@ import { readdirSync } from 'node:fs';
 import test from 'ava';
 import { emitOnnx } from '../../../src/emit/onnx/index.js';
 import { emitTfjs } from '../../../src/emit/tfjs/index.js';
+import { openCheckpoint } from '../../../src/pth/index.js';
 import { makeCheckpoint, REFERENCES, requireTorch } from '../../helpers/ckpt.js';
 import { diff, readReference, withinParity } from '../../helpers/compare.js';
-import { checkpointTensors } from '../../helpers/pth-tensors.js';
 import { buildFolded } from './family-model.js';
 import { loadTfjs, nchwToNhwc, nhwcToNchw, runOnnx, runTfjs, type Backend } from './runtime.js';
 
@@ -29,11 +29,18 @@ for (const model of models) {
     if (!requireTorch()) return t.pass('PyTorch missing: skipped locally (CI fails instead)');
     const ref = readReference(model);
     const [n, c, h, w] = ref.inputShape;
-    const { tensors } = await checkpointTensors(makeCheckpoint(model, { seed: 0 }));
-    const { graph } = buildFolded(tensors, [h, w]);
-    const art = emitTfjs(graph);
+    // pose-port's own reader; its tensors are read lazily, so it stays open until both emitters ran
+    const ckpt = await openCheckpoint(makeCheckpoint(model, { seed: 0 }));
+    let art, onnx;
+    try {
+      const { graph } = buildFolded(ckpt.tensors, [h, w]);
+      art = emitTfjs(graph);
+      onnx = emitOnnx(graph);
+    } finally {
+      ckpt.close();
+    }
     t.is(art.modelJson.modelTopology.node.filter((nd) => nd.op === 'Transpose').length, 0);
-    const ort = (await runOnnx(emitOnnx(graph), ref.input, ref.inputShape, ['heatmaps']))[0];
+    const ort = (await runOnnx(onnx, ref.input, ref.inputShape, ['heatmaps']))[0];
     const tfModel = await loadTfjs(art);
     const backends: Backend[] = CPU_TOO.has(model) ? ['wasm', 'cpu'] : ['wasm'];
     for (const b of backends) {
