@@ -34,6 +34,13 @@ export async function convertZooRow(model: string, root: string, formats: Artifa
   return { dir, onnx: join(dir, 'model.onnx'), tfjs: join(dir, 'tfjs', 'model.json') };
 }
 
+/**
+ * Keypoint-score tolerance between runtimes (ONNX vs TF.js): the scores are heatmap maxima
+ * (DARK, default) or maxima/255 + 0.5 (megvii), and the two runtimes' heatmaps agree to
+ * float32 rounding of the convolutions (relL2 ~1e-6, maxAbs a few 1e-5 on maxima ~25).
+ */
+export const CROSS_RUNTIME_SCORE_TOL = 1e-4;
+
 /** Largest |a - b| over keypoint coordinates and over scores of two [K*3] (x, y, score) lists. */
 export function maxKeypointDiff(a: ArrayLike<number>, b: ArrayLike<number>): { px: number; score: number } {
   if (a.length !== b.length) throw new Error(`keypoint lists differ in length: ${a.length} vs ${b.length}`);

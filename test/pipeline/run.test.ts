@@ -18,7 +18,7 @@ import { estimatePoses, readDetections, type PersonPose } from '../../src/pipeli
 import { TopDownBatcher } from '../../src/pipeline/topdown.js';
 import { requireTorch } from '../helpers/ckpt.js';
 import { runCli } from '../helpers/cli.js';
-import { COCO, VECTORS, convertZooRow, maxKeypointDiff, workDir, type Converted } from './converted.js';
+import { COCO, CROSS_RUNTIME_SCORE_TOL, VECTORS, convertZooRow, maxKeypointDiff, workDir, type Converted } from './converted.js';
 
 const MODEL = 'rsn18_coco_256x192';
 const IMAGE = join(COCO, '000000000785.jpg');
@@ -135,11 +135,11 @@ test.serial('ONNX and TF.js give the same keypoints (within 1e-3 px) and scores'
   a.persons.forEach((p, i) => {
     const d = maxKeypointDiff(flat(p), flat(b.persons[i]));
     worst = { px: Math.max(worst.px, d.px), score: Math.max(worst.score, d.score) };
-    t.true(Math.abs(p.score - b.persons[i].score) <= 1e-5);
+    t.true(Math.abs(p.score - b.persons[i].score) <= CROSS_RUNTIME_SCORE_TOL);
   });
   t.log(`ONNX vs TF.js (${tfjsModel.runtime}): max ${worst.px.toExponential(2)} px, score ${worst.score.toExponential(2)}`);
   t.true(worst.px <= 1e-3, `${worst.px} px`);
-  t.true(worst.score <= 1e-5, `${worst.score}`);
+  t.true(worst.score <= CROSS_RUNTIME_SCORE_TOL, `${worst.score}`);
 });
 
 test.serial('without boxes the whole image is one person', async (t) => {
