@@ -7,9 +7,11 @@
  *    keeps them all (as a converter does). Its first pass is timed cold (fresh JIT, as
  *    in a CLI run) and its peak RSS taken right after it (process.resourceUsage().maxRSS);
  *    further passes in the same process give the warm time (best of `reps`). Process
- *    start and module loading are excluded.
- *  - torch: a python process times torch.load(map_location='cpu') (best of `reps`,
- *    interpreter start and `import torch` excluded).
+ *    start and module loading are excluded. `processes` fresh processes; the minimum
+ *    times (the runs least disturbed by other load) and the largest peak RSS are kept.
+ *  - torch: fresh python processes time torch.load(map_location='cpu'): the first load
+ *    (cold) and the best of `reps` more (warm); interpreter start and `import torch`
+ *    excluded.
  *
  * Targets: >= 3x faster than torch.load; peak RSS < 1.5x the file size.
  *
@@ -122,11 +124,14 @@ function torchLoad(file: string, reps: number): { coldMs: number; ms: number; ma
   return JSON.parse(execFileSync(PYTHON, ['-c', code, file], { encoding: 'utf8' }).trim()) as { coldMs: number; ms: number; maxRssBytes: number };
 }
 
-export async function benchReader(opts: { reps?: number; models?: string[]; log?: (line: string) => void } = {}): Promise<{
+export async function benchReader(
+  opts: { reps?: number; processes?: number; models?: string[]; log?: (line: string) => void } = {},
+): Promise<{
   rows: ReaderRow[];
   targets: { speedup: number; rssRatio: number };
 }> {
   const reps = opts.reps ?? 3;
+  const processes = opts.processes ?? 3;
   const log = opts.log ?? ((l: string) => console.log(l));
   const baseline = Number(runChild(['--baseline']).trim());
   const rows: ReaderRow[] = [];
@@ -136,8 +141,22 @@ export async function benchReader(opts: { reps?: number; models?: string[]; log?
       const fileBytes = statSync(file).size;
       // warm the page cache so both readers see the same starting point
       runChild(['--child', file, '0']);
-      const ours = JSON.parse(runChild(['--child', file, String(reps)]).trim().split('\n').pop()!) as ChildResult;
-      const torch = torchLoad(file, reps);
+      // several fresh processes on each side; the minimum is the least disturbed by other load
+      const oursRuns = Array.from({ length: processes }, () => JSON.parse(runChild(['--child', file, String(reps)]).trim().split('\n').pop()!) as ChildResult);
+      const torchRuns = Array.from({ length: processes }, () => torchLoad(file, reps));
+      const ours: ChildResult = {
+        coldMs: Math.min(...oursRuns.map((r) => r.coldMs)),
+        ms: Math.min(...oursRuns.map((r) => r.ms)),
+        openMs: Math.min(...oursRuns.map((r) => r.openMs)),
+        tensors: oursRuns[0].tensors,
+        bytes: oursRuns[0].bytes,
+        maxRssBytes: Math.max(...oursRuns.map((r) => r.maxRssBytes)),
+      };
+      const torch = {
+        coldMs: Math.min(...torchRuns.map((r) => r.coldMs)),
+        ms: Math.min(...torchRuns.map((r) => r.ms)),
+        maxRssBytes: Math.max(...torchRuns.map((r) => r.maxRssBytes)),
+      };
       const row: ReaderRow = {
         model,
         format: legacy ? 'legacy' : 'zip',
