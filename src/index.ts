@@ -17,3 +17,8 @@ export type { Checkpoint, OpenOptions, PlainValue, PthTensorEntry, PthTensorSet,
 export { tensorBytes, tensorSha256 } from './core/tensor-bytes.js';
 export * from './eval/index.js';
 export { decodeImage, encodePng, encodeJpeg, writeImage } from './io/image.js';
+export { loadModel, type PoseModel, type LoadModelOptions } from './pipeline/backend.js';
+export { estimatePoses, type PersonBox, type PersonPose, type EstimateOptions, type EstimateResult } from './pipeline/run.js';
+export { evaluateModel, type EvaluateOptions, type EvaluateResult, type MetricRow } from './pipeline/eval.js';
+export { TopDownBatcher, type StageTimings } from './pipeline/topdown.js';
+export { drawPoses, type OverlayOptions, type OverlayPerson } from './render/overlay.js';
