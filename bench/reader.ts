@@ -40,6 +40,13 @@ export interface ReaderRow {
   poseportMs: number;
   /** pose-port: openCheckpoint alone (pickle + record index), best of reps */
   poseportOpenMs: number;
+  /**
+   * pose-port, streaming: open + readInto() of every tensor into one reused buffer (a
+   * consumer that checksums or writes each tensor and lets it go), best of reps
+   */
+  poseportStreamMs: number;
+  /** torchLoadMs / poseportStreamMs */
+  speedupStream: number;
   /** torch.load, best of reps after the first, in one python process */
   torchLoadMs: number;
   /** torch.load, the first load of a fresh python process (import torch excluded) */
@@ -62,6 +69,7 @@ export interface ReaderRow {
 interface ChildResult {
   coldMs: number;
   ms: number;
+  streamMs: number;
   openMs: number;
   tensors: number;
   bytes: number;
@@ -85,7 +93,22 @@ function readAll(file: string): { ms: number; openMs: number; tensors: number; b
   return { ms: t2 - t0, openMs: t1 - t0, tensors: ckpt.tensors.entries.length, bytes, kept };
 }
 
-/** Child mode: a cold pass (timed, then peak RSS), then `reps` warm passes. */
+/** one streaming pass: open, read every tensor into one reused buffer */
+function streamAll(file: string): number {
+  const t0 = performance.now();
+  const ckpt = openCheckpointSync(file);
+  let scratch = new Uint8Array(0);
+  let sum = 0;
+  for (const e of ckpt.tensors.entries) {
+    if (scratch.length < e.byteLength) scratch = new Uint8Array(e.byteLength);
+    sum += e.readInto(scratch)[0] ?? 0;
+  }
+  ckpt.close();
+  if (sum < 0) throw new Error('unreachable');
+  return performance.now() - t0;
+}
+
+/** Child mode: a cold pass (timed, then peak RSS), then `reps` warm passes, then `reps` streaming passes. */
 function childRead(file: string, reps: number): ChildResult {
   let pass: ReturnType<typeof readAll> | null = readAll(file);
   const maxRssBytes = process.resourceUsage().maxRSS * 1024;
@@ -100,7 +123,10 @@ function childRead(file: string, reps: number): ChildResult {
     best = Math.min(best, pass.ms);
     bestOpen = Math.min(bestOpen, pass.openMs);
   }
-  return { coldMs, ms: Math.min(best, coldMs), openMs: bestOpen, tensors, bytes, maxRssBytes };
+  pass = null;
+  let stream = Infinity;
+  for (let r = 0; r < Math.max(1, reps); r++) stream = Math.min(stream, streamAll(file));
+  return { coldMs, ms: Math.min(best, coldMs), streamMs: stream, openMs: bestOpen, tensors, bytes, maxRssBytes };
 }
 
 const SELF = fileURLToPath(import.meta.url);
@@ -148,6 +174,7 @@ export async function benchReader(
         coldMs: Math.min(...oursRuns.map((r) => r.coldMs)),
         ms: Math.min(...oursRuns.map((r) => r.ms)),
         openMs: Math.min(...oursRuns.map((r) => r.openMs)),
+        streamMs: Math.min(...oursRuns.map((r) => r.streamMs)),
         tensors: oursRuns[0].tensors,
         bytes: oursRuns[0].bytes,
         maxRssBytes: Math.max(...oursRuns.map((r) => r.maxRssBytes)),
@@ -166,6 +193,8 @@ export async function benchReader(
         poseportColdMs: round(ours.coldMs),
         poseportMs: round(ours.ms),
         poseportOpenMs: round(ours.openMs),
+        poseportStreamMs: round(ours.streamMs),
+        speedupStream: round(torch.ms / ours.streamMs),
         torchLoadMs: round(torch.ms),
         torchLoadColdMs: round(torch.coldMs),
         speedup: round(torch.ms / ours.ms),
@@ -181,7 +210,8 @@ export async function benchReader(
       log(
         `${model} ${row.format}: ${mb(fileBytes)} MB, ${row.tensors} tensors | pose-port ${row.poseportMs} ms warm ` +
           `(open ${row.poseportOpenMs} ms), ${row.poseportColdMs} ms cold vs torch.load ${row.torchLoadMs} ms warm, ` +
-          `${row.torchLoadColdMs} ms cold: ${row.speedup}x warm, ${row.speedupCold}x cold ` +
+          `${row.torchLoadColdMs} ms cold: ${row.speedup}x warm, ${row.speedupCold}x cold; streaming ` +
+          `${row.poseportStreamMs} ms = ${row.speedupStream}x ` +
           `(target >= ${TARGET_SPEEDUP}x ${row.meetsSpeed ? 'met' : 'NOT met'}) | peak RSS ${mb(row.poseportPeakRssBytes)} MB = ` +
           `${row.rssRatio}x file (target < ${TARGET_RSS_RATIO}x ${row.meetsRss ? 'met' : 'NOT met'}; idle node ${mb(baseline)} MB, ` +
           `torch ${mb(row.torchPeakRssBytes)} MB)`,

@@ -20,6 +20,8 @@ export interface ByteSource {
    * view that aliases the underlying buffer; file sources always return fresh memory.
    */
   read(offset: number, length: number, align?: number): Uint8Array;
+  /** fills `target` with the `target.length` bytes at `offset` (no allocation) */
+  readInto(offset: number, target: Uint8Array): void;
   close(): void;
 }
 
@@ -69,14 +71,20 @@ export class FileSource implements ByteSource {
   }
 
   read(offset: number, length: number, _align = 1): Uint8Array {
-    checkRange(this, offset, length, 'read');
-    if (this.fd === null) throw new PosePortError('IO', 'checkpoint was closed', { file: this.name, offset });
     // allocUnsafeSlow: an own (unpooled) ArrayBuffer, so byteOffset is 0 and any
     // typed-array view is aligned; not zero-filled since every byte is overwritten.
     const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
+    this.readInto(offset, out);
+    return out;
+  }
+
+  readInto(offset: number, target: Uint8Array): void {
+    const length = target.length;
+    checkRange(this, offset, length, 'read');
+    if (this.fd === null) throw new PosePortError('IO', 'checkpoint was closed', { file: this.name, offset });
     let done = 0;
     while (done < length) {
-      const n = readSync(this.fd, out, done, Math.min(length - done, MAX_READ), offset + done);
+      const n = readSync(this.fd, target, done, Math.min(length - done, MAX_READ), offset + done);
       if (n === 0) {
         throw new PosePortError('TRUNCATED', `file ended while reading ${length} bytes`, {
           file: this.name,
@@ -85,7 +93,6 @@ export class FileSource implements ByteSource {
       }
       done += n;
     }
-    return out;
   }
 
   close(): void {
@@ -115,7 +122,46 @@ export class MemorySource implements ByteSource {
     return view.slice();
   }
 
+  readInto(offset: number, target: Uint8Array): void {
+    checkRange(this, offset, target.length, 'read');
+    target.set(this.bytes.subarray(offset, offset + target.length));
+  }
+
   close(): void {}
+}
+
+/**
+ * Small reads of container headers (zip local headers, legacy storage counts) through
+ * one reusable window: a header that falls inside the last window costs no read and
+ * no allocation. The view returned is valid until the next call.
+ */
+export class HeaderReader {
+  private readonly window: Uint8Array;
+  private start = 0;
+  private filled = 0;
+
+  constructor(
+    private readonly src: ByteSource,
+    size = 4096,
+  ) {
+    this.window = new Uint8Array(size);
+  }
+
+  /**
+   * `length` bytes at `offset`. On a miss the window is filled from `offset` up to
+   * `upTo` at most (where the caller expects its next headers to end), so that tensor
+   * bytes between headers are not read for nothing.
+   */
+  read(offset: number, length: number, what: string, upTo = offset + length): Uint8Array {
+    checkRange(this.src, offset, length, what);
+    if (length > this.window.length) return this.src.read(offset, length);
+    if (offset < this.start || offset + length > this.start + this.filled) {
+      this.filled = Math.min(this.window.length, this.src.size - offset, Math.max(upTo, offset + length) - offset);
+      this.start = offset;
+      this.src.readInto(offset, this.window.subarray(0, this.filled));
+    }
+    return this.window.subarray(offset - this.start, offset - this.start + length);
+  }
 }
 
 /** Little-endian field access over a byte array, for container headers. */

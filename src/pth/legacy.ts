@@ -13,7 +13,7 @@
  * Opening reads the pickles (through a window grown as needed) and one 8-byte count
  * per storage to place each storage; the storage bytes themselves are not read.
  */
-import { LEView, readChecked, type ByteSource } from '../core/bytes.js';
+import { HeaderReader, LEView, readChecked, type ByteSource } from '../core/bytes.js';
 import { PosePortError } from '../core/errors.js';
 import { storageCollector, storageElementSize, type ContainerOptions, type ContainerRead } from './container.js';
 import { NeedMoreBytes, scanPickle, type ScanResult } from './pickle/scan.js';
@@ -37,6 +37,7 @@ export function probe(head: Uint8Array): boolean {
 }
 
 const FIRST_WINDOW = 1 << 20;
+const HEADER_WINDOW = 4096;
 
 export function read(src: ByteSource, opts: ContainerOptions): ContainerRead {
   let window = readChecked(src, 0, Math.min(src.size, FIRST_WINDOW), 'legacy header');
@@ -104,12 +105,29 @@ export function read(src: ByteSource, opts: ContainerOptions): ContainerRead {
   }
   const dataOffset = pos;
   const roots = new Map<string, StorageLocation>();
-  for (const key of keyList) {
+  const headers = new HeaderReader(src, HEADER_WINDOW);
+  // where the count headers of the storages from index i on end, while they stay within one window
+  // (from the sizes the pickle declares; a wrong guess only costs another read)
+  const headersEnd: number[] = new Array(keyList.length);
+  {
+    let at = pos;
+    const starts = keyList.map((k) => {
+      const r = storages.byKey.get(k);
+      const s = at;
+      at += 8 + (r ? r.numel * storageElementSize(r) : 0);
+      return s;
+    });
+    for (let i = keyList.length - 1; i >= 0; i--) {
+      headersEnd[i] = starts[i] + 8;
+      if (i + 1 < keyList.length && headersEnd[i + 1] - starts[i] <= HEADER_WINDOW) headersEnd[i] = headersEnd[i + 1];
+    }
+  }
+  for (const [i, key] of keyList.entries()) {
     if (roots.has(key)) fail(`storage key '${key}' listed twice`, keysAt);
     const ref = storages.byKey.get(key);
     if (!ref) fail(`storage '${key}' is listed but no tensor uses it, so its element size is unknown`, keysAt);
     const r = ref as StorageRef;
-    const count = new LEView(readChecked(src, pos, 8, `element count of storage '${key}'`)).i64(0);
+    const count = new LEView(headers.read(pos, 8, `element count of storage '${key}'`, headersEnd[i])).i64(0);
     if (!Number.isSafeInteger(count) || count < 0) fail(`storage '${key}' declares ${count} elements`, pos);
     const es = storageElementSize(r);
     const length = count * es;

@@ -129,6 +129,19 @@ export class FileTensor<D extends DType = DType> implements PthTensorEntry<D> {
     const d = this.data();
     return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   }
+
+  readInto(target: Uint8Array): Uint8Array {
+    if (target.length < this.byteLength) {
+      throw new PosePortError('USAGE', `readInto: buffer of ${target.length} bytes for tensor '${this.storedName}' of ${this.byteLength}`, {
+        key: this.storedName,
+      });
+    }
+    const out = target.subarray(0, this.byteLength);
+    if (this.numel === 0) return out;
+    if (this.contiguous) this.source.readInto(this.fileOffset, out);
+    else out.set(this.bytes());
+    return out;
+  }
 }
 
 /** Copies a strided view (`src` starts at the view's first element) into row-major `out`. */

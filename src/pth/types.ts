@@ -52,6 +52,12 @@ export interface PthTensorEntry<D extends DType = DType> extends TensorEntry<D> 
   readonly contiguous: boolean;
   /** the elements in row-major order as little-endian bytes (a view of data()'s result) */
   bytes(): Uint8Array;
+  /**
+   * Writes the bytes() into `target` (at least byteLength long) and returns
+   * target.subarray(0, byteLength): a streaming consumer can reuse one buffer for
+   * every tensor instead of allocating each.
+   */
+  readInto(target: Uint8Array): Uint8Array;
   data(): TypedArrayOf[D];
 }
 

@@ -12,7 +12,7 @@
  * records for large archives); records are read in place at their offset, never
  * inflated: a compressed or encrypted record is refused.
  */
-import { LEView, readChecked, type ByteSource } from '../core/bytes.js';
+import { HeaderReader, LEView, readChecked, type ByteSource } from '../core/bytes.js';
 import { PosePortError } from '../core/errors.js';
 import { storageBytes, storageCollector, type ContainerOptions, type ContainerRead } from './container.js';
 import { scanPickle } from './pickle/scan.js';
@@ -27,6 +27,9 @@ const SIG_EOCD = 0x06054b50;
 const SIG_EOCD64 = 0x06064b50;
 const SIG_EOCD64_LOCATOR = 0x07064b50;
 const EOCD_SIZE = 22;
+const HEADER_WINDOW = 4096;
+/** local extra field bytes expected (torch pads records to 64-byte alignment there) */
+const LOCAL_EXTRA = 72;
 const MAX_COMMENT = 0xffff;
 
 /** `PK\x03\x04`: a zip starting with a local file header. */
@@ -43,6 +46,8 @@ interface Entry {
   readonly localOffset: number;
   /** offset of the central directory entry, for messages */
   readonly at: number;
+  /** where the local headers of the records after this one end, while they stay close by */
+  headersEnd: number;
 }
 
 interface Directory {
@@ -50,6 +55,8 @@ interface Directory {
   /** where the central directory starts: record data must end before it */
   readonly cdOffset: number;
   readonly zip64: boolean;
+  /** local headers are read through one window */
+  readonly headers: HeaderReader;
 }
 
 function zipError(src: ByteSource, msg: string, offset?: number, key?: string): PosePortError {
@@ -152,10 +159,16 @@ function readDirectory(src: ByteSource): Directory {
       e += 4 + len;
     }
     if (map.has(name)) throw zipError(src, `zip holds two records named '${name}'`, at, name);
-    map.set(name, { name, method, flags, csize, usize, localOffset, at });
+    map.set(name, { name, method, flags, csize, usize, localOffset, at, headersEnd: localOffset + 30 + nameLen + LOCAL_EXTRA });
     p = end;
   }
-  return { entries: map, cdOffset, zip64 };
+  // one header window may serve the records that follow (torch writes small records back to back)
+  const byOffset = [...map.values()].sort((a, b) => a.localOffset - b.localOffset);
+  for (let i = byOffset.length - 2; i >= 0; i--) {
+    const next = byOffset[i + 1];
+    if (next.headersEnd - byOffset[i].localOffset <= HEADER_WINDOW) byOffset[i].headersEnd = next.headersEnd;
+  }
+  return { entries: map, cdOffset, zip64, headers: new HeaderReader(src, HEADER_WINDOW) };
 }
 
 /** File offset of a record's data, after checking it is stored, whole and inside the file. */
@@ -169,7 +182,7 @@ function recordData(src: ByteSource, dir: Directory, e: Entry): StorageLocation 
   if (e.localOffset + 30 > dir.cdOffset) {
     throw zipError(src, `zip record '${e.name}' header offset ${e.localOffset} is past the data area`, e.at, e.name);
   }
-  const h = new LEView(readChecked(src, e.localOffset, 30, `local header of '${e.name}'`));
+  const h = new LEView(dir.headers.read(e.localOffset, 30, `local header of '${e.name}'`, e.headersEnd));
   if (h.u32(0) !== SIG_LOCAL) throw zipError(src, `zip record '${e.name}' has no local header at ${e.localOffset}`, e.localOffset, e.name);
   const nameLen = h.u16(26);
   const extraLen = h.u16(28);

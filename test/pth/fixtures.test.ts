@@ -48,6 +48,10 @@ test('views: transposed, sliced, column and expanded tensors gather from the sha
   t.is(get('empty').data().length, 0);
   t.deepEqual([...(get('i64').data() as BigInt64Array)], [-(2n ** 62n), -1n, 0n, 2n ** 62n]);
   t.deepEqual([...(get('bool').data() as Uint8Array)], [1, 0, 1]);
+  const scratch = new Uint8Array(64);
+  t.deepEqual(tr.readInto(scratch), tr.bytes(), 'readInto gathers a strided view too');
+  t.deepEqual(get('base').readInto(scratch), get('base').bytes());
+  t.throws(() => get('base').readInto(new Uint8Array(4)), { code: 'USAGE' } as never);
   const b = get('f16').bytes();
   t.deepEqual(b, tensorBytes(get('f16')));
   t.is(b.length, 10);

@@ -111,6 +111,10 @@ test.serial('opening reads the pickle and the record index, not the tensor bytes
         bytesRead += n;
         return src.read(o, n, a);
       },
+      readInto: (o: number, target: Uint8Array) => {
+        bytesRead += target.length;
+        src.readInto(o, target);
+      },
       close: () => src.close(),
     };
     const ckpt = openCheckpointSource(counting);
@@ -120,6 +124,8 @@ test.serial('opening reads the pickle and the record index, not the tensor bytes
     const first = ckpt.tensors.entries.find((e) => e.numel > 1000)!;
     first.data();
     t.is(bytesRead - atOpen, first.byteLength, 'data() reads exactly the tensor');
+    const scratch = new Uint8Array(first.byteLength + 16);
+    t.deepEqual(first.readInto(scratch), first.bytes(), 'readInto fills a caller buffer with the same bytes');
     ckpt.close();
   }
 });
