@@ -90,6 +90,7 @@ export class PickleReader implements IReader {
         return OP.EXT4;
       }
     }
+    if (this.pos < this.end) return this.buf[this.pos++];
     return this.buf[this.take(1)];
   }
 
@@ -129,7 +130,11 @@ export class PickleReader implements IReader {
   }
 
   private uint32Raw(): number {
-    return this.uint32At(this.take(4));
+    const at = this.pos;
+    if (at + 4 > this.end) this.take(4);
+    this.pos = at + 4;
+    const b = this.buf;
+    return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 2 ** 24;
   }
 
   uint64(): number {

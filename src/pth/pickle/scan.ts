@@ -86,6 +86,8 @@ export function scanPickle(bytes: Uint8Array, start: number, place: ScanPlace): 
   let protocol = -1;
   let stack = 0; // items in the current MARK frame
   const frames: number[] = [];
+  /** items allowed in the current frame (unbounded outside any MARK) */
+  let frameLimit = Infinity;
   let objects = 0;
   const memo = new Set<number>();
   const longs = new Map<number, number | bigint>();
@@ -161,17 +163,19 @@ export function scanPickle(bytes: Uint8Array, start: number, place: ScanPlace): 
     stack -= k;
   };
   const push = (): void => {
-    stack++;
-    if (++objects > limits.maxObjects) fail('PICKLE_LIMIT', `more than ${limits.maxObjects} values`);
-    if (stack > limits.maxFrameItems && frames.length > 0) {
-      fail('PICKLE_LIMIT', `more than ${limits.maxFrameItems} items after one MARK`);
-    }
+    if (++stack > frameLimit || ++objects > limits.maxObjects) overflow();
+  };
+  /** the error for a push past a limit (the hot cases count inline and call this) */
+  const overflow = (): never => {
+    if (stack > frameLimit) fail('PICKLE_LIMIT', `more than ${limits.maxFrameItems} items after one MARK`);
+    return fail('PICKLE_LIMIT', `more than ${limits.maxObjects} values`);
   };
   /** pops a MARK frame, returning how many items it held */
   const popMark = (): number => {
     if (frames.length === 0) fail('PICKLE_FORMAT', 'no MARK to pop');
     const items = stack;
     stack = frames.pop()!;
+    frameLimit = frames.length > 0 ? limits.maxFrameItems : Infinity;
     return items;
   };
   const memoPut = (index: number): void => {
@@ -225,6 +229,7 @@ export function scanPickle(bytes: Uint8Array, start: number, place: ScanPlace): 
         if (frames.length >= limits.maxMarkDepth) fail('PICKLE_LIMIT', `MARKs nested deeper than ${limits.maxMarkDepth}`);
         frames.push(stack);
         stack = 0;
+        frameLimit = limits.maxFrameItems;
         break;
       case OP.POP:
         pops(1);
@@ -245,19 +250,21 @@ export function scanPickle(bytes: Uint8Array, start: number, place: ScanPlace): 
       case OP.EMPTY_LIST:
       case OP.EMPTY_DICT:
       case OP.EMPTY_SET:
-        push();
+        if (++stack > frameLimit || ++objects > limits.maxObjects) overflow();
         break;
       case OP.BININT:
         i32();
         push();
         break;
       case OP.BININT1:
-        u8();
-        push();
+        if (pos + 1 > n) need(1);
+        pos += 1;
+        if (++stack > frameLimit || ++objects > limits.maxObjects) overflow();
         break;
       case OP.BININT2:
-        u16();
-        push();
+        if (pos + 2 > n) need(2);
+        pos += 2;
+        if (++stack > frameLimit || ++objects > limits.maxObjects) overflow();
         break;
       case OP.BINFLOAT:
         need(8);
@@ -285,10 +292,15 @@ export function scanPickle(bytes: Uint8Array, start: number, place: ScanPlace): 
         payload(i32());
         push();
         break;
-      case OP.BINUNICODE:
-        payload(u32());
-        push();
+      case OP.BINUNICODE: {
+        if (pos + 4 > n) need(4);
+        const len = (bytes[pos] | (bytes[pos + 1] << 8) | (bytes[pos + 2] << 16)) + bytes[pos + 3] * 2 ** 24;
+        pos += 4;
+        if (pos + len > n) payload(len);
+        pos += len;
+        if (++stack > frameLimit || ++objects > limits.maxObjects) overflow();
         break;
+      }
       case OP.BINUNICODE8:
       case OP.BINBYTES8:
       case OP.BYTEARRAY8:
@@ -303,8 +315,8 @@ export function scanPickle(bytes: Uint8Array, start: number, place: ScanPlace): 
         push();
         break;
       case OP.TUPLE1:
-        pops(1);
-        push();
+        if (stack < 1) pops(1);
+        if (++objects > limits.maxObjects) fail('PICKLE_LIMIT', `more than ${limits.maxObjects} values`);
         break;
       case OP.TUPLE2:
         pops(2);
@@ -337,15 +349,27 @@ export function scanPickle(bytes: Uint8Array, start: number, place: ScanPlace): 
       case OP.BINPUT:
         memoPut(u8());
         break;
-      case OP.LONG_BINPUT:
-        memoPut(u32());
+      case OP.LONG_BINPUT: {
+        if (pos + 4 > n) need(4);
+        const index = (bytes[pos] | (bytes[pos + 1] << 8) | (bytes[pos + 2] << 16)) + bytes[pos + 3] * 2 ** 24;
+        pos += 4;
+        if (stack < 1 || (!memo.has(index) && memo.size >= limits.maxMemo)) memoPut(index);
+        else memo.add(index);
         break;
+      }
       case OP.MEMOIZE:
         memoPut(memo.size);
         break;
-      case OP.BINGET:
-        memoGet(u8());
+      case OP.BINGET: {
+        if (pos + 1 > n) need(1);
+        const index = bytes[pos++];
+        if (!memo.has(index) || stack + 1 > frameLimit || objects + 1 > limits.maxObjects) memoGet(index);
+        else {
+          stack++;
+          objects++;
+        }
         break;
+      }
       case OP.LONG_BINGET:
         memoGet(u32());
         break;
