@@ -4,7 +4,7 @@ import { detectArchitecture, familyByName, presetFamily } from '../arch/index.js
 import type { Detection } from '../arch/family.js';
 import { checkPreset } from '../arch/preset.js';
 import { PosePortError } from '../core/errors.js';
-import { sha256Bytes } from '../core/hash.js';
+import { hashFileAndRanges, sha256Bytes } from '../core/hash.js';
 import { numelOf } from '../core/tensor.js';
 import { planOnnx, onnxMetadataProps, DEFAULT_OPSET, type ModelMetadata } from '../emit/onnx/index.js';
 import { emitTfjs, writeTfjs, type QuantizeDType } from '../emit/tfjs/index.js';
@@ -13,7 +13,6 @@ import { runPasses, DEFAULT_PASSES, type AppliedPass } from '../passes/index.js'
 import { openCheckpoint } from '../pth/index.js';
 import type { Checkpoint } from '../pth/types.js';
 import { VERSION } from '../version.js';
-import { sha256OfFile } from '../zoo/fetch.js';
 import { findZooEntry, listZoo } from '../zoo/registry.js';
 import type { ZooEntry } from '../zoo/types.js';
 import { StagedOutput } from './staged-output.js';
@@ -221,8 +220,16 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
   };
 
   step('reading checkpoint');
-  const [ckpt, sha256] = await Promise.all([openCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals }), sha256OfFile(ckptPath)]);
+  const ckpt = await openCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals });
   try {
+    // checksums run on another core while this one builds and writes: the file's first
+    // (metadata and zoo lookup need it), then every contiguous tensor's bytes in place
+    const hashed = ckpt.tensors.entries.filter((e) => !e.name.endsWith('.num_batches_tracked'));
+    const hashes = hashFileAndRanges(
+      ckptPath,
+      hashed.filter((e) => e.contiguous).map((e) => ({ key: e.name, offset: e.fileOffset, length: e.byteLength })),
+    );
+    const sha256 = await hashes.file;
     lap('read');
     const zoo = zooEntryFor(opts.zoo, sha256);
     const detection = resolveArchitecture(ckpt, opts.arch, zoo);
@@ -275,11 +282,12 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
       }
 
       step('checksumming tensors');
+      const inPlace = await hashes.ranges;
       const tensorSha: Record<string, string> = {};
       let params = 0;
-      for (const e of ckpt.tensors.entries) {
-        if (e.name.endsWith('.num_batches_tracked')) continue;
-        tensorSha[e.name] = sha256Bytes(e.bytes());
+      for (const e of hashed) {
+        // strided views are gathered first: their checksum is over the row-major bytes
+        tensorSha[e.name] = inPlace[e.name] ?? sha256Bytes(e.bytes());
         params += numelOf(e.shape);
       }
       lap('checksums');
