@@ -91,7 +91,10 @@ export const evalCommand: Command = {
     } else {
       io.stdout(
         `${r.zoo ?? r.dataset} on ${r.images} images, ${r.persons} persons (${r.boxes === 'gt' ? 'GT boxes' : 'detection boxes'}), flip test ${r.flip ? 'on' : 'off'}, ` +
-          `${r.runtime}, batch ${r.batchSize}; NMS ${r.dataCfg.use_nms ? (r.dataCfg.soft_nms ? 'soft-OKS' : `OKS ${r.dataCfg.oks_thr}`) : 'off'} (data_cfg: ${r.dataCfg.source})\n`,
+          `${r.runtime}, batch ${r.batchSize}; ` +
+          (r.dataset === 'mpii'
+            ? 'PCKh (no NMS)\n'
+            : `NMS ${r.dataCfg.use_nms ? (r.dataCfg.soft_nms ? 'soft-OKS' : `OKS ${r.dataCfg.oks_thr}`) : 'off'} (data_cfg: ${r.dataCfg.source})\n`),
       );
       io.stdout(formatTable(r));
       io.stdout(timingLine(r));
