@@ -1,3 +1,4 @@
+import { Stopwatch } from '../core/stopwatch.js';
 import { createWriteStream, existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { detectArchitecture, familyByName, presetFamily } from '../arch/index.js';
@@ -210,14 +211,8 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
     if (!ARTIFACT_FORMATS.includes(f)) throw new PosePortError('USAGE', `unknown format '${f}' (known: ${ARTIFACT_FORMATS.join(', ')})`);
   if (!existsSync(ckptPath)) throw new PosePortError('IO', `no such file '${ckptPath}'`, { file: ckptPath });
   const step = opts.onStep ?? (() => {});
-  const t: Record<string, number> = {};
-  const t0 = performance.now();
-  let mark = t0;
-  const lap = (name: string) => {
-    const now = performance.now();
-    t[name] = Math.round((now - mark) * 10) / 10;
-    mark = now;
-  };
+  const clock = new Stopwatch();
+  const lap = (name: string) => clock.lap(name);
 
   step('reading checkpoint');
   const ckpt = await openCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals });
@@ -291,7 +286,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
         params += numelOf(e.shape);
       }
       lap('checksums');
-      t.total = Math.round((performance.now() - t0) * 10) / 10;
+      const timings = clock.total();
 
       const report: ConvertReport = {
         kind: 'convert',
@@ -320,7 +315,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
         artifacts,
         tensor_sha256: tensorSha,
         warnings: [...ckpt.warnings, ...(zoo ? [] : ['decode settings are the family defaults: name a zoo entry (--zoo) for the recorded ones'])],
-        timings_ms: t,
+        timings_ms: timings,
         metadata,
       };
       staged.write('report.json', JSON.stringify(report, null, 2) + '\n');

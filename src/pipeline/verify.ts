@@ -19,6 +19,7 @@
  * A failed check makes `ok` false (the CLI exits 1); input that cannot be verified at all
  * (no report.json, a listed artifact missing, not a checkpoint) throws PosePortError.
  */
+import { Stopwatch } from '../core/stopwatch.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { familyByName } from '../arch/index.js';
@@ -579,14 +580,8 @@ function evaluationCheck(r: EvaluateResult, tol: number): VerifyCheck {
 export async function verifyArtifacts(ckptPath: string, dir: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const o = checkOptions(opts);
   const step = opts.onStep ?? (() => {});
-  const t: Record<string, number> = {};
-  const t0 = performance.now();
-  let mark = t0;
-  const lap = (name: string) => {
-    const now = performance.now();
-    t[name] = Math.round((now - mark) * 10) / 10;
-    mark = now;
-  };
+  const clock = new Stopwatch();
+  const lap = (name: string) => clock.lap(name);
 
   const report = readConvertReport(dir);
   for (const a of report.artifacts) requireArtifactFiles(dir, a);
@@ -724,7 +719,7 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
       }
       lap('eval');
     }
-    t.total = Math.round((performance.now() - t0) * 10) / 10;
+    const timings = clock.total();
 
     return {
       kind: 'verify',
@@ -734,7 +729,7 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
       dir: resolve(dir),
       input: { seed: o.seed, shape_nchw: shape },
       checks,
-      timings_ms: t,
+      timings_ms: timings,
     };
   } finally {
     ckpt.close();
