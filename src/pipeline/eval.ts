@@ -12,6 +12,7 @@
  * boxes are synthetic (a square of side |head_top - upper_neck| centred between the two,
  * as the spec's vectors build them), so the PCKh is not comparable with the zoo's.
  */
+import { readJsonFile } from '../io/json.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PosePortError } from '../core/errors.js';
@@ -94,19 +95,6 @@ export interface EvaluateResult {
   warnings: string[];
 }
 
-function readJson(file: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new PosePortError('IO', `cannot read the ${what}: ${(e as Error).message}`, { file });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new PosePortError('ANNOTATION_FORMAT', `the ${what} is not JSON: ${(e as Error).message}`, { file });
-  }
-}
 
 /** The data_cfg of the zoo row the metadata names, else MMPose's defaults (no NMS for RSN/MSPN, as their configs). */
 export function evalDataConfig(model: PoseModel): EvalDataConfig {
@@ -260,7 +248,7 @@ export async function evaluateModel(model: PoseModel, opts: EvaluateOptions): Pr
   const zooEntry = meta.zoo?.name ? findZooEntry(meta.zoo.name) : undefined;
   const recorded = meta.zoo?.metrics;
   const [H, W] = model.inputSize;
-  const annJson = readJson(opts.ann, 'annotation file');
+  const annJson = readJsonFile(opts.ann, 'annotation file');
 
   let persons: PersonEntry[];
   let gt: CocoGtFile | undefined;
@@ -275,7 +263,7 @@ export async function evaluateModel(model: PoseModel, opts: EvaluateOptions): Pr
     if (dataset === 'coco_wholebody' && !isWholeBodyGt(gt))
       throw new PosePortError('ANNOTATION_FORMAT', 'a COCO-WholeBody model needs COCO-WholeBody annotations (foot_kpts, face_kpts, lefthand_kpts, righthand_kpts)', { file: opts.ann });
     if (opts.dets) {
-      const dets = readJson(opts.dets, 'detection file') as DetectionEntry[];
+      const dets = readJsonFile(opts.dets, 'detection file') as DetectionEntry[];
       try {
         persons = detectionPersons(dets, gt, [W, H], dataCfg.det_bbox_thr);
       } catch (e) {
@@ -316,7 +304,7 @@ export async function evaluateModel(model: PoseModel, opts: EvaluateOptions): Pr
   let mpii: MpiiPckh | undefined;
   if (dataset === 'mpii') {
     let mgt: MpiiGt;
-    if (opts.mpiiGt) mgt = checkMpiiGt(readJson(opts.mpiiGt, 'MPII ground truth'), opts.mpiiGt);
+    if (opts.mpiiGt) mgt = checkMpiiGt(readJsonFile(opts.mpiiGt, 'MPII ground truth'), opts.mpiiGt);
     else {
       mgt = mpiiGtFromAnnotations(mpiiEntries!, opts.ann);
       warnings.push('no --mpii-gt (mpii_gt_val.mat as JSON): head boxes are synthetic (|head_top - upper_neck| squares), so PCKh is not comparable with the zoo table');

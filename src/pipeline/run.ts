@@ -3,6 +3,7 @@
  * whole image), through MMPose's top-down test pipeline (crop, normalise, flip test,
  * decode per the model metadata).
  */
+import { readJsonFile } from '../io/json.js';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { PosePortError } from '../core/errors.js';
@@ -102,12 +103,7 @@ export function parseBboxFlag(v: string): [number, number, number, number] {
  * or `[x, y, w, h]`. Entries with `score < minScore` are dropped.
  */
 export function readDetections(file: string, imageFile: string, minScore = 0): PersonBox[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new PosePortError('ANNOTATION_FORMAT', `cannot read the detections: ${(e as Error).message}`, { file });
-  }
+  const json = readJsonFile(file, 'detection file');
   if (!Array.isArray(json)) throw new PosePortError('ANNOTATION_FORMAT', 'the detection file must be a JSON list', { file });
   const stem = basename(imageFile).replace(/\.[^.]*$/, '');
   const id = /^\d+$/.test(stem) ? Number(stem) : undefined;

@@ -3,6 +3,7 @@
  * annotation file, with COCO's own semantics (xtcocotools 1.6 = pycocotools by
  * default); COCO-WholeBody annotations give the six part evaluations.
  */
+import { readJsonFile } from '../io/json.js';
 import { readFileSync } from 'node:fs';
 import { PosePortError } from '../core/errors.js';
 import { scoreCocoKeypointResults, type ScoreResult } from '../eval/coco-results.js';
@@ -12,19 +13,6 @@ export interface ScoreFileOptions {
   evaluator?: CocoEvaluator;
 }
 
-function readJson(file: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new PosePortError('IO', `cannot read the ${what}: ${(e as Error).message}`, { file });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new PosePortError('ANNOTATION_FORMAT', `the ${what} is not JSON: ${(e as Error).message}`, { file });
-  }
-}
 
 export function checkEvaluator(v: string): CocoEvaluator {
   if (!(COCO_EVALUATORS as readonly string[]).includes(v)) throw new PosePortError('USAGE', `unknown evaluator '${v}' (known: ${COCO_EVALUATORS.join(', ')})`);
@@ -33,8 +21,8 @@ export function checkEvaluator(v: string): CocoEvaluator {
 
 /** Scores the results file `resultsFile` against `annFile`; errors name the file they are about. */
 export function scoreFiles(resultsFile: string, annFile: string, opts: ScoreFileOptions = {}): ScoreResult {
-  const results = readJson(resultsFile, 'results file');
-  const ann = readJson(annFile, 'annotation file');
+  const results = readJsonFile(resultsFile, 'results file');
+  const ann = readJsonFile(annFile, 'annotation file');
   try {
     return scoreCocoKeypointResults(results, ann, { evaluator: opts.evaluator });
   } catch (e) {

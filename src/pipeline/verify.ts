@@ -19,6 +19,7 @@
  * A failed check makes `ok` false (the CLI exits 1); input that cannot be verified at all
  * (no report.json, a listed artifact missing, not a checkpoint) throws PosePortError.
  */
+import { readJsonFile } from '../io/json.js';
 import { Stopwatch } from '../core/stopwatch.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -139,12 +140,7 @@ export function readConvertReport(dir: string): ConvertReport {
   const file = join(dir, 'report.json');
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new PosePortError('IO', `'${dir}' is not a directory (expected the output of 'pose-port convert')`, { file: dir });
   if (!existsSync(file)) throw new PosePortError('IO', `no report.json in '${dir}': verify needs the directory 'pose-port convert' wrote`, { file });
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new PosePortError('MODEL_FORMAT', `report.json is not JSON: ${(e as Error).message}`, { file });
-  }
+  const value = readJsonFile(file, 'conversion report (report.json)', 'MODEL_FORMAT');
   assertJson(REPORT_SCHEMA, value, { code: 'MODEL_FORMAT', what: 'report.json', file });
   if ((value as { kind: string }).kind !== 'convert') throw new PosePortError('MODEL_FORMAT', `report.json is a '${(value as { kind: string }).kind}' report, not a conversion report`, { file });
   return value as ConvertReport;
