@@ -33,7 +33,7 @@ const { createHash } = require('node:crypto');
 const { closeSync, openSync, readSync } = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
 const CHUNK = 8 << 20;
-function run({ path, ranges }) {
+function run({ path, ranges, file }) {
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
@@ -53,7 +53,7 @@ function run({ path, ranges }) {
       }
       return h.digest('hex');
     };
-    parentPort.postMessage({ kind: 'file', sha256: hashRange(0, null) });
+    if (file) parentPort.postMessage({ kind: 'file', sha256: hashRange(0, null) });
     const out = {};
     for (const r of ranges) out[r.key] = hashRange(r.offset, r.length);
     parentPort.postMessage({ kind: 'ranges', sha256: out });
@@ -68,29 +68,31 @@ try {
 }
 `;
 
-/**
- * sha256 of a whole file, then of named byte ranges in it, computed in a worker thread
- * (another core) while the caller goes on. The file's digest resolves first.
- */
-export function hashFileAndRanges(path: string, ranges: readonly ByteRange[]): { file: Promise<string>; ranges: Promise<Record<string, string>> } {
-  let fileDone: (v: string) => void, fileFail: (e: Error) => void, rangesDone: (v: Record<string, string>) => void, rangesFail: (e: Error) => void;
-  const file = new Promise<string>((res, rej) => ((fileDone = res), (fileFail = rej)));
-  const rangesP = new Promise<Record<string, string>>((res, rej) => ((rangesDone = res), (rangesFail = rej)));
-  // a caller that fails early may never await the ranges: keep that from being an unhandled rejection
-  rangesP.catch(() => {});
-  const fail = (e: Error) => {
-    fileFail(e);
-    rangesFail(e);
-  };
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, ranges } });
-  worker.on('message', (m: { kind: 'file' | 'ranges' | 'error'; sha256?: string | Record<string, string>; error?: string }) => {
-    if (m.kind === 'file') fileDone(m.sha256 as string);
-    else if (m.kind === 'ranges') rangesDone(m.sha256 as Record<string, string>);
-    else fail(new Error(`hashing '${path}': ${m.error}`));
-  });
+function startWorker(path: string, job: { file: boolean; ranges: readonly ByteRange[] }, onMessage: (m: WorkerMessage) => void, fail: (e: Error) => void): void {
+  // no inherited flags: the body is CommonJS even when the parent runs with --input-type=module
+  const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { path, ...job } });
+  worker.on('message', (m: WorkerMessage) => (m.kind === 'error' ? fail(new Error(`hashing '${path}': ${m.error}`)) : onMessage(m)));
   worker.once('error', fail);
   worker.once('exit', (code) => {
     if (code !== 0) fail(new Error(`hash worker exited with ${code}`));
   });
-  return { file, ranges: rangesP };
+}
+
+type WorkerMessage =
+  | { kind: 'file'; sha256: string }
+  | { kind: 'ranges'; sha256: Record<string, string> }
+  | { kind: 'error'; error: string };
+
+/** sha256 of a whole file, computed in a worker thread (another core) while the caller goes on. */
+export function sha256FileInWorker(path: string): Promise<string> {
+  return new Promise((resolve, reject) =>
+    startWorker(path, { file: true, ranges: [] }, (m) => m.kind === 'file' && resolve(m.sha256), reject),
+  );
+}
+
+/** sha256 of named byte ranges of a file, computed in a worker thread. */
+export function sha256RangesInWorker(path: string, ranges: readonly ByteRange[]): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) =>
+    startWorker(path, { file: false, ranges }, (m) => m.kind === 'ranges' && resolve(m.sha256), reject),
+  );
 }

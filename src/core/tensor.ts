@@ -13,7 +13,10 @@ export interface TensorEntry<D extends DType = DType> {
   readonly shape: readonly number[];
   /** element count (product of shape; 1 for 0-d) */
   readonly numel: number;
-  /** reads (and, for strided views, gathers) the elements in row-major order */
+  /**
+   * reads (and, for strided views, gathers) the elements in row-major order into a new
+   * array the caller owns (it may modify it; the next call reads afresh)
+   */
   data(): TypedArrayOf[D];
 }
 

@@ -1,11 +1,12 @@
 import { Stopwatch } from '../core/stopwatch.js';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { detectArchitecture, familyByName, presetFamily } from '../arch/index.js';
 import type { Detection } from '../arch/family.js';
 import { checkPreset } from '../arch/preset.js';
 import { PosePortError } from '../core/errors.js';
-import { hashFileAndRanges, sha256Bytes } from '../core/hash.js';
+import { sha256Bytes, sha256FileInWorker, sha256RangesInWorker } from '../core/hash.js';
 import { numelOf } from '../core/tensor.js';
 import { planOnnx, onnxMetadataProps, DEFAULT_OPSET, type ModelMetadata } from '../emit/onnx/index.js';
 import { emitTfjs, writeTfjs, type QuantizeDType } from '../emit/tfjs/index.js';
@@ -13,6 +14,7 @@ import { DATASETS, datasetForKeypoints, type DatasetName } from '../eval/dataset
 import { runPasses, DEFAULT_PASSES, type AppliedPass } from '../passes/index.js';
 import { openCheckpoint } from '../pth/index.js';
 import type { Checkpoint } from '../pth/types.js';
+import type { Graph } from '../ir/graph.js';
 import { VERSION } from '../version.js';
 import { findZooEntry, listZoo } from '../zoo/registry.js';
 import type { ZooEntry } from '../zoo/types.js';
@@ -96,14 +98,43 @@ function decodeFromZoo(entry: ZooEntry): ModelMetadata['decode'] {
   return { method: t.post_process, flip_test: t.flip_test, shift_heatmap: t.shift_heatmap, modulate_kernel: t.modulate_kernel };
 }
 
-/** The zoo entry a checkpoint is, by explicit name or by the sha256 prefix its published file name carries. */
-function zooEntryFor(name: string | undefined, sha256: string): ZooEntry | undefined {
-  if (name !== undefined) {
-    const e = findZooEntry(name);
-    if (!e) throw new PosePortError('ZOO_UNKNOWN', `no zoo entry '${name}' (see 'pose-port zoo list')`);
-    return e;
-  }
-  return listZoo().find((e) => sha256.startsWith(e.checkpoint.sha256Prefix));
+/** The zoo entry named by --zoo or a zoo NAME argument. */
+function zooEntryByName(name: string | undefined): ZooEntry | undefined {
+  if (name === undefined) return undefined;
+  const e = findZooEntry(name);
+  if (!e) throw new PosePortError('ZOO_UNKNOWN', `no zoo entry '${name}' (see 'pose-port zoo list')`);
+  return e;
+}
+
+interface GraphPlan {
+  detection: Detection;
+  dataset: DatasetName;
+  numKeypoints: number;
+  inputSize: [number, number];
+  built: ReturnType<ReturnType<typeof familyByName>['build']>;
+  builtNodes: number;
+  graph: Graph;
+  applied: AppliedPass[];
+}
+
+/** Detection (checked against --arch and the zoo entry), the built graph and the passes run on it. */
+function planGraph(ckpt: Checkpoint, ckptPath: string, opts: ConvertOptions, zoo: ZooEntry | undefined): GraphPlan {
+  const detection = resolveArchitecture(ckpt, opts.arch, zoo);
+  const family = familyByName(detection.family);
+  const numKeypoints = Number(detection.facts.keypoints);
+  const dsInfo = datasetForKeypoints(numKeypoints);
+  if (!dsInfo && !zoo)
+    throw new PosePortError('ARCH_UNKNOWN', `${numKeypoints} keypoints match no dataset (coco 17, coco_wholebody 133, mpii 16)`, { file: ckptPath });
+  const dataset: DatasetName = zoo?.dataset ?? dsInfo!.name;
+  const inputSize: [number, number] = opts.inputSize
+    ? [opts.inputSize[0], opts.inputSize[1]]
+    : zoo
+      ? [zoo.input.height, zoo.input.width]
+      : defaultInputSize(dataset);
+  const built = family.build(ckpt.tensors, detection.config, { inputSize, allOutputs: opts.allOutputs });
+  const builtNodes = built.graph.nodes.length;
+  const { graph, applied } = runPasses(built.graph, opts.noFold ? ['dead-code'] : DEFAULT_PASSES, { verify: true });
+  return { detection, dataset, numKeypoints, inputSize, built, builtNodes, graph, applied };
 }
 
 function describeKeys(ckpt: Checkpoint): string {
@@ -183,19 +214,22 @@ export function modelMetadata(args: {
   return meta;
 }
 
-async function writeChunks(path: string, chunks: Iterable<Uint8Array>, expected: number): Promise<string> {
-  const { createHash } = await import('node:crypto');
+/**
+ * Writes the chunks in order with synchronous writes (each chunk is on disk before the
+ * next is produced, so producers may reuse their buffers) and returns the sha256.
+ */
+function writeChunks(path: string, chunks: Iterable<Uint8Array>, expected: number): string {
   const h = createHash('sha256');
-  const out = createWriteStream(path);
+  const fd = openSync(path, 'w');
   let written = 0;
   try {
     for (const c of chunks) {
       h.update(c);
+      for (let at = 0; at < c.length; ) at += writeSync(fd, c, at, c.length - at);
       written += c.length;
-      if (!out.write(c)) await new Promise<void>((r) => out.once('drain', r));
     }
   } finally {
-    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    closeSync(fd);
   }
   if (written !== expected) throw new PosePortError('EMIT_FORMAT', `wrote ${written} bytes of ONNX, planned ${expected}`, { file: path });
   return h.digest('hex');
@@ -215,39 +249,39 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
   const lap = (name: string) => clock.lap(name);
 
   step('reading checkpoint');
+  // checksums run on the other core while this one reads, builds and writes: the file's
+  // from the start (metadata and the zoo lookup need it), each contiguous tensor's bytes
+  // in place once the index is known
+  const fileSha = sha256FileInWorker(ckptPath);
+  fileSha.catch(() => {}); // awaited below; a failed open must not leave it unhandled
   const ckpt = await openCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals });
   try {
-    // checksums run on another core while this one builds and writes: the file's first
-    // (metadata and zoo lookup need it), then every contiguous tensor's bytes in place
     const hashed = ckpt.tensors.entries.filter((e) => !e.name.endsWith('.num_batches_tracked'));
-    const hashes = hashFileAndRanges(
-      ckptPath,
-      hashed.filter((e) => e.contiguous).map((e) => ({ key: e.name, offset: e.fileOffset, length: e.byteLength })),
+    // after the file's digest, so the two do not share the other core
+    const rangeSha = fileSha.then(() =>
+      sha256RangesInWorker(
+        ckptPath,
+        hashed.filter((e) => e.contiguous).map((e) => ({ key: e.name, offset: e.fileOffset, length: e.byteLength })),
+      ),
     );
-    const sha256 = await hashes.file;
+    rangeSha.catch(() => {});
     lap('read');
-    const zoo = zooEntryFor(opts.zoo, sha256);
-    const detection = resolveArchitecture(ckpt, opts.arch, zoo);
-    const family = familyByName(detection.family);
-    const numKeypoints = Number(detection.facts.keypoints);
-    const dsInfo = datasetForKeypoints(numKeypoints);
-    const dataset: DatasetName = zoo?.dataset ?? dsInfo?.name ?? 'coco';
-    if (!dsInfo && !zoo)
-      throw new PosePortError('ARCH_UNKNOWN', `${numKeypoints} keypoints match no dataset (coco 17, coco_wholebody 133, mpii 16)`, { file: ckptPath });
-    const inputSize: [number, number] = opts.inputSize
-      ? [opts.inputSize[0], opts.inputSize[1]]
-      : zoo
-        ? [zoo.input.height, zoo.input.width]
-        : defaultInputSize(dataset);
 
+    // Build for the zoo entry named (or none) while the file's sha256 is computed; a
+    // published file recognised by its sha256 prefix is then built again with its entry.
     step('building graph');
-    const built = family.build(ckpt.tensors, detection.config, { inputSize, allOutputs: opts.allOutputs });
-    const builtNodes = built.graph.nodes.length;
+    const named = zooEntryByName(opts.zoo);
+    let plan = planGraph(ckpt, ckptPath, opts, named);
     lap('build');
-
-    step('optimising');
-    const { graph, applied } = runPasses(built.graph, opts.noFold ? ['dead-code'] : DEFAULT_PASSES, { verify: true });
-    lap('passes');
+    const sha256 = await fileSha;
+    lap('hash_wait');
+    const bySha = named ? undefined : listZoo().find((e) => sha256.startsWith(e.checkpoint.sha256Prefix));
+    if (bySha) {
+      plan = planGraph(ckpt, ckptPath, opts, bySha);
+      lap('rebuild_for_zoo');
+    }
+    const zoo = named ?? bySha;
+    const { detection, dataset, numKeypoints, inputSize, built, builtNodes, graph, applied } = plan;
 
     const hm = graph.outputs.find((o) => o.name === 'heatmaps') ?? graph.outputs[0];
     const heatmapSize: [number, number] = [Number(hm.shape[2]), Number(hm.shape[3])];
@@ -261,7 +295,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
         step('writing ONNX');
         const opset = opts.opset ?? DEFAULT_OPSET;
         const plan = planOnnx(graph, { opset, metadata: onnxMetadataProps(metadata), producerVersion: VERSION });
-        const digest = await writeChunks(staged.path('model.onnx'), plan.chunks(), plan.byteLength);
+        const digest = writeChunks(staged.path('model.onnx'), plan.chunks(), plan.byteLength);
         artifacts.push({ format: 'onnx', file: 'model.onnx', bytes: plan.byteLength, sha256: digest, opset });
         lap('onnx');
       }
@@ -277,7 +311,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
       }
 
       step('checksumming tensors');
-      const inPlace = await hashes.ranges;
+      const inPlace = await rangeSha;
       const tensorSha: Record<string, string> = {};
       let params = 0;
       for (const e of hashed) {
