@@ -50,21 +50,25 @@ export function isFloatDType(d: DType): boolean {
   return d === 'float32' || d === 'float16' || d === 'bfloat16' || d === 'float64';
 }
 
+/** The typed array class of each dtype (float16/bfloat16 as raw bits, bool as bytes). */
+export const TYPED_ARRAY: {
+  readonly [D in DType]: { new (count: number): TypedArrayOf[D]; new (buffer: ArrayBuffer, byteOffset: number, length: number): TypedArrayOf[D] };
+} = {
+  float32: Float32Array,
+  float16: Uint16Array,
+  bfloat16: Uint16Array,
+  float64: Float64Array,
+  int64: BigInt64Array,
+  int32: Int32Array,
+  int16: Int16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  bool: Uint8Array,
+};
+
 /** Allocates a zeroed typed array of `count` elements of `dtype`. */
 export function allocTyped<D extends DType>(dtype: D, count: number): TypedArrayOf[D] {
-  const ctor = {
-    float32: Float32Array,
-    float16: Uint16Array,
-    bfloat16: Uint16Array,
-    float64: Float64Array,
-    int64: BigInt64Array,
-    int32: Int32Array,
-    int16: Int16Array,
-    int8: Int8Array,
-    uint8: Uint8Array,
-    bool: Uint8Array,
-  }[dtype];
-  return new ctor(count) as TypedArrayOf[D];
+  return new TYPED_ARRAY[dtype](count);
 }
 
 /** IEEE half (bits) to number. */

@@ -38,7 +38,7 @@ import { runPasses } from '../passes/index.js';
 import { openCheckpoint } from '../pth/index.js';
 import type { Checkpoint } from '../pth/types.js';
 import { VERSION } from '../version.js';
-import { sha256OfFile } from '../zoo/fetch.js';
+import { sha256File } from '../core/hash.js';
 import { loadModel } from './backend.js';
 import { resolveArchitecture, type ArtifactRecord, type ConvertReport } from './convert.js';
 import { evaluateModel, type EvaluateResult } from './eval.js';
@@ -592,7 +592,7 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
   const checks: VerifyCheck[] = [];
 
   step('reading checkpoint');
-  const [ckpt, sha256] = await Promise.all([openCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals }), sha256OfFile(ckptPath)]);
+  const [ckpt, sha256] = await Promise.all([openCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals }), sha256File(ckptPath)]);
   const [H, W] = report.input_size_hw;
   const shape = [1, 3, H, W];
   try {

@@ -5,7 +5,7 @@
  * slice with a step) reads the span of storage it touches and gathers.
  */
 import type { ByteSource } from '../core/bytes.js';
-import { DTYPE_BYTES, type DType, type TypedArrayOf } from '../core/dtype.js';
+import { DTYPE_BYTES, TYPED_ARRAY, type DType, type TypedArrayOf } from '../core/dtype.js';
 import { PosePortError } from '../core/errors.js';
 import { shapeString } from '../core/tensor.js';
 import type { TensorRef } from './pickle/values.js';
@@ -26,21 +26,8 @@ export function assertLittleEndianHost(file: string): void {
   if (!IS_LE) throw new PosePortError('IO', 'pose-port reads checkpoints on little-endian hosts only', { file });
 }
 
-const VIEW: { [D in DType]: new (b: ArrayBuffer, o: number, n: number) => TypedArrayOf[D] } = {
-  float32: Float32Array,
-  float16: Uint16Array,
-  bfloat16: Uint16Array,
-  float64: Float64Array,
-  int64: BigInt64Array,
-  int32: Int32Array,
-  int16: Int16Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  bool: Uint8Array,
-};
-
 function typedView<D extends DType>(dtype: D, bytes: Uint8Array, count: number): TypedArrayOf[D] {
-  return new VIEW[dtype](bytes.buffer as ArrayBuffer, bytes.byteOffset, count);
+  return new TYPED_ARRAY[dtype](bytes.buffer as ArrayBuffer, bytes.byteOffset, count);
 }
 
 export class FileTensor<D extends DType = DType> implements PthTensorEntry<D> {

@@ -4,8 +4,7 @@
  * request, retries transient failures with bounded exponential backoff, and renames
  * the file into place only once its sha256 starts with the registry's prefix.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { sha256File } from '../core/hash.js';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -82,16 +81,6 @@ export function mirrorUrl(url: string, mirror: string): string {
   return `${m.origin}${m.pathname.replace(/\/+$/, '')}${u.pathname}${u.search}`;
 }
 
-/** sha256 (hex) of a file, streamed. */
-export function sha256OfFile(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(path, { highWaterMark: 1 << 20 })
-      .on('data', (c) => h.update(c))
-      .on('error', reject)
-      .on('end', () => resolve(h.digest('hex')));
-  });
-}
 
 async function sizeOf(path: string): Promise<number | undefined> {
   try {
@@ -158,7 +147,7 @@ export async function fetchCheckpoint(model: string | ZooEntry, options: FetchOp
 
   const existing = await sizeOf(path);
   if (existing !== undefined) {
-    const sha256 = await sha256OfFile(path);
+    const sha256 = await sha256File(path);
     if (sha256.startsWith(prefix)) return { ...base, bytes: existing, sha256, downloaded: false, resumed: false, attempts: 0 };
     // a damaged copy: download again; it is replaced only by a verified file
   }
@@ -175,7 +164,7 @@ export async function fetchCheckpoint(model: string | ZooEntry, options: FetchOp
   for (;;) {
     const r = await download(url, part, get, limits, options.onProgress, file, () => ++attempts);
     resumed ||= r.resumed;
-    const sha256 = await sha256OfFile(part);
+    const sha256 = await sha256File(part);
     if (sha256.startsWith(prefix)) {
       await rename(part, path);
       return { ...base, bytes: r.bytes, sha256, downloaded: true, resumed, attempts };

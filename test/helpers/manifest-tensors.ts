@@ -7,7 +7,8 @@ import type { DType } from '../../src/core/dtype.js';
 import { numelOf, tensorSetOf, type TensorEntry, type TensorSet } from '../../src/core/tensor.js';
 import { readManifest } from './ckpt.js';
 
-function mulberry32(seed: number): () => number {
+/** mulberry32: a small deterministic PRNG, uniform in [0, 1) */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

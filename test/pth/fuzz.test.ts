@@ -7,6 +7,7 @@
  * bytes lie outside the overwritten range and whose description is unchanged reads
  * exactly the original bytes.
  */
+import { mulberry32 } from '../helpers/manifest-tensors.js';
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,17 +23,7 @@ const MUTATIONS_PER_FILE = Number(process.env.POSE_PORT_FUZZ ?? 150);
 const TIME_BUDGET_MS = Math.max(90_000, MUTATIONS_PER_FILE * 100);
 const FILES = ['dtypes-zip.pth', 'dtypes-legacy.pth', 'dtypes-proto4-zip.pth', 'dtypes-proto4-legacy.pth'];
 
-/** mulberry32: a small deterministic PRNG */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 interface Mutation {
   bytes: Uint8Array;
