@@ -27,6 +27,9 @@ export function torchLoadSeconds(path: string, reps = 3): number {
   return Number(execFileSync(PYTHON, ['-c', code, path], { encoding: 'utf8' }).trim());
 }
 
+const PEAK_RSS = fileURLToPath(new URL('./peak-rss.js', import.meta.url));
+const PEAK_RSS_EXPR = `(await import(${JSON.stringify(PEAK_RSS)})).peakRssBytes()`;
+
 interface ChildConvert {
   ms: number;
   maxRssBytes: number;
@@ -40,7 +43,7 @@ function convertInChild(ckpt: string, out: string, noFold: boolean): ChildConver
     const t = performance.now();
     await convertCheckpoint(${JSON.stringify(ckpt)}, { out: ${JSON.stringify(out)}, noFold: ${noFold} });
     const ms = performance.now() - t;
-    console.log(JSON.stringify({ ms, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));`;
+    console.log(JSON.stringify({ ms, maxRssBytes: ${PEAK_RSS_EXPR} }));`;
   const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 24 });
   return JSON.parse(stdout.trim().split('\n').pop()!);
 }
@@ -48,7 +51,7 @@ function convertInChild(ckpt: string, out: string, noFold: boolean): ChildConver
 /** Peak RSS of a bare node process importing the same modules (subtracted to show what the file costs). */
 function baselineRss(): number {
   const dist = fileURLToPath(new URL('../src/pipeline/convert.js', import.meta.url));
-  const script = `await import(${JSON.stringify(dist)}); console.log(process.resourceUsage().maxRSS * 1024);`;
+  const script = `await import(${JSON.stringify(dist)}); console.log(${PEAK_RSS_EXPR});`;
   return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim());
 }
 

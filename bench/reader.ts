@@ -5,7 +5,7 @@
  *
  *  - pose-port: a fresh node process opens the file, calls data() on every tensor and
  *    keeps them all (as a converter does). Its first pass is timed cold (fresh JIT, as
- *    in a CLI run) and its peak RSS taken right after it (process.resourceUsage().maxRSS);
+ *    in a CLI run) and its peak RSS taken right after it (peakRssBytes());
  *    further passes in the same process give the warm time (best of `reps`). Process
  *    start and module loading are excluded. `processes` fresh processes; the minimum
  *    times (the runs least disturbed by other load) and the largest peak RSS are kept.
@@ -18,6 +18,7 @@
  *   npx tsx bench/reader.ts            (or node dist/bench/reader.js after a build)
  */
 import { execFileSync } from 'node:child_process';
+import { peakRssBytes } from './peak-rss.js';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,7 +112,7 @@ function streamAll(file: string): number {
 /** Child mode: a cold pass (timed, then peak RSS), then `reps` warm passes, then `reps` streaming passes. */
 function childRead(file: string, reps: number): ChildResult {
   let pass: ReturnType<typeof readAll> | null = readAll(file);
-  const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+  const maxRssBytes = peakRssBytes();
   const { ms: coldMs, tensors, bytes } = pass;
   let best = Infinity;
   let bestOpen = pass.openMs;
@@ -234,7 +235,7 @@ if (process.argv[1] && resolve(process.argv[1]) === SELF) {
   if (mode === '--child') {
     console.log(JSON.stringify(childRead(file, Number(reps))));
   } else if (mode === '--baseline') {
-    console.log(process.resourceUsage().maxRSS * 1024);
+    console.log(peakRssBytes());
   } else {
     const r = await benchReader();
     console.log(JSON.stringify(r, null, 1));
