@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REFERENCES } from './ckpt.js';
+import { readManifest, REFERENCES } from './ckpt.js';
 
 export interface Diff {
   relL2: number;
@@ -56,4 +56,15 @@ export function readReference(model: string): Reference {
     outputShape: meta.output.shape,
     outputFlip: readF32(join(dir, meta.output_flip?.file ?? 'output_flip.bin')),
   };
+}
+
+/**
+ * Every model with a reference in ../shared/zoo/reference (optionally of one family), so
+ * parity tests cover whatever references are present, not a list fixed in the test.
+ */
+export function referenceModels(family?: string): string[] {
+  return readdirSync(REFERENCES)
+    .filter((d) => existsSync(join(REFERENCES, d, 'meta.json')))
+    .filter((d) => family === undefined || readManifest(d).family === family)
+    .sort();
 }

@@ -1,5 +1,6 @@
 import test from 'ava';
+import { referenceModels } from '../../helpers/compare.js';
 import { parityTests } from './msmu-suite.js';
 
-// every RSN row with a shared MMPose reference (../shared/zoo/reference)
-parityTests(test, 'rsn', ['rsn18_coco_256x192', '2xrsn50_coco_256x192']);
+// every RSN row with a shared MMPose reference (../shared/zoo/reference), whichever are present
+parityTests(test, 'rsn', referenceModels('rsn'));
