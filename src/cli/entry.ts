@@ -1,5 +1,12 @@
 import { main } from './main.js';
 
+// a reader that stops early (`pose-port inspect x.pth | head`) is not an error
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
