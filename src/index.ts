@@ -22,3 +22,10 @@ export { estimatePoses, type PersonBox, type PersonPose, type EstimateOptions, t
 export { evaluateModel, type EvaluateOptions, type EvaluateResult, type MetricRow } from './pipeline/eval.js';
 export { TopDownBatcher, type StageTimings } from './pipeline/topdown.js';
 export { drawPoses, type OverlayOptions, type OverlayPerson } from './render/overlay.js';
+export { detectArchitecture, familyByName, FAMILIES } from './arch/index.js';
+export type { Detection, Family, FamilyName, BuildOptions, BuildResult } from './arch/family.js';
+export { emitTfjs, writeTfjs, validateTfjsArtifact, type EmitTfjsOptions, type TfjsArtifact } from './emit/tfjs/index.js';
+export { convertCheckpoint, type ConvertOptions, type ConvertReport, type ConvertResult, type ArtifactFormat } from './pipeline/convert.js';
+export { inspectCheckpoint, type InspectReport } from './pipeline/inspect.js';
+export { verifyArtifacts, type VerifyOptions, type VerifyReport } from './pipeline/verify.js';
+export { main as runCli } from './cli/main.js';

@@ -7,6 +7,7 @@ import type { Detection } from '../arch/family.js';
 import { checkPreset } from '../arch/preset.js';
 import { PosePortError } from '../core/errors.js';
 import { sha256Bytes, sha256FileInWorker, sha256RangesInWorker } from '../core/hash.js';
+import { tensorSha256 } from '../core/tensor-bytes.js';
 import { numelOf } from '../core/tensor.js';
 import { planOnnx, onnxMetadataProps, DEFAULT_OPSET, type ModelMetadata } from '../emit/onnx/index.js';
 import { emitTfjs, writeTfjs, type QuantizeDType } from '../emit/tfjs/index.js';
@@ -316,7 +317,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
       let params = 0;
       for (const e of hashed) {
         // strided views are gathered first: their checksum is over the row-major bytes
-        tensorSha[e.name] = inPlace[e.name] ?? sha256Bytes(e.bytes());
+        tensorSha[e.name] = inPlace[e.name] ?? tensorSha256(e);
         params += numelOf(e.shape);
       }
       lap('checksums');

@@ -27,6 +27,7 @@ import { familyByName } from '../arch/index.js';
 import type { Detection } from '../arch/family.js';
 import { PosePortError, isPosePortError } from '../core/errors.js';
 import { sha256Bytes } from '../core/hash.js';
+import { tensorSha256 } from '../core/tensor-bytes.js';
 import { assertJson, type JsonSchema } from '../core/json-schema.js';
 import { emitOnnx, onnxMetadataProps, DEFAULT_OPSET } from '../emit/onnx/index.js';
 import { onnx, DATA_TYPE, type TensorProto } from '../emit/onnx/proto.js';
@@ -271,7 +272,7 @@ function provenanceChecks(ckpt: Checkpoint, sha256: string, report: ConvertRepor
     present.add(e.name);
     const want = recorded[e.name];
     if (want === undefined) extra.push(e.name);
-    else if (sha256Bytes(e.bytes()) !== want) differ.push(e.name);
+    else if (tensorSha256(e) !== want) differ.push(e.name);
   }
   for (const k of Object.keys(recorded)) if (!present.has(k)) missing.push(k);
   const total = Object.keys(recorded).length;
