@@ -4,14 +4,16 @@
  * detect -> build -> ONNX -> onnxruntime-node on the reference input, plain and flipped.
  */
 import { detectArchitecture, familyByName } from '../../src/arch/index.js';
-import type { Detection } from '../../src/arch/family.js';
+import type { Detection, FamilyName } from '../../src/arch/family.js';
+import { getZooEntry } from '../../src/zoo/registry.js';
+import type { TestFn } from 'ava';
 import type { TensorSet } from '../../src/core/tensor.js';
 import { emitOnnx } from '../../src/emit/onnx/index.js';
 import { openCheckpoint } from '../../src/pth/index.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { verifyGraph } from '../../src/ir/verify.js';
-import { makeCheckpoint, readManifest } from './ckpt.js';
-import { diff, readReference, type Diff } from './compare.js';
+import { makeCheckpoint, readManifest, requireTorch } from './ckpt.js';
+import { diff, readReference, referenceModels, withinParity, type Diff } from './compare.js';
 import { flipAverage, flipW } from './flip.js';
 import { runOrt } from '../emit/onnx/ort.js';
 
@@ -50,4 +52,27 @@ export async function heatmapParity(model: string, legacy: boolean): Promise<Par
   const avg = flipAverage(plain.data, flipped.data, plain.dims, manifest.flip_pairs, manifest.test_cfg.shift_heatmap === true);
   if (plain.dims.join() !== ref.outputShape.join()) throw new Error(`output dims ${plain.dims} != reference ${ref.outputShape}`);
   return { detection, format: ckpt.format, graph, output: diff(plain.data, ref.output), flip: diff(avg, ref.outputFlip) };
+}
+
+/**
+ * Parity with the original MMPose model for every reference of `family` present in
+ * ../shared/zoo/reference, both .pth containers: relL2 <= 1e-5 and maxAbs <= 1e-4 * max|ref|,
+ * plain and flip-averaged; the keys must detect to the row's family and preset.
+ */
+export function referenceParityTests(test: TestFn, family: FamilyName): void {
+  const models = referenceModels(family);
+  test(`at least one ${family} reference is present`, (t) => t.true(models.length > 0));
+  for (const model of models)
+    for (const legacy of [false, true])
+      test(`${model} (${legacy ? 'legacy' : 'zip'} .pth) equals MMPose's output and flip-averaged output`, async (t) => {
+        if (!requireTorch()) return t.pass('PyTorch not installed (required in CI)');
+        const r = await heatmapParity(model, legacy);
+        t.is(r.detection.family, family);
+        t.is(r.detection.preset, getZooEntry(model).preset);
+        t.is(r.format, legacy ? 'legacy' : 'zip');
+        t.log(`${r.format}: output relL2 ${r.output.relL2.toExponential(2)} maxAbs ${r.output.maxAbs.toExponential(2)} (max|ref| ${r.output.maxRef.toFixed(3)})`);
+        t.log(`flip   relL2 ${r.flip.relL2.toExponential(2)} maxAbs ${r.flip.maxAbs.toExponential(2)} (max|ref| ${r.flip.maxRef.toFixed(3)})`);
+        t.true(withinParity(r.output), `output: ${JSON.stringify(r.output)}`);
+        t.true(withinParity(r.flip), `flip: ${JSON.stringify(r.flip)}`);
+      });
 }

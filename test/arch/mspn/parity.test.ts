@@ -1,6 +1,5 @@
 import test from 'ava';
-import { referenceModels } from '../../helpers/compare.js';
-import { parityTests } from '../rsn/msmu-suite.js';
+import { referenceParityTests } from '../../helpers/heatmap-parity.js';
 
-// every MSPN row with a shared MMPose reference (../shared/zoo/reference), whichever are present
-parityTests(test, 'mspn', referenceModels('mspn'));
+// every mspn row with a shared MMPose reference (../shared/zoo/reference), whichever are present
+referenceParityTests(test, 'mspn');

@@ -10,9 +10,8 @@ import { isPosePortError, type PosePortError } from '../../../src/core/errors.js
 import type { TensorSet } from '../../../src/core/tensor.js';
 import { emitOnnx } from '../../../src/emit/onnx/index.js';
 import { verifyGraph } from '../../../src/ir/verify.js';
-import { readManifest, requireTorch } from '../../helpers/ckpt.js';
-import { diff, withinParity } from '../../helpers/compare.js';
-import { heatmapParity } from '../../helpers/heatmap-parity.js';
+import { readManifest } from '../../helpers/ckpt.js';
+import { diff } from '../../helpers/compare.js';
 import { tensorSetFromManifest } from '../../helpers/manifest-tensors.js';
 import { runOrt } from '../../emit/onnx/ort.js';
 
@@ -208,22 +207,3 @@ export function ortBatchTests(test: TestFn, family: 'rsn' | 'mspn', models: read
     });
 }
 
-/**
- * Parity against the original MMPose model's reference outputs, for both .pth
- * containers: relL2 <= 1e-5 and maxAbs <= 1e-4 * max|ref|, plain and flip-averaged.
- */
-export function parityTests(test: TestFn, family: 'rsn' | 'mspn', models: readonly string[]): void {
-  for (const model of models)
-    for (const legacy of [false, true])
-      test(`${model} (${legacy ? 'legacy' : 'zip'} .pth) equals MMPose's output and flip-averaged output`, async (t) => {
-        if (!requireTorch()) return t.pass('PyTorch not installed (required in CI)');
-        const r = await heatmapParity(model, legacy);
-        t.is(r.detection.family, family);
-        t.is(r.detection.preset, presetOf(model));
-        t.is(r.format, legacy ? 'legacy' : 'zip');
-        t.log(`${r.format} read by openCheckpoint; output relL2 ${r.output.relL2.toExponential(2)} maxAbs ${r.output.maxAbs.toExponential(2)} (max|ref| ${r.output.maxRef.toFixed(3)})`);
-        t.log(`flip   relL2 ${r.flip.relL2.toExponential(2)} maxAbs ${r.flip.maxAbs.toExponential(2)} (max|ref| ${r.flip.maxRef.toFixed(3)})`);
-        t.true(withinParity(r.output), `output: ${JSON.stringify(r.output)}`);
-        t.true(withinParity(r.flip), `flip: ${JSON.stringify(r.flip)}`);
-      });
-}

@@ -1,6 +1,5 @@
 import test from 'ava';
-import { referenceModels } from '../../helpers/compare.js';
-import { parityTests } from './msmu-suite.js';
+import { referenceParityTests } from '../../helpers/heatmap-parity.js';
 
-// every RSN row with a shared MMPose reference (../shared/zoo/reference), whichever are present
-parityTests(test, 'rsn', referenceModels('rsn'));
+// every rsn row with a shared MMPose reference (../shared/zoo/reference), whichever are present
+referenceParityTests(test, 'rsn');
