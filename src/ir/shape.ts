@@ -1,7 +1,7 @@
 import { PosePortError } from '../core/errors.js';
 import { assertNever } from '../core/assert.js';
 import { shapeString } from '../core/tensor.js';
-import type { AttrsOf, Dim, Op, Shape, Value } from './types.js';
+import type { AttrsOf, Dim, Op, Value } from './types.js';
 
 /**
  * Output shape of an op from its operand shapes. Throws SHAPE_MISMATCH naming the

@@ -13,7 +13,6 @@
  * as the spec's vectors build them), so the PCKh is not comparable with the zoo's.
  */
 import { readJsonFile } from '../io/json.js';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PosePortError } from '../core/errors.js';
 import { headBoxRow } from '../eval/bbox.js';

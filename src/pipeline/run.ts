@@ -4,7 +4,6 @@
  * decode per the model metadata).
  */
 import { readJsonFile } from '../io/json.js';
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { PosePortError } from '../core/errors.js';
 import { xywh2cs } from '../eval/bbox.js';

@@ -4,7 +4,6 @@
  * default); COCO-WholeBody annotations give the six part evaluations.
  */
 import { readJsonFile } from '../io/json.js';
-import { readFileSync } from 'node:fs';
 import { PosePortError } from '../core/errors.js';
 import { scoreCocoKeypointResults, type ScoreResult } from '../eval/coco-results.js';
 import { COCO_EVALUATORS, type CocoEvaluator } from '../eval/cocoeval.js';

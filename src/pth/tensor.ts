@@ -53,7 +53,7 @@ export class FileTensor<D extends DType = DType> implements PthTensorEntry<D> {
     name: string,
     storedName: string,
     ref: TensorRef & { dtype: D },
-    private readonly loc: StorageLocation,
+    loc: StorageLocation,
     private readonly source: ByteSource,
   ) {
     this.name = name;

@@ -6,7 +6,6 @@
  */
 import { constantData } from '../../src/ir/constant.js';
 import { assertNever } from '../../src/core/assert.js';
-import { toFloat32 } from '../../src/core/dtype.js';
 import type { Graph } from '../../src/ir/graph.js';
 import type { Node, Value } from '../../src/ir/types.js';
 

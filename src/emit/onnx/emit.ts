@@ -1,5 +1,4 @@
 import { constantData } from '../../ir/constant.js';
-import { toFloat32 } from '../../core/dtype.js';
 import { PosePortError } from '../../core/errors.js';
 import { shapeString } from '../../core/tensor.js';
 import type { Graph } from '../../ir/graph.js';
@@ -42,7 +41,6 @@ function constantInitializer(v: Value): LazyInitializer {
     return d;
   });
   const numel = dims.reduce((a, b) => a * b, 1);
-  const src = v.constant!;
   return {
     name: v.name,
     dims,

@@ -1,6 +1,5 @@
 import { constantData } from '../../ir/constant.js';
 import { assertNever } from '../../core/assert.js';
-import { toFloat32 } from '../../core/dtype.js';
 import { PosePortError } from '../../core/errors.js';
 import { shapeString } from '../../core/tensor.js';
 import type { Graph } from '../../ir/graph.js';

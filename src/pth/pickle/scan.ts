@@ -109,12 +109,6 @@ export function scanPickle(bytes: Uint8Array, start: number, place: ScanPlace): 
     need(1);
     return bytes[pos++];
   };
-  const u16 = (): number => {
-    need(2);
-    const v = bytes[pos] | (bytes[pos + 1] << 8);
-    pos += 2;
-    return v;
-  };
   const u32 = (): number => {
     need(4);
     const v = (bytes[pos] | (bytes[pos + 1] << 8) | (bytes[pos + 2] << 16)) + bytes[pos + 3] * 2 ** 24;
