@@ -72,6 +72,17 @@ async function msPerImage(modelPath: string, shape: number[], batch: number, rep
   return best / batch;
 }
 
+/** Wall seconds of a whole command (process start, imports and exit included), best of `reps`. */
+function commandSeconds(cmd: string, args: string[], reps = 2): number {
+  let best = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t = performance.now();
+    execFileSync(cmd, args, { stdio: 'ignore' });
+    best = Math.min(best, (performance.now() - t) / 1000);
+  }
+  return best;
+}
+
 export interface ConvertBenchRow {
   model: string;
   fileBytes: number;
@@ -83,6 +94,8 @@ export interface ConvertBenchRow {
   /** (peak RSS - RSS of node with the modules loaded) / file size: target < 1.5 */
   rssOverFile: number;
   inference: { batch: number; foldedMs: number; unfoldedMs: number; speedup: number }[];
+  /** what a user waits for: `pose-port convert` vs `python3 -c 'import torch; torch.load(f)'`, whole processes */
+  command: { poseportSeconds: number; torchSeconds: number; ratio: number };
 }
 
 export async function benchConvert(models = CONVERT_MODELS, opts: { inferReps?: number } = {}): Promise<ConvertBenchRow[]> {
@@ -100,6 +113,9 @@ export async function benchConvert(models = CONVERT_MODELS, opts: { inferReps?: 
       const conv = runs.reduce((a, b) => (a.ms <= b.ms ? a : b));
       const peak = Math.max(...runs.map((r) => r.maxRssBytes));
       convertInChild(ckpt, unfolded, true);
+      const bin = fileURLToPath(new URL('../../bin/pose-port.js', import.meta.url));
+      const cli = commandSeconds(process.execPath, [bin, 'convert', ckpt, '--out', join(work, `${model}-cli`)]);
+      const py = commandSeconds(PYTHON, ['-c', 'import sys, torch; torch.load(sys.argv[1], map_location="cpu")', ckpt]);
       const report = JSON.parse(readFileSync(join(folded, 'report.json'), 'utf8'));
       const [h, w] = report.input_size_hw;
       const inference = [];
@@ -118,11 +134,13 @@ export async function benchConvert(models = CONVERT_MODELS, opts: { inferReps?: 
         peakRssBytes: peak,
         rssOverFile: (peak - base) / fileBytes,
         inference,
+        command: { poseportSeconds: cli, torchSeconds: py, ratio: cli / py },
       };
       rows.push(row);
       printRow(row);
       rmSync(folded, { recursive: true, force: true });
       rmSync(unfolded, { recursive: true, force: true });
+      rmSync(join(work, `${model}-cli`), { recursive: true, force: true });
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -136,6 +154,10 @@ function printRow(r: ConvertBenchRow): void {
     `convert ${r.model}: ${mb(r.fileBytes)} MiB; torch.load ${r.torchLoadMs.toFixed(0)} ms; convert ${r.convertMs.toFixed(0)} ms ` +
       `= ${r.convertOverTorchLoad.toFixed(2)}x torch.load (target <= 1); peak RSS ${mb(r.peakRssBytes)} MiB, ` +
       `above node baseline ${r.rssOverFile.toFixed(2)}x file (target < 1.5)`,
+  );
+  console.log(
+    `  whole commands: pose-port convert ${r.command.poseportSeconds.toFixed(2)} s vs python -c 'import torch; torch.load' ` +
+      `${r.command.torchSeconds.toFixed(2)} s = ${r.command.ratio.toFixed(2)}x (process start and imports included)`,
   );
   for (const i of r.inference)
     console.log(
