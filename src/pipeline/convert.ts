@@ -1,6 +1,6 @@
 import { Stopwatch } from '../core/stopwatch.js';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { detectArchitecture, familyByName, presetFamily } from '../arch/index.js';
 import type { Detection } from '../arch/family.js';
@@ -216,22 +216,26 @@ export function modelMetadata(args: {
 }
 
 /**
- * Writes the chunks in order with synchronous writes (each chunk is on disk before the
- * next is produced, so producers may reuse their buffers) and returns the sha256.
+ * Streams the chunks to `path` (the writes run on libuv's threads while the next
+ * chunk is computed; chunks are fresh arrays, never reused) and returns the sha256.
  */
-function writeChunks(path: string, chunks: Iterable<Uint8Array>, expected: number): string {
+async function writeChunks(path: string, chunks: Iterable<Uint8Array>, expected: number): Promise<string> {
   const h = createHash('sha256');
-  const fd = openSync(path, 'w');
+  const out = createWriteStream(path);
   let written = 0;
+  let failed: Error | null = null;
+  out.on('error', (e) => (failed = e));
   try {
     for (const c of chunks) {
+      if (failed) throw failed;
       h.update(c);
-      for (let at = 0; at < c.length; ) at += writeSync(fd, c, at, c.length - at);
       written += c.length;
+      if (!out.write(c)) await new Promise<void>((r) => out.once('drain', r));
     }
   } finally {
-    closeSync(fd);
+    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
   }
+  if (failed) throw failed;
   if (written !== expected) throw new PosePortError('EMIT_FORMAT', `wrote ${written} bytes of ONNX, planned ${expected}`, { file: path });
   return h.digest('hex');
 }
@@ -296,7 +300,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
         step('writing ONNX');
         const opset = opts.opset ?? DEFAULT_OPSET;
         const plan = planOnnx(graph, { opset, metadata: onnxMetadataProps(metadata), producerVersion: VERSION });
-        const digest = writeChunks(staged.path('model.onnx'), plan.chunks(), plan.byteLength);
+        const digest = await writeChunks(staged.path('model.onnx'), plan.chunks(), plan.byteLength);
         artifacts.push({ format: 'onnx', file: 'model.onnx', bytes: plan.byteLength, sha256: digest, opset });
         lap('onnx');
       }
