@@ -5,7 +5,7 @@
  * `hasTorch()` is false and callers must fail, not skip, when process.env.CI is set.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -79,8 +79,12 @@ export function makeCheckpoint(model: string, opts: MakeOptions = {}): string {
   const args = [join(SHARED, 'bin', 'makeckpt.py'), manifestPath(model), tmp, '--seed', String(seed)];
   if (opts.legacy) args.push('--legacy');
   if (opts.meta) args.push('--meta');
-  execFileSync(PYTHON, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  renameSync(tmp, out);
+  try {
+    execFileSync(PYTHON, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    renameSync(tmp, out);
+  } finally {
+    rmSync(tmpDir, { recursive: true, force: true });
+  }
   return out;
 }
 
