@@ -9,7 +9,7 @@ import { PosePortError } from '../core/errors.js';
 import { sha256Bytes, sha256FileInWorker, sha256RangesInWorker } from '../core/hash.js';
 import { tensorSha256 } from '../core/tensor-bytes.js';
 import { numelOf } from '../core/tensor.js';
-import { planOnnx, onnxMetadataProps, DEFAULT_OPSET, type ModelMetadata } from '../emit/onnx/index.js';
+import { planOnnx, onnxMetadataProps, DEFAULT_OPSET, type ModelMetadata, type OnnxBytes } from '../emit/onnx/index.js';
 import { emitTfjs, writeTfjs, type QuantizeDType } from '../emit/tfjs/index.js';
 import { DATASETS, datasetForKeypoints, type DatasetName } from '../eval/datasets.js';
 import { runPasses, DEFAULT_PASSES, type AppliedPass } from '../passes/index.js';
@@ -216,29 +216,38 @@ export function modelMetadata(args: {
 }
 
 /**
- * Streams the chunks to `path` (the writes run on libuv's threads while the next
- * chunk is computed; chunks are fresh arrays, never reused) and returns the sha256.
+ * Streams a planned model to `path` (the writes run on libuv's threads while the next
+ * chunk is computed) and returns its sha256. `lastChunk` is awaited after everything
+ * else is written: it supplies the final tail (metadata), or null to give up (the
+ * caller plans again; the partial file is overwritten).
  */
-async function writeChunks(path: string, chunks: Iterable<Uint8Array>, expected: number): Promise<string> {
+async function writeOnnx(path: string, plan: OnnxBytes, lastChunk: () => Promise<Uint8Array | null>): Promise<string | null> {
   const h = createHash('sha256');
   const out = createWriteStream(path);
   let written = 0;
   let failed: Error | null = null;
   out.on('error', (e) => (failed = e));
+  const put = async (c: Uint8Array) => {
+    if (failed) throw failed;
+    h.update(c);
+    written += c.length;
+    if (!out.write(c)) await new Promise<void>((r) => out.once('drain', r));
+  };
   try {
-    for (const c of chunks) {
-      if (failed) throw failed;
-      h.update(c);
-      written += c.length;
-      if (!out.write(c)) await new Promise<void>((r) => out.once('drain', r));
-    }
+    for (const c of plan.bodyChunks()) await put(c);
+    const tail = await lastChunk();
+    if (tail === null) return null;
+    await put(tail);
   } finally {
     await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
   }
   if (failed) throw failed;
-  if (written !== expected) throw new PosePortError('EMIT_FORMAT', `wrote ${written} bytes of ONNX, planned ${expected}`, { file: path });
+  if (written !== plan.byteLength) throw new PosePortError('EMIT_FORMAT', `wrote ${written} bytes of ONNX, planned ${plan.byteLength}`, { file: path });
   return h.digest('hex');
 }
+
+/** Stands for the source sha256 while it is being computed: same length, so the metadata's size is known. */
+const PENDING_SHA256 = '0'.repeat(64);
 
 /**
  * Checkpoint -> verified graph -> passes -> artifacts, all or nothing: every file is
@@ -272,38 +281,76 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
     rangeSha.catch(() => {});
     lap('read');
 
-    // Build for the zoo entry named (or none) while the file's sha256 is computed; a
-    // published file recognised by its sha256 prefix is then built again with its entry.
+    // Build and write while the file's sha256 is computed: the ONNX metadata, which holds
+    // the digest, is the model's last field and is written once the digest is known. A
+    // file named like a published one waits for its digest first (its zoo entry decides
+    // the input size); if the digest still identifies a zoo entry the build did not use,
+    // the graph is built again for it and the artifacts are rewritten.
     step('building graph');
     const named = zooEntryByName(opts.zoo);
-    let plan = planGraph(ckpt, ckptPath, opts, named);
-    lap('build');
-    const sha256 = await fileSha;
-    lap('hash_wait');
-    const bySha = named ? undefined : listZoo().find((e) => sha256.startsWith(e.checkpoint.sha256Prefix));
-    if (bySha) {
-      plan = planGraph(ckpt, ckptPath, opts, bySha);
-      lap('rebuild_for_zoo');
+    const zooBySha = (sha: string) => (named ? undefined : listZoo().find((e) => sha.startsWith(e.checkpoint.sha256Prefix)));
+    let sha256: string | null = null;
+    if (!named && listZoo().some((e) => basename(ckptPath).includes(e.checkpoint.sha256Prefix))) {
+      sha256 = await fileSha;
+      lap('hash_wait');
     }
-    const zoo = named ?? bySha;
-    const { detection, dataset, numKeypoints, inputSize, built, builtNodes, graph, applied } = plan;
+    let zoo = named ?? (sha256 !== null ? zooBySha(sha256) : undefined);
+    let plan = planGraph(ckpt, ckptPath, opts, zoo);
+    lap('build');
 
-    const hm = graph.outputs.find((o) => o.name === 'heatmaps') ?? graph.outputs[0];
-    const heatmapSize: [number, number] = [Number(hm.shape[2]), Number(hm.shape[3])];
-    const arch = opts.arch ?? zoo?.preset ?? detection.preset ?? null;
-    const metadata = modelMetadata({ sourceFile: ckptPath, sha256, detection, arch, dataset, numKeypoints, inputSize, heatmapSize, zoo });
+    const metadataFor = (p: GraphPlan, z: ZooEntry | undefined, sha: string): ModelMetadata => {
+      const hm = p.graph.outputs.find((o) => o.name === 'heatmaps') ?? p.graph.outputs[0];
+      return modelMetadata({
+        sourceFile: ckptPath,
+        sha256: sha,
+        detection: p.detection,
+        arch: opts.arch ?? z?.preset ?? p.detection.preset ?? null,
+        dataset: p.dataset,
+        numKeypoints: p.numKeypoints,
+        inputSize: p.inputSize,
+        heatmapSize: [Number(hm.shape[2]), Number(hm.shape[3])],
+        zoo: z,
+      });
+    };
+    /** the digest, and whether it asks for another build (a zoo entry this build did not use) */
+    const settleSha = async (): Promise<boolean> => {
+      if (sha256 === null) {
+        sha256 = await fileSha;
+        lap('hash_wait');
+      }
+      const z = named ?? zooBySha(sha256);
+      if (z === zoo) return false;
+      zoo = z;
+      plan = planGraph(ckpt, ckptPath, opts, zoo);
+      lap('rebuild_for_zoo');
+      return true;
+    };
 
     const staged = new StagedOutput(opts.out);
     try {
-      const artifacts: ArtifactRecord[] = [];
-      if (formats.includes('onnx')) {
-        step('writing ONNX');
-        const opset = opts.opset ?? DEFAULT_OPSET;
-        const plan = planOnnx(graph, { opset, metadata: onnxMetadataProps(metadata), producerVersion: VERSION });
-        const digest = await writeChunks(staged.path('model.onnx'), plan.chunks(), plan.byteLength);
-        artifacts.push({ format: 'onnx', file: 'model.onnx', bytes: plan.byteLength, sha256: digest, opset });
-        lap('onnx');
+      let artifacts: ArtifactRecord[] = [];
+      for (;;) {
+        artifacts = [];
+        if (formats.includes('onnx')) {
+          step('writing ONNX');
+          const opset = opts.opset ?? DEFAULT_OPSET;
+          const p = plan;
+          const onnxPlan = planOnnx(p.graph, { opset, metadata: onnxMetadataProps(metadataFor(p, zoo, PENDING_SHA256)), producerVersion: VERSION });
+          const digest = await writeOnnx(staged.path('model.onnx'), onnxPlan, async () => {
+            lap('onnx_body');
+            return (await settleSha()) ? null : onnxPlan.tail(onnxMetadataProps(metadataFor(p, zoo, sha256!)));
+          });
+          if (digest === null) continue;
+          artifacts.push({ format: 'onnx', file: 'model.onnx', bytes: onnxPlan.byteLength, sha256: digest, opset });
+          lap('onnx_tail');
+        } else if (await settleSha()) continue;
+        break;
       }
+      const { detection, dataset, numKeypoints, inputSize, built, builtNodes, graph, applied } = plan;
+      const metadata = metadataFor(plan, zoo, sha256!);
+      const heatmapSize = metadata.heatmap.size_hw;
+      const arch = metadata.arch;
+
       if (formats.includes('tfjs')) {
         step('writing TF.js');
         const art = emitTfjs(graph, { metadata: { pose_port: { ...metadata, input: { ...metadata.input, layout: 'NHWC' } } }, quantize: opts.quantize });
@@ -332,7 +379,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
         poseport_version: VERSION,
         source: {
           file: ckptPath,
-          sha256,
+          sha256: metadata.source.sha256,
           bytes: ckpt.sizeBytes,
           format: ckpt.format,
           pickle_protocol: ckpt.protocol,

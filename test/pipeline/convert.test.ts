@@ -6,11 +6,13 @@
  * from the artifact's own metadata and the production flip code (src/eval/flip).
  */
 import test from 'ava';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { validateOnnx } from '../../src/emit/onnx/index.js';
+import { getZooEntry } from '../../src/zoo/registry.js';
 import { combineFlipTest } from '../../src/eval/flip.js';
 import { makeCheckpoint, requireTorch, runPython } from '../helpers/ckpt.js';
 import { runCli } from '../helpers/cli.js';
@@ -145,4 +147,42 @@ test.serial('usage errors: unknown option, bad --format, missing argument', (t) 
   t.is(help.code, 0);
   t.regex(help.stdout, /--arch NAME/);
   t.regex(help.stdout, /rsn50/);
+});
+
+test.serial('a file whose sha256 a registry entry records is converted as that entry without --zoo (built again, metadata and digest settled last)', async (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+  const model = 'rsn18_coco_256x192';
+  const ckpt = makeCheckpoint(model, { legacy: true, meta: true });
+  const sha = createHash('sha256').update(readFileSync(ckpt)).digest('hex');
+  const e = getZooEntry(model);
+  // the same row, published (in this user registry) as this file; input 128x96 so the build
+  // the digest asks for differs from the one made while it was being computed
+  const entry = {
+    ...e,
+    input: { height: 128, width: 96 },
+    heatmap: { height: 32, width: 24 },
+    checkpoint: { ...e.checkpoint, sha256Prefix: sha.slice(0, 8), file: e.checkpoint.file.replace(/-[0-9a-f]{8}_/, `-${sha.slice(0, 8)}_`), url: e.checkpoint.url.replace(/-[0-9a-f]{8}_/, `-${sha.slice(0, 8)}_`) },
+    config: { ...e.config, image_size: [96, 128], heatmap_size: [24, 32], head: { ...e.config.head, out_shape: [32, 24] } },
+  };
+  const registry = join(work, 'by-sha-registry.json');
+  writeFileSync(registry, JSON.stringify({ format: 'pose-port-zoo/1', entries: [entry] }));
+  const out = join(work, 'by-sha');
+  const r = runCli(['convert', ckpt, '--out', out, '--json'], { env: { POSE_PORT_REGISTRY: registry } });
+  t.is(r.code, 0, r.stderr);
+  const rep = JSON.parse(r.stdout).report;
+  t.is(rep.zoo, model);
+  t.is(rep.source.sha256, sha);
+  t.deepEqual(rep.input_size_hw, [128, 96]);
+  t.true('rebuild_for_zoo' in rep.timings_ms, JSON.stringify(rep.timings_ms));
+  const bytes = readFileSync(join(out, 'model.onnx'));
+  t.is(createHash('sha256').update(bytes).digest('hex'), rep.artifacts[0].sha256);
+  const summary = validateOnnx(bytes);
+  const meta = JSON.parse(summary.metadata.pose_port);
+  t.is(meta.source.sha256, sha);
+  t.is(summary.metadata.source_sha256, sha);
+  t.is(meta.zoo.name, model);
+  t.deepEqual(summary.inputs[0].shape, ['N', 3, 128, 96]);
+  const session = await ort.InferenceSession.create(bytes);
+  const o = await session.run({ input: new ort.Tensor('float32', new Float32Array(3 * 128 * 96), [1, 3, 128, 96]) });
+  t.deepEqual([...o.heatmaps.dims], [1, 17, 32, 24]);
 });

@@ -76,14 +76,27 @@ export interface OnnxBytes {
   readonly byteLength: number;
   /** the bytes in order; initializer data is read lazily, one tensor at a time */
   chunks(): Iterable<Uint8Array>;
+  /** every chunk but the last: the ModelProto fields before and including the graph */
+  bodyChunks(): Iterable<Uint8Array>;
+  /**
+   * The last chunk: the fields after the graph (opset_import, metadata_props), with
+   * `metadata` in place of the planned metadata_props when given. Its encoded length
+   * must equal the planned one (e.g. a digest that was a same-length placeholder when
+   * the model was planned), else EMIT_FORMAT.
+   */
+  tail(metadata?: Record<string, string>): Uint8Array;
 }
 
 /**
- * Lays out `model` (without its graph) + `graph` (without initializers) + the lazy
- * `initializers` as one ModelProto.
+ * Lays out `model` + `graph` (without initializers) + the lazy `initializers` as one
+ * ModelProto, in field-number order: the fields before the graph, the graph, then the
+ * fields after it (opset_import, metadata_props), so the metadata can be settled last.
  */
 export function layoutModel(model: IModelProto, graph: IGraphProto, initializers: readonly LazyInitializer[]): OnnxBytes {
-  const modelHead = onnx.ModelProto.encode({ ...model, graph: undefined }).finish();
+  const { graph: _graph, opsetImport, metadataProps, ...before } = model;
+  const modelHead = onnx.ModelProto.encode(before).finish();
+  const encodeTail = (props: IModelProto['metadataProps']) => onnx.ModelProto.encode({ opsetImport, metadataProps: props }).finish();
+  const plannedTail = encodeTail(metadataProps);
   const graphHead = onnx.GraphProto.encode({ ...graph, initializer: [] }).finish();
   const inits = initializers.map((t) => {
     const head = onnx.TensorProto.encode({ name: t.name, dims: [...t.dims], dataType: t.dataType }).finish();
@@ -97,23 +110,36 @@ export function layoutModel(model: IModelProto, graph: IGraphProto, initializers
   if (graphLength > MAX_MESSAGE)
     throw new PosePortError('EMIT_UNSUPPORTED', `the ONNX graph would be ${graphLength} bytes, over protobuf's 2 GiB limit`);
   const graphField = fieldHead(TAG_MODEL_GRAPH, graphLength);
-  const byteLength = modelHead.length + graphField.length + graphLength;
+  const byteLength = modelHead.length + graphField.length + graphLength + plannedTail.length;
 
+  function* bodyChunks(): Iterable<Uint8Array> {
+    yield modelHead;
+    yield graphField;
+    yield graphHead;
+    for (const i of inits) {
+      yield i.fieldHead;
+      yield i.head;
+      yield i.rawHead;
+      const data = i.t.bytes();
+      if (data.length !== i.t.byteLength)
+        throw new PosePortError('EMIT_FORMAT', `initializer '${i.t.name}' produced ${data.length} bytes, expected ${i.t.byteLength}`);
+      yield data;
+    }
+  }
+  const tail = (metadata?: Record<string, string>): Uint8Array => {
+    if (metadata === undefined) return plannedTail;
+    const t = encodeTail(Object.entries(metadata).map(([key, value]) => ({ key, value })));
+    if (t.length !== plannedTail.length)
+      throw new PosePortError('EMIT_FORMAT', `the final metadata encodes to ${t.length} bytes, ${plannedTail.length} were planned`);
+    return t;
+  };
   return {
     byteLength,
+    bodyChunks,
+    tail,
     *chunks() {
-      yield modelHead;
-      yield graphField;
-      yield graphHead;
-      for (const i of inits) {
-        yield i.fieldHead;
-        yield i.head;
-        yield i.rawHead;
-        const data = i.t.bytes();
-        if (data.length !== i.t.byteLength)
-          throw new PosePortError('EMIT_FORMAT', `initializer '${i.t.name}' produced ${data.length} bytes, expected ${i.t.byteLength}`);
-        yield data;
-      }
+      yield* bodyChunks();
+      yield plannedTail;
     },
   };
 }
