@@ -3,11 +3,13 @@
  * in onnxruntime-node at batch 1 and 4: output names and shapes, finite values, and the
  * batch-4 result for the batch-1 image equal to the batch-1 result.
  */
+import type { ExecutionContext, TestFn } from 'ava';
 import * as ort from 'onnxruntime-node';
 import { emitOnnx, validateOnnx, type OnnxSummary } from '../../src/emit/onnx/index.js';
 import { verifyGraph } from '../../src/ir/verify.js';
-import { detectAndBuild } from './arch-cases.js';
-import { diff, type Diff } from './compare.js';
+import { detectAndBuild, inputSizeOf } from './arch-cases.js';
+import { listManifests, readManifest } from './ckpt.js';
+import { diff, withinParity, type Diff } from './compare.js';
 import { tensorSetFromManifest } from './manifest-tensors.js';
 
 export interface BatchRun {
@@ -62,4 +64,34 @@ export async function runBatches(model: string, inputSize: readonly [number, num
   } finally {
     await session.release();
   }
+}
+
+/**
+ * One test per manifest of `family`: ONNX at batch 1 and 4 (shapes declared and returned,
+ * finite values, batch 4 sample 0 equal to batch 1). Fully convolutional families run at
+ * 128x96 except `fullSize`, which runs at its real input size; `opsCheck` adds the
+ * family's own assertions on the ONNX op counts.
+ */
+export function fullyConvolutionalBatchTests(
+  test: TestFn,
+  family: string,
+  fullSize: string,
+  opsCheck: (t: ExecutionContext, ops: BatchRun['summary']['ops']) => void,
+): void {
+  for (const model of listManifests().filter((m) => readManifest(m).family === family))
+    test.serial(`${model}: ONNX runs in onnxruntime-node at batch 1 and 4`, async (t) => {
+      const k = readManifest(model).num_output_channels;
+      const [h, w] = model === fullSize ? inputSizeOf(model) : [128, 96];
+      const r = await runBatches(model, [h, w]);
+      t.deepEqual(r.dims, [
+        [1, k, h / 4, w / 4],
+        [4, k, h / 4, w / 4],
+      ]);
+      t.true(r.finite);
+      t.true(withinParity(r.batchConsistency), JSON.stringify(r.batchConsistency));
+      t.deepEqual(r.summary.inputs, [{ name: 'input', elemType: 1, shape: ['N', 3, h, w] }]);
+      t.deepEqual(r.summary.outputs, [{ name: 'heatmaps', elemType: 1, shape: ['N', k, h / 4, w / 4] }]);
+      opsCheck(t, r.summary.ops);
+      t.log(`${h}x${w}: ${(r.onnxBytes / 2 ** 20).toFixed(0)} MiB; ms ${JSON.stringify(Object.fromEntries(Object.entries(r.ms).map(([a, b]) => [a, Math.round(b)])))}`);
+    });
 }
