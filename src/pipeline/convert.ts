@@ -19,6 +19,7 @@ import type { Graph } from '../ir/graph.js';
 import { VERSION } from '../version.js';
 import { findZooEntry, listZoo } from '../zoo/registry.js';
 import type { ZooEntry } from '../zoo/types.js';
+import { artifactGraph, graphMetadata, GRAPH_KINDS, type GraphKind } from './keypoint-artifact.js';
 import { StagedOutput } from './staged-output.js';
 
 export type ArtifactFormat = 'onnx' | 'tfjs';
@@ -37,6 +38,10 @@ export interface ConvertOptions {
   inputSize?: readonly [number, number];
   /** RSN/MSPN: export every stage's and unit's heatmaps too */
   allOutputs?: boolean;
+  /** the graph the artifacts hold (default 'heatmaps'; see keypoint-artifact.ts) */
+  graph?: GraphKind;
+  /** keypoint graphs: also output the flip-averaged heatmaps */
+  heatmapsOutput?: boolean;
   /** run no optimisation passes (batch norm stays a separate op) */
   noFold?: boolean;
   /** TF.js weight quantization */
@@ -114,8 +119,12 @@ interface GraphPlan {
   inputSize: [number, number];
   built: ReturnType<ReturnType<typeof familyByName>['build']>;
   builtNodes: number;
+  /** the network; wrapped in place by `artifact` for a keypoint graph */
   graph: Graph;
+  heatmapSize: [number, number];
   applied: AppliedPass[];
+  /** the artifact's graph, built once (the metadata supplies its settings) */
+  artifact?: Graph;
 }
 
 /** Detection (checked against --arch and the zoo entry), the built graph and the passes run on it. */
@@ -135,7 +144,9 @@ function planGraph(ckpt: Checkpoint, ckptPath: string, opts: ConvertOptions, zoo
   const built = family.build(ckpt.tensors, detection.config, { inputSize, allOutputs: opts.allOutputs });
   const builtNodes = built.graph.nodes.length;
   const { graph, applied } = runPasses(built.graph, opts.noFold ? ['dead-code'] : DEFAULT_PASSES, { verify: true });
-  return { detection, dataset, numKeypoints, inputSize, built, builtNodes, graph, applied };
+  const hm = graph.outputs.find((o) => o.name === 'heatmaps') ?? graph.outputs[0];
+  const heatmapSize: [number, number] = [Number(hm.shape[2]), Number(hm.shape[3])];
+  return { detection, dataset, numKeypoints, inputSize, built, builtNodes, graph, heatmapSize, applied };
 }
 
 function describeKeys(ckpt: Checkpoint): string {
@@ -298,9 +309,13 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
     let plan = planGraph(ckpt, ckptPath, opts, zoo);
     lap('build');
 
+    const kind = opts.graph ?? 'heatmaps';
+    if (!GRAPH_KINDS.includes(kind)) throw new PosePortError('USAGE', `unknown graph '${String(kind)}' (known: ${GRAPH_KINDS.join(', ')})`);
+    if (kind !== 'heatmaps' && opts.allOutputs) throw new PosePortError('USAGE', `--all-outputs exports network heatmaps; it does not combine with --graph ${kind}`);
+    if (kind === 'heatmaps' && opts.heatmapsOutput) throw new PosePortError('USAGE', `--heatmaps-output needs --graph keypoints or crop-keypoints`);
+    const heatmapsOutput = opts.heatmapsOutput ?? false;
     const metadataFor = (p: GraphPlan, z: ZooEntry | undefined, sha: string): ModelMetadata => {
-      const hm = p.graph.outputs.find((o) => o.name === 'heatmaps') ?? p.graph.outputs[0];
-      return modelMetadata({
+      const meta = modelMetadata({
         sourceFile: ckptPath,
         sha256: sha,
         detection: p.detection,
@@ -308,10 +323,13 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
         dataset: p.dataset,
         numKeypoints: p.numKeypoints,
         inputSize: p.inputSize,
-        heatmapSize: [Number(hm.shape[2]), Number(hm.shape[3])],
+        heatmapSize: p.heatmapSize,
         zoo: z,
       });
+      if (kind !== 'heatmaps') meta.graph = graphMetadata(kind, heatmapsOutput);
+      return meta;
     };
+    const graphFor = (p: GraphPlan, meta: ModelMetadata): Graph => (p.artifact ??= artifactGraph(p.graph, kind, meta, heatmapsOutput));
     /** the digest, and whether it asks for another build (a zoo entry this build did not use) */
     const settleSha = async (): Promise<boolean> => {
       if (sha256 === null) {
@@ -335,7 +353,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
           step('writing ONNX');
           const opset = opts.opset ?? DEFAULT_OPSET;
           const p = plan;
-          const onnxPlan = planOnnx(p.graph, { opset, metadata: onnxMetadataProps(metadataFor(p, zoo, PENDING_SHA256)), producerVersion: VERSION });
+          const onnxPlan = planOnnx(graphFor(p, metadataFor(p, zoo, PENDING_SHA256)), { opset, metadata: onnxMetadataProps(metadataFor(p, zoo, PENDING_SHA256)), producerVersion: VERSION });
           const digest = await writeOnnx(staged.path('model.onnx'), onnxPlan, async () => {
             lap('onnx_body');
             return (await settleSha()) ? null : onnxPlan.tail(onnxMetadataProps(metadataFor(p, zoo, sha256!)));
@@ -346,14 +364,19 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
         } else if (await settleSha()) continue;
         break;
       }
-      const { detection, dataset, numKeypoints, inputSize, built, builtNodes, graph, applied } = plan;
+      const { detection, dataset, numKeypoints, inputSize, built, builtNodes, applied } = plan;
       const metadata = metadataFor(plan, zoo, sha256!);
+      const graph = graphFor(plan, metadata);
       const heatmapSize = metadata.heatmap.size_hw;
       const arch = metadata.arch;
 
       if (formats.includes('tfjs')) {
         step('writing TF.js');
-        const art = emitTfjs(graph, { metadata: { pose_port: { ...metadata, input: { ...metadata.input, layout: 'NHWC' } } }, quantize: opts.quantize });
+        const art = emitTfjs(graph, {
+          metadata: { pose_port: kind === 'heatmaps' ? { ...metadata, input: { ...metadata.input, layout: 'NHWC' } } : metadata },
+          quantize: opts.quantize,
+          ...(kind === 'heatmaps' ? {} : { inputLayout: 'as-declared' as const, outputLayout: 'NCHW' as const }),
+        });
         staged.path('tfjs/model.json');
         writeTfjs(`${staged.staging}/tfjs`, art);
         const json = JSON.stringify(art.modelJson);

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PosePortError } from '../../core/errors.js';
 import { ARTIFACT_FORMATS, convertCheckpoint, listPresets, type ArtifactFormat } from '../../pipeline/convert.js';
+import { GRAPH_KINDS, type GraphKind } from '../../pipeline/keypoint-artifact.js';
 import { fetchCheckpoint } from '../../zoo/fetch.js';
 import { findZooEntry } from '../../zoo/registry.js';
 import { numberFlag } from '../args.js';
@@ -19,7 +20,7 @@ function parseSize(v: unknown): [number, number] | undefined {
 export const convertCommand: Command = {
   name: 'convert',
   summary: 'convert a checkpoint (file or zoo name) to ONNX and/or TensorFlow.js',
-  usage: 'convert <ckpt.pth | ZOO_NAME> [--arch NAME] [--out DIR] [--format onnx,tfjs] [--opset N] [--json]',
+  usage: 'convert <ckpt.pth | ZOO_NAME> [--arch NAME] [--out DIR] [--format onnx,tfjs] [--graph heatmaps|keypoints|crop-keypoints] [--opset N] [--json]',
   description: [
     'Reads the checkpoint safely, infers the architecture from its keys (checked against --arch when given),',
     'builds the graph, folds batch norm, and writes DIR/model.onnx, DIR/tfjs/ and DIR/report.json.',
@@ -34,6 +35,8 @@ export const convertCommand: Command = {
     zoo: { type: 'string', arg: 'NAME', help: 'treat the file as this zoo entry (config, decoding, recorded metrics)' },
     'input-size': { type: 'string', arg: 'HxW', help: 'network input size (default: the zoo entry\'s, else 256x192, 256x256 for MPII)' },
     'all-outputs': { type: 'boolean', help: 'RSN/MSPN: also export every stage/unit heatmap' },
+    graph: { type: 'string', arg: 'KIND', help: `what the artifacts compute: ${GRAPH_KINDS.join(', ')} (default heatmaps; docs/keypoint-graphs.md)` },
+    'heatmaps-output': { type: 'boolean', help: 'keypoint graphs: also output the flip-averaged heatmaps' },
     'no-fold': { type: 'boolean', help: 'keep batch norm as separate ops (no optimisation passes)' },
     quantize: { type: 'string', arg: 'float16|uint8', help: 'TF.js weight quantization' },
     dir: { type: 'string', arg: 'DIR', help: 'where a zoo checkpoint is downloaded (default: the cache dir)' },
@@ -56,6 +59,8 @@ export const convertCommand: Command = {
     if (quantize !== undefined && quantize !== 'float16' && quantize !== 'uint8')
       throw new PosePortError('USAGE', `convert: --quantize expects float16 or uint8, got '${quantize}'`);
     if (quantize !== undefined && !formats.includes('tfjs')) throw new PosePortError('USAGE', 'convert: --quantize applies to the tfjs format only');
+    const graph = String(args.flags.graph ?? 'heatmaps') as GraphKind;
+    if (!GRAPH_KINDS.includes(graph)) throw new PosePortError('USAGE', `convert: unknown --graph '${graph}' (known: ${GRAPH_KINDS.join(', ')})`);
     let zoo = args.flags.zoo as string | undefined;
     if (!existsSync(src) && findZooEntry(src)) {
       zoo = zoo ?? src;
@@ -76,6 +81,8 @@ export const convertCommand: Command = {
       opset: numberFlag('convert', 'opset', args.flags.opset, { int: true }),
       inputSize: parseSize(args.flags['input-size']),
       allOutputs: Boolean(args.flags['all-outputs']),
+      graph,
+      heatmapsOutput: Boolean(args.flags['heatmaps-output']),
       noFold: Boolean(args.flags['no-fold']),
       quantize: quantize as 'float16' | 'uint8' | undefined,
       allowUnknownGlobals: Boolean(args.flags['allow-unknown-globals']),

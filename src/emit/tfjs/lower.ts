@@ -415,6 +415,19 @@ export function lowerToTf(graph: Graph, opts: LowerOptions): LoweredTf {
         // runtime transposes
         if (!isConstLike(node.inputs[0])) fail(node, `reshape of the activation '${node.inputs[0].name}' (NCHW order) has no transpose-free NHWC lowering`);
         break;
+      case 'binary':
+      case 'compare':
+      case 'unary':
+      case 'where':
+      case 'cast':
+      case 'gather':
+      case 'shape':
+      case 'argmax':
+      case 'reduce':
+      case 'pad':
+      case 'transpose':
+        fail(node, 'the tensor ops of the keypoint graphs are not lowered yet');
+        break;
       default:
         return assertNever(node);
     }
