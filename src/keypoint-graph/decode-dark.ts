@@ -19,12 +19,13 @@ export function decodeDark(ops: Ops, heatmaps: Value, kernel: number): Decoded {
   const at = (dy: number, dx: number) => shifted(o, L, dy, dx);
   const half = o.scalar('half', 0.5);
   const quarter = o.scalar('quarter', 0.25);
-  const two = o.scalar('two', 2);
-  const centre2 = o.mul(L, two, 'L2');
   const dxMap = o.mul(o.sub(at(0, 1), at(0, -1)), half, 'dx_map');
   const dyMap = o.mul(o.sub(at(1, 0), at(-1, 0)), half, 'dy_map');
-  const dxxMap = o.mul(o.add(o.sub(at(0, 2), centre2), at(0, -2)), quarter, 'dxx_map');
-  const dyyMap = o.mul(o.add(o.sub(at(2, 0), centre2), at(-2, 0)), quarter, 'dyy_map');
+  // numpy sums (L[x+2] − 2·L[x]) + L[x−2] in float64; the float32 differences of
+  // neighbouring log values are exact (Sterbenz), so their one float32 sum matches it
+  // to a rounding of the (small) result instead of one of |L|
+  const dxxMap = o.mul(o.add(o.sub(at(0, 2), L), o.sub(at(0, -2), L)), quarter, 'dxx_map');
+  const dyyMap = o.mul(o.add(o.sub(at(2, 0), L), o.sub(at(-2, 0), L)), quarter, 'dyy_map');
   const dxyMap = o.mul(o.add(o.sub(o.sub(at(1, 1), at(-1, 1)), at(1, -1)), at(-1, -1)), quarter, 'dxy_map');
   const dx = atPeak(o, dxMap, peaks, 'dx');
   const dy = atPeak(o, dyMap, peaks, 'dy');
