@@ -70,8 +70,14 @@ export function keypointGraph(net: Net, meta: ModelMetadata, kind: GraphKind = '
   return artifactGraph(buildNetwork(net).graph, kind, meta, heatmapsOutput);
 }
 
-export async function keypointSession(net: Net, meta: ModelMetadata, opset = 11, kind: GraphKind = 'keypoints'): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(emitOnnx(keypointGraph(net, meta, kind), { opset }));
+export async function keypointSession(
+  net: Net,
+  meta: ModelMetadata,
+  opset = 11,
+  kind: GraphKind = 'keypoints',
+  options: ort.InferenceSession.SessionOptions = {},
+): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(emitOnnx(keypointGraph(net, meta, kind), { opset }), options);
 }
 
 export interface KeypointsOut {
@@ -110,6 +116,8 @@ export async function keypointTfjs(net: Net, meta: ModelMetadata, dir: string) {
   const art = emitTfjs(keypointGraph(net, meta), { metadata: { pose_port: meta }, inputLayout: 'as-declared', outputLayout: 'NCHW' });
   writeTfjs(dir, art);
   const tf = await tfjs();
+  if (tf.getBackend() !== 'wasm') await tf.setBackend('wasm');
+  await tf.ready();
   const { loadGraphModel } = await import('@tensorflow/tfjs-converter');
   const model = await loadGraphModel(tfjsIOHandler(dir) as never);
   return {
