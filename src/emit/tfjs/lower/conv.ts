@@ -1,4 +1,4 @@
-import { oihwToHwio } from '../../../artifact/layout.js';
+import { oihwToHwio } from '../../../core/layout.js';
 import type { ConvNode, Node, Value } from '../../../ir/types.js';
 import { attr, type AttrValueJson } from '../graphdef.js';
 import { explicitPaddingsNhwc, tfPadding } from '../padding.js';
