@@ -4,7 +4,7 @@
  * records: one source for both artifacts and for `verify`.
  */
 import { PosePortError } from '../core/errors.js';
-import type { ModelMetadata } from '../emit/onnx/metadata.js';
+import type { ModelMetadata } from '../artifact/metadata.js';
 import type { Graph } from '../ir/graph.js';
 import { buildKeypointGraph, KEYPOINT_GRAPH_IO, type KeypointGraphKind, type KeypointGraphSettings } from '../keypoint-graph/index.js';
 import { runPasses } from '../passes/index.js';

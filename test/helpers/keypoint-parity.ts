@@ -8,22 +8,21 @@
  */
 import * as ort from 'onnxruntime-node';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { onnxMetadataProps, type ModelMetadata } from '../../src/artifact/metadata.js';
+import { loadModel, type PoseModel } from '../../src/artifact/model.js';
+import { loadTfjsGraph, useTfjsBackend } from '../../src/artifact/tfjs-runtime.js';
 import type { TensorSet } from '../../src/core/tensor.js';
-import { emitOnnx, onnxMetadataProps, type ModelMetadata } from '../../src/emit/onnx/index.js';
-import { emitTfjs, tfjsIOHandler, writeTfjs } from '../../src/emit/tfjs/index.js';
+import { emitOnnx } from '../../src/emit/onnx/index.js';
+import { emitTfjs, writeTfjs } from '../../src/emit/tfjs/index.js';
 import type { DatasetName } from '../../src/eval/datasets.js';
-import type { ImageU8 } from '../../src/eval/warp.js';
+import type { ImageU8 } from '../../src/io/image.js';
 import { runPasses, DEFAULT_PASSES } from '../../src/passes/index.js';
-import { loadModel, type PoseModel } from '../../src/pipeline/backend.js';
 import { modelMetadata } from '../../src/pipeline/convert.js';
 import { artifactGraph, type GraphKind } from '../../src/pipeline/keypoint-artifact.js';
 import { estimatePoses } from '../../src/pipeline/run.js';
 import { detectAndBuild } from './arch-cases.js';
-import { SHARED } from './ckpt.js';
-
-export const DATA = join(SHARED, 'data');
+import { COCO, MPII } from './data.js';
 
 export interface Net {
   tag: string;
@@ -96,35 +95,15 @@ export async function runOnnx(session: ort.InferenceSession, img: ImageU8, boxes
   return { keypoints: out.keypoints.data as Float32Array, scores: out.scores.data as Float32Array, dims: [...out.keypoints.dims].map(Number) };
 }
 
-type Tf = typeof import('@tensorflow/tfjs-core');
-let tfReady: Promise<Tf> | undefined;
-async function tfjs(): Promise<Tf> {
-  tfReady ??= (async () => {
-    const tf = await import('@tensorflow/tfjs-core');
-    await import('@tensorflow/tfjs-backend-cpu');
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    const require = createRequire(import.meta.url);
-    wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-    return tf;
-  })();
-  return tfReady;
-}
-
 /** The TF.js keypoint artifact of `net`, written to `dir` and loaded; `run` executes it on `backend`. */
 export async function keypointTfjs(net: Net, meta: ModelMetadata, dir: string) {
   const art = emitTfjs(keypointGraph(net, meta), { metadata: { pose_port: meta }, inputLayout: 'as-declared', outputLayout: 'NCHW' });
   writeTfjs(dir, art);
-  const tf = await tfjs();
-  if (tf.getBackend() !== 'wasm') await tf.setBackend('wasm');
-  await tf.ready();
-  const { loadGraphModel } = await import('@tensorflow/tfjs-converter');
-  const model = await loadGraphModel(tfjsIOHandler(dir) as never);
+  const model = await loadTfjsGraph(dir, 'wasm');
   return {
     model,
     async run(img: ImageU8, boxes: readonly (readonly number[])[], backend: 'cpu' | 'wasm'): Promise<KeypointsOut> {
-      if (tf.getBackend() !== backend) await tf.setBackend(backend);
-      await tf.ready();
+      const tf = await useTfjsBackend(backend);
       const inputs = {
         image: tf.tensor(Int32Array.from(img.data), [img.height, img.width, 3], 'int32'),
         boxes: tf.tensor(Float32Array.from(boxes.flat()), [boxes.length, 4], 'float32'),
@@ -190,16 +169,16 @@ export function pool(stats: PxStats[]): PxStats {
 export function groundTruthBoxes(dataset: DatasetName): [string, number[][]][] {
   const f32 = (b: number[]) => b.map(Math.fround);
   if (dataset === 'mpii') {
-    const json = JSON.parse(readFileSync(join(DATA, 'mpii', 'test_mpii.json'), 'utf8')) as { image: string; center: number[]; scale: number }[];
+    const json = JSON.parse(readFileSync(join(MPII, 'test_mpii.json'), 'utf8')) as { image: string; center: number[]; scale: number }[];
     // the person box MPII's center and scale stand for: scale·200 px square around the 0-based center
     return json.map((e) => {
       const s = e.scale * 200;
-      return [join(DATA, 'mpii', e.image), [f32([e.center[0] - 1 - s / 2, e.center[1] - 1 - s / 2, s, s])]];
+      return [join(MPII, e.image), [f32([e.center[0] - 1 - s / 2, e.center[1] - 1 - s / 2, s, s])]];
     });
   }
-  const json = JSON.parse(readFileSync(join(DATA, 'coco', dataset === 'coco' ? 'test_coco.json' : 'test_coco_wholebody.json'), 'utf8'));
+  const json = JSON.parse(readFileSync(join(COCO, dataset === 'coco' ? 'test_coco.json' : 'test_coco_wholebody.json'), 'utf8'));
   return json.images.map((im: { id: number; file_name: string }) => [
-    join(DATA, 'coco', im.file_name),
+    join(COCO, im.file_name),
     json.annotations.filter((a: { image_id: number }) => a.image_id === im.id).map((a: { bbox: number[] }) => f32(a.bbox)),
   ]);
 }

@@ -21,7 +21,7 @@
  */
 import test from 'ava';
 import { decodeImage } from '../../src/io/image.js';
-import type { ModelMetadata } from '../../src/emit/onnx/index.js';
+import type { ModelMetadata } from '../../src/artifact/metadata.js';
 import { compareKeypoints, groundTruthBoxes, keypointSession, metadataOf, pool, reference, referenceModel, runOnnx, type Net, type PxStats } from '../helpers/keypoint-parity.js';
 import { COCO_NETS, resnetNet } from './families.js';
 import { mkdtempSync } from 'node:fs';
