@@ -36,10 +36,10 @@ import { constantData } from '../ir/constant.js';
 import type { Graph } from '../ir/graph.js';
 import type { Value } from '../ir/types.js';
 import { runPasses } from '../passes/index.js';
-import { openCheckpoint } from '../pth/index.js';
 import type { Checkpoint } from '../pth/types.js';
 import { VERSION } from '../version.js';
 import { sha256File } from '../core/hash.js';
+import { inStoredKeys, openModelCheckpoint, type ModelCheckpoint } from './checkpoint.js';
 import { loadModel } from './backend.js';
 import { nchwToNhwc, nhwcToNchw } from '../artifact/layout.js';
 import { resolveArchitecture, type ArtifactRecord, type ConvertReport } from './convert.js';
@@ -283,8 +283,8 @@ interface Rebuilt {
 }
 
 /** Rebuilds the converted graph from the checkpoint, as convert did (recorded size, outputs and passes). */
-function rebuild(ckpt: Checkpoint, report: ConvertReport, allOutputs: boolean): { check: VerifyCheck; rebuilt?: Rebuilt } {
-  const detection = resolveArchitecture(ckpt, undefined, undefined);
+function rebuild(ckpt: ModelCheckpoint, report: ConvertReport, allOutputs: boolean): { check: VerifyCheck; rebuilt?: Rebuilt } {
+  const detection = inStoredKeys(ckpt, () => resolveArchitecture(ckpt, undefined, undefined));
   const differs: string[] = [];
   if (detection.family !== report.family) differs.push(`family ${detection.family} (report: ${report.family})`);
   else if (!deepEqualJson(detection.config, report.config)) {
@@ -295,7 +295,7 @@ function rebuild(ckpt: Checkpoint, report: ConvertReport, allOutputs: boolean): 
   }
   if (differs.length)
     return { check: { name: 'architecture', ok: false, detail: `the checkpoint's keys say ${differs.join('; ')}: the artifacts cannot come from it; weights and outputs not compared` } };
-  const built = familyByName(detection.family).build(ckpt.tensors, detection.config, { inputSize: report.input_size_hw, allOutputs });
+  const built = inStoredKeys(ckpt, () => familyByName(detection.family).build(ckpt.tensors, detection.config, { inputSize: report.input_size_hw, allOutputs }));
   const { graph } = runPasses(
     built.graph,
     report.passes.map((p) => p.name),
@@ -578,7 +578,7 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
   const checks: VerifyCheck[] = [];
 
   step('reading checkpoint');
-  const [ckpt, sha256] = await Promise.all([openCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals }), sha256File(ckptPath)]);
+  const [ckpt, sha256] = await Promise.all([openModelCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals }), sha256File(ckptPath)]);
   const [H, W] = report.input_size_hw;
   const shape = [1, 3, H, W];
   try {
