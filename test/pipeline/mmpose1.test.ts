@@ -1,6 +1,6 @@
 /**
  * MMPose 1.x checkpoints through convert, inspect and verify. For every reference in
- * the shared zoo references, the 1.x layout of the same seed-0 weights (a full mmengine
+ * the zoo references, the 1.x layout of the same seed-0 weights (a full mmengine
  * training checkpoint in the zip container, a published-style {meta, state_dict} one in
  * the legacy container) converts to ONNX whose initializers equal, name for name and
  * byte for byte, those converted from the 0.x file; its outputs equal MMPose's reference
