@@ -4,7 +4,7 @@ import { loadModel } from '../../artifact/model.js';
 import { evaluateModel, type EvaluateResult } from '../../pipeline/eval.js';
 import { defineCommand } from '../command.js';
 import { Progress } from '../io.js';
-import { TFJS_BACKEND_FLAG } from './run.js';
+import { EXECUTION_PROVIDER_FLAG, executionProviderFlag, TFJS_BACKEND_FLAG } from './run.js';
 
 function formatTable(r: EvaluateResult): string {
   const percent = r.dataset === 'mpii';
@@ -49,6 +49,7 @@ export const evalCommand = defineCommand({
     tolerance: { type: 'number', min: 0, arg: 'T', help: 'allowed shortfall for --expect-ap (default 0)' },
     results: { type: 'string', arg: 'FILE', help: 'COCO / WholeBody: write the keypoint results file (for pose-port score)' },
     'tfjs-backend': TFJS_BACKEND_FLAG,
+    'execution-provider': EXECUTION_PROVIDER_FLAG,
     json: { type: 'boolean', help: 'print the result as JSON; no progress bar' },
   },
   async run(args, io) {
@@ -63,7 +64,10 @@ export const evalCommand = defineCommand({
     const json = args.flags.json;
     const progress = new Progress(io, !json);
 
-    const model = await loadModel(args.positionals[0], { tfjsBackend: args.flags['tfjs-backend'] });
+    const model = await loadModel(args.positionals[0], {
+      tfjsBackend: args.flags['tfjs-backend'],
+      executionProviders: executionProviderFlag('eval', args.flags['execution-provider']),
+    });
     let r: EvaluateResult;
     try {
       r = await evaluateModel(model, {

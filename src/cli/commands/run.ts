@@ -9,6 +9,21 @@ import { defineCommand } from '../command.js';
 /** --tfjs-backend of run and eval */
 export const TFJS_BACKEND_FLAG = { type: 'string', choices: ['cpu', 'wasm'], arg: 'cpu|wasm', help: 'TF.js backend (default wasm)' } as const satisfies FlagSpec;
 
+/** --execution-provider, given once or more, each a name or a comma-separated list, in order of preference */
+export function executionProviderFlag(command: string, v: readonly string[]): string[] | undefined {
+  if (v.length === 0) return undefined;
+  const names = v.flatMap((s) => s.split(',')).map((s) => s.trim());
+  if (names.some((n) => n === '')) throw new PosePortError('USAGE', `${command}: --execution-provider expects provider names such as cpu or cuda,cpu, got '${v.join(' ')}'`);
+  return names;
+}
+
+export const EXECUTION_PROVIDER_FLAG = {
+  type: 'string',
+  arg: 'EP[,EP]',
+  multiple: true,
+  help: "ONNX: onnxruntime execution provider(s) in order of preference (cpu, cuda, tensorrt, webgpu: what this build has; default cpu)",
+} as const satisfies FlagSpec;
+
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
 
 export const runCommand = defineCommand({
@@ -29,6 +44,7 @@ export const runCommand = defineCommand({
     'no-flip': { type: 'boolean', help: 'no flip test, whatever the model metadata says' },
     batch: { type: 'number', int: true, min: 1, arg: 'N', help: 'crops per model call (default 8)' },
     'tfjs-backend': TFJS_BACKEND_FLAG,
+    'execution-provider': EXECUTION_PROVIDER_FLAG,
     json: { type: 'boolean', help: 'print the persons as JSON' },
   },
   async run(args, io) {
@@ -44,7 +60,10 @@ export const runCommand = defineCommand({
     if (bboxes.length) boxes = bboxes.map((b) => ({ bbox: parseBboxFlag(b), score: 1 }));
     else if (detsFile) boxes = readDetections(detsFile, imagePath, detThr);
 
-    const model = await loadModel(modelPath, { tfjsBackend: args.flags['tfjs-backend'] });
+    const model = await loadModel(modelPath, {
+      tfjsBackend: args.flags['tfjs-backend'],
+      executionProviders: executionProviderFlag('run', args.flags['execution-provider']),
+    });
     try {
       const image = await decodeImage(imagePath);
       const res = await estimatePoses(model, image, boxes, { flip: args.flags['no-flip'] ? false : undefined, batchSize });

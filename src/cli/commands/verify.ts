@@ -2,6 +2,7 @@ import { PosePortError } from '../../core/errors.js';
 import { resolveCheckpoint } from '../../pipeline/checkpoint-source.js';
 import { DEFAULT_METRIC_TOLERANCE, VERIFY_DEFAULTS, verifyArtifacts, type VerifyCheck } from '../../pipeline/verify.js';
 import { defineCommand } from '../command.js';
+import { EXECUTION_PROVIDER_FLAG, executionProviderFlag } from './run.js';
 import { Progress } from '../io.js';
 
 function line(c: VerifyCheck, w: number): string {
@@ -41,6 +42,7 @@ export const verifyCommand = defineCommand({
     dets: { type: 'string', arg: 'FILE', help: 'also evaluate: person detections instead of GT boxes' },
     'mpii-gt': { type: 'string', arg: 'FILE', help: 'also evaluate, MPII: mpii_gt_val.mat fields as JSON' },
     'metric-tolerance': { type: 'number', min: 0, arg: 'T', help: `allowed |measured - recorded| per metric, a fraction (default ${DEFAULT_METRIC_TOLERANCE})` },
+    'execution-provider': EXECUTION_PROVIDER_FLAG,
     'allow-unknown-globals': { type: 'boolean', help: 'keep unknown pickle globals as inert placeholders instead of refusing' },
   },
   async run(args, io) {
@@ -66,6 +68,7 @@ export const verifyCommand = defineCommand({
       weightTolerance: args.flags['weight-tolerance'],
       seed: args.flags.seed,
       allowUnknownGlobals: args.flags['allow-unknown-globals'],
+      executionProviders: executionProviderFlag('verify', args.flags['execution-provider']),
       ...(ann !== undefined && images !== undefined
         ? { evaluate: { ann, images, dets: args.flags.dets, mpiiGt: args.flags['mpii-gt'], tolerance: args.flags['metric-tolerance'] } }
         : {}),
