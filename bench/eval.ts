@@ -4,14 +4,14 @@
  * and hrnet_w32, onnxruntime-node on the CPU, batch 8, flip test on (as the zoo rows),
  * with the wall time split into image decoding (JPEG), warp (crop + normalise),
  * inference (both flip passes) and post-processing (flip combination, heatmap decoding,
- * rescoring, NMS, COCOeval). The weights are makeckpt.py's (random): the work per person
+ * rescoring, NMS, COCOeval). The weights are make-checkpoint.py's (random): the work per person
  * is the same as for the published ones.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModel } from '../src/pipeline/backend.js';
+import { loadModel } from '../src/artifact/model.js';
 import { convertCheckpoint } from '../src/pipeline/convert.js';
 import { evaluateModel } from '../src/pipeline/eval.js';
 import { makeCheckpoint, SHARED } from '../test/helpers/ckpt.js';

@@ -12,9 +12,9 @@
  */
 import sharp, { type OutputInfo } from 'sharp';
 import { PosePortError } from '../core/errors.js';
-import type { ImageU8 } from '../eval/warp.js';
+import type { ImageU8 } from '../core/image.js';
 
-export type { ImageU8 } from '../eval/warp.js';
+export type { ImageU8 } from '../core/image.js';
 
 /** Decodes an image file or its bytes to 8-bit RGB, as `cv2.imread(IMREAD_COLOR)` then BGR->RGB. */
 export async function decodeImage(input: string | Uint8Array): Promise<ImageU8> {

@@ -1,5 +1,5 @@
 /**
- * `pose-port eval` end to end on ../shared/data with converted makeckpt.py weights
+ * `pose-port eval` end to end on ../shared/data with converted make-checkpoint.py weights
  * (the AP of random weights is meaningless; what is checked is the pipeline):
  * rsn18_coco_256x192 with GT boxes and with detection boxes (ONNX = TF.js, determinism,
  * MMPose's person databases and RSN's no-NMS data_cfg, the zoo column, --expect-ap exit
@@ -10,7 +10,7 @@
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadModel, type PoseModel } from '../../src/pipeline/backend.js';
+import { loadModel, type PoseModel } from '../../src/artifact/model.js';
 import { evaluateModel, mpiiGtFromAnnotations, type EvaluateResult } from '../../src/pipeline/eval.js';
 import { scoreFiles } from '../../src/pipeline/score.js';
 import { findZooEntry, zooMetric } from '../../src/zoo/registry.js';

@@ -1,6 +1,6 @@
 /**
  * `pose-port run` and the top-down inference core on a real COCO image with a converted
- * rsn18_coco_256x192 (makeckpt.py weights; megvii decoding, flip test without shift):
+ * rsn18_coco_256x192 (make-checkpoint.py weights; megvii decoding, flip test without shift):
  * shapes, determinism, batch independence, ONNX = TF.js, the crops fed to the network
  * equal MMPose's (spec vectors' normalised-tensor sha256), the flip pass, the overlay,
  * detection-file selection, and MODEL_FORMAT errors for artifacts without valid metadata.
@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { onnx } from '../../src/emit/onnx/proto.js';
 import { flipTensorWidth } from '../../src/eval/normalize.js';
 import { decodeImage } from '../../src/io/image.js';
-import { loadModel, type PoseModel } from '../../src/pipeline/backend.js';
+import { loadModel, type PoseModel } from '../../src/artifact/model.js';
 import { estimatePoses, readDetections, type PersonPose } from '../../src/pipeline/run.js';
 import { TopDownBatcher } from '../../src/pipeline/topdown.js';
 import { requireTorch } from '../helpers/ckpt.js';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { PosePortError } from '../../core/errors.js';
-import { loadModel } from '../../pipeline/backend.js';
+import { loadModel } from '../../artifact/model.js';
 import { evaluateModel, type EvaluateResult } from '../../pipeline/eval.js';
 import { numberFlag } from '../args.js';
 import type { Command } from '../command.js';
