@@ -11,7 +11,7 @@
 import type { FamilyName } from '../arch/family.js';
 import type { CheckpointConfig, KeypointSet } from '../config/index.js';
 import { PosePortError } from '../core/errors.js';
-import type { ModelMetadata } from '../emit/onnx/index.js';
+import type { ModelMetadata } from '../artifact/metadata.js';
 import { DATASETS, datasetForKeypoints } from '../eval/datasets.js';
 import type { ZooEntry } from '../zoo/types.js';
 
