@@ -10,6 +10,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import { PosePortError, isPosePortError } from '../core/errors.js';
 import { MODEL_JSON } from '../emit/tfjs/index.js';
 import { checkModelMetadata, type ModelMetadata } from './metadata.js';
+import { resolveExecutionProviders } from './execution-providers.js';
 import { readOnnxMetadataProps } from './onnx-runtime.js';
 import { loadTfjsGraph, useTfjsBackend, type TfjsBackendName } from './tfjs-runtime.js';
 
@@ -19,7 +20,10 @@ export type { TfjsBackendName } from './tfjs-runtime.js';
 export interface LoadModelOptions {
   /** TF.js backend (default 'wasm': the same float32 kernels as 'cpu', several times faster) */
   tfjsBackend?: TfjsBackendName;
-  /** onnxruntime execution providers, in order of preference (default ['cpu']) */
+  /**
+   * onnxruntime execution providers, in order of preference (default ['cpu']); checked
+   * against this onnxruntime build and started once (EXECUTION_PROVIDER otherwise). ONNX only.
+   */
   executionProviders?: string[];
   /** onnxruntime intra-op threads (default: onnxruntime's choice, all cores) */
   threads?: number;
@@ -103,7 +107,7 @@ async function loadOnnx(file: string, opts: LoadModelOptions): Promise<PoseModel
   if (metadata.input.layout !== 'NCHW') throw modelFormat(file, `ONNX model metadata says input layout ${metadata.input.layout}, expected NCHW`);
   const fields = commonFields(metadata, file);
   const ort = await import('onnxruntime-node');
-  const providers = opts.executionProviders ?? ['cpu'];
+  const providers = opts.executionProviders ? await resolveExecutionProviders(opts.executionProviders) : ['cpu'];
   let session: import('onnxruntime-node').InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, {
@@ -184,5 +188,7 @@ async function loadTfjs(file: string, opts: LoadModelOptions): Promise<PoseModel
 /** Loads `path` (model.onnx, model.json, or a directory holding one) with its metadata. */
 export async function loadModel(path: string, opts: LoadModelOptions = {}): Promise<PoseModel> {
   const { kind, file } = resolveModelPath(path);
+  if (kind === 'tfjs' && opts.executionProviders !== undefined)
+    throw new PosePortError('USAGE', `execution providers apply to ONNX models; '${file}' is a TF.js model (choose its backend instead)`, { file });
   return kind === 'onnx' ? loadOnnx(file, opts) : loadTfjs(file, opts);
 }

@@ -40,6 +40,8 @@ export type ErrorCode =
   | 'CHECKSUM_MISMATCH'
   | 'VERIFY_FAILED'
   | 'IO'
+  /** an onnxruntime execution provider this build lacks or that cannot start here */
+  | 'EXECUTION_PROVIDER'
   // command line
   | 'USAGE';
 

@@ -3,8 +3,9 @@
  * faithfully come from this checkpoint? Independent checks, each a named result:
  *
  * - provenance: the checkpoint's sha256 and every tensor's sha256 against report.json;
- * - integrity: each artifact's sha256 against report.json, the TF.js files against their
- *   manifest, the artifacts' embedded metadata against the report's;
+ * - integrity: the directory holds only what report.json lists, each artifact's sha256
+ *   against report.json, the TF.js files against their manifest, the artifacts' embedded
+ *   metadata against the report's;
  * - re-derivation: the graph is rebuilt from the checkpoint (detect, build, the recorded
  *   passes) and every ONNX initializer and every TF.js weight is compared with what the
  *   rebuilt graph gives, so an artifact whose weights were changed after conversion is
@@ -26,6 +27,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { onnxMetadataProps } from '../artifact/metadata.js';
 import { loadModel } from '../artifact/model.js';
+import { resolveExecutionProviders } from '../artifact/execution-providers.js';
 import { runOnnxOutputs } from '../artifact/onnx-runtime.js';
 import type { Outputs } from '../artifact/outputs.js';
 import { deterministicInput } from '../artifact/probe-input.js';
@@ -39,6 +41,7 @@ import { openCheckpoint } from '../pth/index.js';
 import { VERSION } from '../version.js';
 import { evaluateModel } from './eval.js';
 import { artifactFileChecks } from './verify/artifact-files.js';
+import { directoryCheck } from './verify/directory.js';
 import { rebuildCheck } from './verify/architecture.js';
 import { evaluationCheck } from './verify/evaluation.js';
 import { result, type VerifyCheck } from './verify/finding.js';
@@ -83,6 +86,7 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
       file: join(dir, 'report.json'),
     });
   if (!existsSync(ckptPath)) throw new PosePortError('IO', `no such checkpoint '${ckptPath}'`, { file: ckptPath });
+  const providers = opts.executionProviders ? await resolveExecutionProviders(opts.executionProviders) : undefined;
   const onnxRec = report.artifacts.find((a) => a.format === 'onnx');
   const tfjsRec = report.artifacts.find((a) => a.format === 'tfjs');
   const checks: Described[] = [];
@@ -100,7 +104,7 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
     // (b) the files against the report
     step('checking artifacts');
     const files = artifactFileChecks(dir, report);
-    checks.push(...files.checks);
+    checks.push(directoryCheck(dir, report), ...files.checks);
     lap('artifacts');
 
     // (c) re-derivation
@@ -132,9 +136,9 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
     const onnxBytes = files.onnx?.bytes;
     const tfjsDir = files.tfjsDir;
     const runs = {
-      onnx: onnxBytes ? await attempt('onnx-run', () => runOnnxOutputs(onnxBytes, input, shape)) : undefined,
+      onnx: onnxBytes ? await attempt('onnx-run', () => runOnnxOutputs(onnxBytes, input, shape, providers)) : undefined,
       tfjs: tfjsDir ? await attempt('tfjs-run', () => runTfjsOutputs(tfjsDir, input, shape)) : undefined,
-      rebuilt: freshBytes ? await attempt('rebuilt-run', () => runOnnxOutputs(freshBytes, input, shape)) : undefined,
+      rebuilt: freshBytes ? await attempt('rebuilt-run', () => runOnnxOutputs(freshBytes, input, shape, providers)) : undefined,
     };
     lap('run');
     const q = tfjsRec?.quantize ?? null;
@@ -147,7 +151,7 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
     if (opts.evaluate) {
       step('evaluating');
       const ev = opts.evaluate;
-      const model = await loadModel(join(dir, (onnxRec ?? tfjsRec)!.file));
+      const model = await loadModel(join(dir, (onnxRec ?? tfjsRec)!.file), onnxRec && providers ? { executionProviders: providers } : {});
       try {
         const r = await evaluateModel(model, { ann: ev.ann, images: ev.images, dets: ev.dets, mpiiGt: ev.mpiiGt });
         checks.push(evaluationCheck(r, ev.tolerance ?? DEFAULT_METRIC_TOLERANCE));

@@ -5,7 +5,7 @@ import { evaluateModel, type EvaluateResult } from '../../pipeline/eval.js';
 import { numberFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { Progress } from '../io.js';
-import { tfjsBackendFlag } from './run.js';
+import { EXECUTION_PROVIDER_FLAG, executionProviderFlag, tfjsBackendFlag } from './run.js';
 
 function formatTable(r: EvaluateResult): string {
   const percent = r.dataset === 'mpii';
@@ -50,6 +50,7 @@ export const evalCommand: Command = {
     tolerance: { type: 'string', arg: 'T', help: 'allowed shortfall for --expect-ap (default 0)' },
     results: { type: 'string', arg: 'FILE', help: 'COCO / WholeBody: write the keypoint results file (for pose-port score)' },
     'tfjs-backend': { type: 'string', arg: 'cpu|wasm', help: 'TF.js backend (default wasm)' },
+    'execution-provider': EXECUTION_PROVIDER_FLAG,
     json: { type: 'boolean', help: 'print the result as JSON; no progress bar' },
   },
   async run(args, io) {
@@ -65,7 +66,10 @@ export const evalCommand: Command = {
     const json = Boolean(args.flags.json);
     const progress = new Progress(io, !json);
 
-    const model = await loadModel(args.positionals[0], { tfjsBackend: tfjsBackendFlag('eval', args.flags['tfjs-backend']) });
+    const model = await loadModel(args.positionals[0], {
+      tfjsBackend: tfjsBackendFlag('eval', args.flags['tfjs-backend']),
+      executionProviders: executionProviderFlag('eval', args.flags['execution-provider']),
+    });
     let r: EvaluateResult;
     try {
       r = await evaluateModel(model, {
