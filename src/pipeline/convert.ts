@@ -15,12 +15,12 @@ import { planOnnx, DEFAULT_OPSET, type OnnxBytes } from '../emit/onnx/index.js';
 import { emitTfjs, writeTfjs, type QuantizeDType } from '../emit/tfjs/index.js';
 import { readCheckpointConfig, type CheckpointConfig } from '../config/index.js';
 import { runPasses, DEFAULT_PASSES, type AppliedPass } from '../passes/index.js';
-import { openCheckpoint } from '../pth/index.js';
 import type { Checkpoint } from '../pth/types.js';
 import type { Graph } from '../ir/graph.js';
 import { VERSION } from '../version.js';
 import { findZooEntry, listZoo } from '../zoo/registry.js';
 import type { ZooEntry } from '../zoo/types.js';
+import { inStoredKeys, layoutReport, openModelCheckpoint, type ModelCheckpoint } from './checkpoint.js';
 import { StagedOutput } from './staged-output.js';
 import { checkConfigAgainstKeys } from './config-check.js';
 import { resolveSettings, type ResolvedSettings, type SettingSource } from './settings.js';
@@ -66,7 +66,16 @@ export interface ArtifactRecord {
 export interface ConvertReport {
   kind: 'convert';
   poseport_version: string;
-  source: { file: string; sha256: string; bytes: number; format: 'zip' | 'legacy'; pickle_protocol: number; meta: boolean };
+  source: {
+    file: string;
+    sha256: string;
+    bytes: number;
+    format: 'zip' | 'legacy';
+    pickle_protocol: number;
+    meta: boolean;
+    /** which MMPose generation named the keys (pipeline/checkpoint.ts) */
+    layout: ReturnType<typeof layoutReport>;
+  };
   family: string;
   arch: string | null;
   zoo: string | null;
@@ -136,14 +145,14 @@ interface GraphPlan {
 }
 
 /** Detection (checked against --arch and the zoo entry), the built graph and the passes run on it. */
-function planGraph(ckpt: Checkpoint, ckptPath: string, opts: ConvertOptions, zoo: ZooEntry | undefined, config: CheckpointConfig | null): GraphPlan {
-  const detection = resolveArchitecture(ckpt, opts.arch, zoo);
+function planGraph(ckpt: ModelCheckpoint, ckptPath: string, opts: ConvertOptions, zoo: ZooEntry | undefined, config: CheckpointConfig | null): GraphPlan {
+  const detection = inStoredKeys(ckpt, () => resolveArchitecture(ckpt, opts.arch, zoo));
   const family = familyByName(detection.family);
   const numKeypoints = Number(detection.facts.keypoints);
   if (config?.settings) checkConfigAgainstKeys(config.settings, detection, numKeypoints, ckptPath);
   const settings = resolveSettings({ family: detection.family, numKeypoints, file: ckptPath, inputSizeFlag: opts.inputSize, zoo, config, strict: opts.strict });
   const inputSize = settings.inputSizeHW;
-  const built = family.build(ckpt.tensors, detection.config, { inputSize, allOutputs: opts.allOutputs });
+  const built = inStoredKeys(ckpt, () => family.build(ckpt.tensors, detection.config, { inputSize, allOutputs: opts.allOutputs }));
   const builtNodes = built.graph.nodes.length;
   const { graph, applied } = runPasses(built.graph, opts.noFold ? ['dead-code'] : DEFAULT_PASSES, { verify: true });
   return { detection, numKeypoints, settings, inputSize, built, builtNodes, graph, applied };
@@ -277,9 +286,9 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
   // in place once the index is known
   const fileSha = sha256FileInWorker(ckptPath);
   fileSha.catch(() => {}); // awaited below; a failed open must not leave it unhandled
-  let ckpt: Checkpoint;
+  let ckpt: ModelCheckpoint;
   try {
-    ckpt = await openCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals });
+    ckpt = await openModelCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals });
   } catch (e) {
     staged.abort();
     throw e;
@@ -403,6 +412,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
           format: ckpt.format,
           pickle_protocol: ckpt.protocol,
           meta: ckpt.meta !== null,
+          layout: layoutReport(ckpt),
         },
         family: detection.family,
         arch,

@@ -17,9 +17,13 @@ export function formatInspect(r: InspectReport, all: boolean): string {
     `file:      ${r.file} (${human(r.bytes)})`,
     `container: ${r.format}, pickle protocol ${r.pickle_protocol}${r.wrapper_keys ? `, wrapper {${r.wrapper_keys.join(', ')}}` : ', bare state_dict'}`,
   ];
+  lines.push(
+    `layout:    ${r.layout.name === 'mmpose-1.x' ? `MMPose 1.x keys (${r.layout.head ?? 'no head'})` : 'MMPose 0.x keys'}` +
+      (r.layout.set_aside.length ? `; set aside: ${r.layout.set_aside.join(', ')}` : ''),
+  );
   if (r.meta.present)
     lines.push(
-      `meta:      mmcv ${r.meta.mmcv_version ?? '?'}, mmpose ${r.meta.mmpose_version ?? '?'}, time ${r.meta.time ?? '?'}, config text ${r.meta.config_text ? 'present' : 'absent'}` +
+      `meta:      ${r.meta.mmengine_version ? `mmengine ${r.meta.mmengine_version}` : `mmcv ${r.meta.mmcv_version ?? '?'}, mmpose ${r.meta.mmpose_version ?? '?'}`}, time ${r.meta.time ?? '?'}, config text ${r.meta.config_text ? 'present' : 'absent'}` +
         (r.meta.other_keys.length ? `; other keys: ${r.meta.other_keys.join(', ')}` : ''),
     );
   else lines.push('meta:      none');
