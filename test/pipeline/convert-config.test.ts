@@ -111,13 +111,11 @@ REFS.forEach((model, i) => {
   });
 });
 
-// The 1.x configs ride on the 0.x key names here: convert reads the 1.x key layout once
-// issue 11b wires src/arch/layout.ts into it (configCheckpoint's layout1x is ready for that).
-test.serial('a 1.x HRNet DARK config (mmengine cfg dump) on the same weights gives the same settings and matches MMPose', async (t) => {
+test.serial('a 1.x HRNet DARK checkpoint (1.x keys, mmengine cfg dump) of the same weights gives the same settings and matches MMPose', async (t) => {
   if (!requireTorch()) return t.pass('PyTorch absent (local run)');
   const model = 'hrnet_w32_coco_256x192_dark';
   const man = readManifest(model);
-  const ckpt = configCheckpoint({ base: { manifest: model }, metaKey: 'cfg', text: config1x(man, { form: 'pretty', version: '1.x' })});
+  const ckpt = configCheckpoint({ base: { manifest: model }, metaKey: 'cfg', text: config1x(man, { form: 'pretty', version: '1.x' }), layout1x: true });
   const { report, meta } = await referenceParity(t, model, ckpt);
   t.deepEqual(meta.decode, zooDecode(model));
   t.is(meta.sources['decode.method'].detail, "meta['cfg'] model.head.decoder.unbiased");
@@ -128,7 +126,7 @@ test.serial('a 1.x HRNet DARK config (mmengine cfg dump) on the same weights giv
 test.serial('a 1.x RSN config (hand-written file, MegviiHeatmap) and a 0.x file with flip_test False', async (t) => {
   if (!requireTorch()) return t.pass('PyTorch absent (local run)');
   const man = readManifest('rsn18_coco_256x192');
-  const rsn = configCheckpoint({ base: { manifest: 'rsn18_coco_256x192' }, metaKey: 'cfg', text: config1x(man, { form: 'file', version: '1.x' }), legacy: true});
+  const rsn = configCheckpoint({ base: { manifest: 'rsn18_coco_256x192' }, metaKey: 'cfg', text: config1x(man, { form: 'file', version: '1.x' }), legacy: true, layout1x: true });
   const a = await convertCheckpoint(rsn, { out: join(work, 'rsn1x') });
   t.deepEqual(a.report.metadata.decode, { method: 'megvii', flip_test: true, shift_heatmap: false, modulate_kernel: 5 });
   t.true(a.report.checkpoint_config!.not_read.some((s) => /line \d+, column \d+: expression \('\*'\) not evaluated/.test(s)), 'the loss arithmetic is listed, not evaluated');
