@@ -21,6 +21,7 @@ import { runPasses, DEFAULT_PASSES } from '../../src/passes/index.js';
 import { modelMetadata } from '../../src/pipeline/convert.js';
 import { artifactGraph, type GraphKind } from '../../src/pipeline/keypoint-artifact.js';
 import { estimatePoses } from '../../src/pipeline/run.js';
+import { resolveSettings } from '../../src/pipeline/settings.js';
 import { detectAndBuild } from './arch-cases.js';
 import { COCO, MPII } from './data.js';
 
@@ -42,17 +43,19 @@ function buildNetwork(net: Net) {
 export function metadataOf(net: Net, decode: ModelMetadata['decode']): ModelMetadata {
   const { detection, graph } = buildNetwork(net);
   const hm = graph.outputs.find((o) => o.name === 'heatmaps')!;
+  const numKeypoints = hm.shape[1] as number;
+  const settings = resolveSettings({ family: detection.family, numKeypoints, file: `${net.tag}.pth`, inputSizeFlag: net.inputSize, config: null });
   const meta = modelMetadata({
     sourceFile: `${net.tag}.pth`,
     sha256: '0'.repeat(64),
     detection,
     arch: null,
-    dataset: net.dataset,
-    numKeypoints: hm.shape[1] as number,
-    inputSize: net.inputSize,
+    settings,
+    numKeypoints,
     heatmapSize: [hm.shape[2] as number, hm.shape[3] as number],
     zoo: undefined,
   });
+  if (meta.dataset !== net.dataset) throw new Error(`${net.tag}: ${numKeypoints} keypoints resolve to ${meta.dataset}, not ${net.dataset}`);
   return { ...meta, decode };
 }
 
