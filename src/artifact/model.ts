@@ -11,6 +11,7 @@ import { PosePortError, isPosePortError } from '../core/errors.js';
 import { MODEL_JSON } from '../emit/tfjs/index.js';
 import { checkModelMetadata, type ModelMetadata } from './metadata.js';
 import { resolveExecutionProviders } from './execution-providers.js';
+import { onnxKeypointRunner, tfjsKeypointRunner, type KeypointRunner } from './keypoint-model.js';
 import { readOnnxMetadataProps } from './onnx-runtime.js';
 import { loadTfjsGraph, useTfjsBackend, type TfjsBackendName } from './tfjs-runtime.js';
 
@@ -43,9 +44,12 @@ export interface PoseModel {
   runtime: string;
   /**
    * Runs `n` crops. `batch` is `[n, 3, H, W]` float32 (normalised RGB); returns the
-   * heatmaps `[n, K, h, w]` float32 (a fresh array).
+   * heatmaps `[n, K, h, w]` float32 (a fresh array). A keypoint artifact has no heatmap
+   * entry point: `run` throws MODEL_FORMAT and `keypoints` is set.
    */
   run(batch: Float32Array, n: number): Promise<Float32Array>;
+  /** keypoint artifacts (metadata graph.kind 'keypoints'): the whole top-down test in the model */
+  keypoints?: KeypointRunner;
   dispose(): Promise<void>;
 }
 
@@ -104,6 +108,7 @@ async function loadOnnx(file: string, opts: LoadModelOptions): Promise<PoseModel
   const bytes = readFileSync(file);
   const props = readOnnxMetadataProps(bytes, file);
   const metadata = parseMetadata(file, props.pose_port, `metadata_props 'pose_port' of ${basename(file)}`);
+  checkGraphKind(metadata, file);
   if (metadata.input.layout !== 'NCHW') throw modelFormat(file, `ONNX model metadata says input layout ${metadata.input.layout}, expected NCHW`);
   const fields = commonFields(metadata, file);
   const ort = await import('onnxruntime-node');
@@ -117,6 +122,8 @@ async function loadOnnx(file: string, opts: LoadModelOptions): Promise<PoseModel
   } catch (e) {
     throw modelFormat(file, `onnxruntime cannot load the model: ${(e as Error).message}`);
   }
+  if (metadata.graph?.kind === 'keypoints')
+    return keypointModel('onnx', file, metadata, `onnxruntime-node ${providers.join(',')}`, onnxKeypointRunner(ort, session, file, fields.numKeypoints), () => session.release());
   const input = session.inputNames.includes(metadata.input.name) ? metadata.input.name : session.inputNames[0];
   const output = session.outputNames.includes(metadata.heatmap.name) ? metadata.heatmap.name : session.outputNames[0];
   const [H, W] = fields.inputSize;
@@ -149,11 +156,15 @@ async function loadTfjs(file: string, opts: LoadModelOptions): Promise<PoseModel
     throw modelFormat(file, `cannot read the TF.js model.json: ${(e as Error).message}`);
   }
   const metadata = parseMetadata(file, json?.userDefinedMetadata?.pose_port, `userDefinedMetadata.pose_port of ${basename(file)}`);
-  if (metadata.input.layout !== 'NHWC') throw modelFormat(file, `TF.js model metadata says input layout ${metadata.input.layout}, expected NHWC`);
+  checkGraphKind(metadata, file);
+  const keypointGraph = metadata.graph?.kind === 'keypoints';
+  if (!keypointGraph && metadata.input.layout !== 'NHWC') throw modelFormat(file, `TF.js model metadata says input layout ${metadata.input.layout}, expected NHWC`);
   const fields = commonFields(metadata, file);
   const backend = opts.tfjsBackend ?? 'wasm';
   const tf = await useTfjsBackend(backend);
   const model = await loadTfjsGraph(dirname(file), backend);
+  if (keypointGraph)
+    return keypointModel('tfjs', file, metadata, `tfjs ${backend}`, tfjsKeypointRunner(tf, model, backend, file, fields.numKeypoints), async () => model.dispose());
   const outName = model.outputs.find((o) => o.name === metadata.heatmap.name)?.name ?? model.outputs[0].name;
   const inName = model.inputs.find((i) => i.name === metadata.input.name)?.name ?? model.inputs[0].name;
   const [H, W] = fields.inputSize;
@@ -182,6 +193,28 @@ async function loadTfjs(file: string, opts: LoadModelOptions): Promise<PoseModel
     async dispose() {
       model.dispose();
     },
+  };
+}
+
+/** Heatmap and keypoint artifacts load; crop-keypoints artifacts take crops, which `run` and `eval` do not make. */
+function checkGraphKind(meta: ModelMetadata, file: string): void {
+  const kind = meta.graph?.kind ?? 'heatmaps';
+  if (kind !== 'heatmaps' && kind !== 'keypoints')
+    throw modelFormat(file, `a '${kind}' artifact takes normalised crops and center/scale; run and eval use 'heatmaps' or 'keypoints' artifacts`);
+}
+
+function keypointModel(kind: ModelKind, file: string, metadata: ModelMetadata, runtime: string, keypoints: KeypointRunner, dispose: () => Promise<void>): PoseModel {
+  return {
+    kind,
+    file,
+    metadata,
+    ...commonFields(metadata, file),
+    runtime,
+    async run() {
+      throw modelFormat(file, 'a keypoint artifact takes an image and boxes, not crops (use its keypoints entry point)');
+    },
+    keypoints,
+    dispose,
   };
 }
 

@@ -11,7 +11,7 @@ import { rescore } from '../eval/topdown-results.js';
 import type { ImageU8 } from '../core/image.js';
 import { decodeImage } from '../io/image.js';
 import type { PoseModel } from '../artifact/model.js';
-import { TopDownBatcher, emptyTimings, type StageTimings, type TopDownOptions } from './topdown.js';
+import { TopDownBatcher, emptyTimings, type CropResult, type StageTimings, type TopDownOptions } from './topdown.js';
 
 /** A person box `[x, y, w, h]` in image pixels with its detection score (default 1). */
 export interface PersonBox {
@@ -67,14 +67,16 @@ export async function estimatePoses(model: PoseModel, image: ImageU8 | string, b
   const list: PersonBox[] = boxes ? [...boxes] : [{ bbox: [0, 0, img.width, img.height], score: 1 }];
   const checked = list.map((b, i) => checkBox(b, i));
   const [H, W] = model.inputSize;
-  const batcher = new TopDownBatcher<number>(model, { ...opts, timings });
-  const done: Awaited<ReturnType<typeof batcher.flush>> = [];
-  for (let i = 0; i < checked.length; i++) {
-    const [x, y, w, h] = checked[i];
-    const cs = xywh2cs(x, y, w, h, [W, H]);
-    done.push(...(await batcher.add(img, { center: cs.center, scale: cs.scale, dtype: 'float32', tag: i })));
+  const done: CropResult<number>[] = model.keypoints ? await inGraph(model, img, checked, opts, timings) : [];
+  if (!model.keypoints) {
+    const batcher = new TopDownBatcher<number>(model, { ...opts, timings });
+    for (let i = 0; i < checked.length; i++) {
+      const [x, y, w, h] = checked[i];
+      const cs = xywh2cs(x, y, w, h, [W, H]);
+      done.push(...(await batcher.add(img, { center: cs.center, scale: cs.scale, dtype: 'float32', tag: i })));
+    }
+    done.push(...(await batcher.flush()));
   }
-  done.push(...(await batcher.flush()));
   const K = model.numKeypoints;
   const persons = done.map((r) => {
     const i = r.tag;
@@ -84,6 +86,32 @@ export async function estimatePoses(model: PoseModel, image: ImageU8 | string, b
     return { bbox: checked[i], bboxScore, center: r.center, scale: r.scale, keypoints, score: rescore(r.preds, K, bboxScore, opts.visThr ?? 0.2) };
   });
   return { persons, image: { width: img.width, height: img.height }, timings };
+}
+
+/**
+ * A keypoint artifact runs the whole test itself (crop, flip test, decoding as converted):
+ * one call for all boxes, whose float32 values it receives. The flip setting is the
+ * artifact's; asking for the other one is a usage error.
+ */
+async function inGraph(model: PoseModel, img: ImageU8, boxes: [number, number, number, number][], opts: EstimateOptions, timings: StageTimings): Promise<CropResult<number>[]> {
+  const flip = model.metadata.decode.flip_test;
+  if (opts.flip !== undefined && opts.flip !== flip)
+    throw new PosePortError('USAGE', `the keypoint artifact was converted with the flip test ${flip ? 'on' : 'off'}; convert it again to change that`, { file: model.file });
+  const t0 = performance.now();
+  const r = await model.keypoints!(img, Float32Array.from(boxes.flat()));
+  timings.inference += performance.now() - t0;
+  const [H, W] = model.inputSize;
+  const K = model.numKeypoints;
+  return boxes.map(([x, y, w, h], i) => {
+    const cs = xywh2cs(x, y, w, h, [W, H]);
+    const preds = new Float32Array(K * 3);
+    for (let k = 0; k < K; k++) {
+      preds[3 * k] = r.keypoints[(i * K + k) * 2];
+      preds[3 * k + 1] = r.keypoints[(i * K + k) * 2 + 1];
+      preds[3 * k + 2] = r.scores[i * K + k];
+    }
+    return { tag: i, center: cs.center, scale: cs.scale, preds };
+  });
 }
 
 /** Parses `x,y,w,h`. */
