@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { checkOutputFile } from '../../core/output-path.js';
+import { writeFileReplacing } from '../../core/file-sink.js';
 import { PosePortError } from '../../core/errors.js';
 import { loadModel } from '../../artifact/model.js';
 import { evaluateModel, type EvaluateResult } from '../../pipeline/eval.js';
@@ -65,6 +66,8 @@ export const evalCommand: Command = {
     const batchSize = numberFlag('eval', 'batch', args.flags.batch, { int: true, min: 1 });
     const json = Boolean(args.flags.json);
     const progress = new Progress(io, !json);
+    // checked before any work: a bad --results fails at once, not after the whole evaluation
+    const results = args.flags.results === undefined ? undefined : checkOutputFile(String(args.flags.results), '--results');
 
     const model = await loadModel(args.positionals[0], {
       tfjsBackend: tfjsBackendFlag('eval', args.flags['tfjs-backend']),
@@ -72,6 +75,8 @@ export const evalCommand: Command = {
     });
     let r: EvaluateResult;
     try {
+      if (results !== undefined && model.metadata.dataset === 'mpii')
+        throw new PosePortError('USAGE', 'eval: --results applies to COCO / COCO-WholeBody models (this one is MPII)', { file: model.file });
       r = await evaluateModel(model, {
         ann,
         images,
@@ -84,9 +89,9 @@ export const evalCommand: Command = {
     } finally {
       await model.dispose();
     }
-    if (args.flags.results) {
+    if (results !== undefined) {
       if (!r.results) throw new PosePortError('USAGE', 'eval: --results applies to COCO / COCO-WholeBody models');
-      writeFileSync(String(args.flags.results), JSON.stringify(r.results) + '\n');
+      writeFileReplacing(results, JSON.stringify(r.results) + '\n');
     }
     const pass = expect === undefined || r.ap >= expect - tolerance;
     if (json) {

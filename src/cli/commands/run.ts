@@ -1,5 +1,6 @@
 import { PosePortError } from '../../core/errors.js';
-import { decodeImage, writeImage } from '../../io/image.js';
+import { checkOutputFile } from '../../core/output-path.js';
+import { decodeImage, imageOutputFormat, writeImage } from '../../io/image.js';
 import { loadModel, type TfjsBackendName } from '../../artifact/model.js';
 import { estimatePoses, parseBboxFlag, readDetections, type PersonBox } from '../../pipeline/run.js';
 import { drawPoses } from '../../render/overlay.js';
@@ -59,6 +60,12 @@ export const runCommand: Command = {
     const detThr = numberFlag('run', 'det-thr', args.flags['det-thr']) ?? 0;
     const kptThr = numberFlag('run', 'kpt-thr', args.flags['kpt-thr']) ?? 0.3;
     const batchSize = numberFlag('run', 'batch', args.flags.batch, { int: true, min: 1 });
+    // outputs checked before any work: a bad --overlay fails at once, not after inference
+    const overlay = args.flags.overlay === undefined ? undefined : String(args.flags.overlay);
+    if (overlay !== undefined) {
+      imageOutputFormat(overlay);
+      checkOutputFile(overlay, '--overlay');
+    }
     let boxes: PersonBox[] | undefined;
     if (bboxes.length) boxes = bboxes.map((b) => ({ bbox: parseBboxFlag(b), score: 1 }));
     else if (detsFile) boxes = readDetections(detsFile, imagePath, detThr);
@@ -71,9 +78,9 @@ export const runCommand: Command = {
       const image = await decodeImage(imagePath);
       const res = await estimatePoses(model, image, boxes, { flip: args.flags['no-flip'] ? false : undefined, batchSize });
       const names = model.metadata.keypoint_names;
-      if (args.flags.overlay) {
+      if (overlay !== undefined) {
         const drawn = drawPoses(image, res.persons, { skeleton: model.metadata.skeleton, kptThr });
-        await writeImage(String(args.flags.overlay), drawn);
+        await writeImage(overlay, drawn);
       }
       if (args.flags.json) {
         io.stdout(
