@@ -2,8 +2,8 @@ import { Stopwatch } from '../core/stopwatch.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { detectArchitecture, familyByName, presetFamily } from '../arch/index.js';
-import type { Detection } from '../arch/family.js';
+import { detectArchitecture, familyByName, presetFamily, FAMILIES } from '../arch/index.js';
+import type { Detection, FamilyName } from '../arch/family.js';
 import { checkPreset } from '../arch/preset.js';
 import { PosePortError } from '../core/errors.js';
 import { FileSink } from '../core/file-sink.js';
@@ -100,9 +100,8 @@ export interface ConvertResult {
 }
 
 /** Default decoding per family when no zoo entry says otherwise (MMPose's defaults for these heads). */
-function familyDecodeDefaults(family: string): ModelMetadata['decode'] {
-  if (family === 'rsn' || family === 'mspn') return { method: 'megvii', flip_test: true, shift_heatmap: false, modulate_kernel: 5 };
-  return { method: 'default', flip_test: true, shift_heatmap: true, modulate_kernel: 11 };
+function familyDecodeDefaults(family: FamilyName): ModelMetadata['decode'] {
+  return { ...familyByName(family).defaults.decode };
 }
 
 function decodeFromZoo(entry: ZooEntry): ModelMetadata['decode'] {
@@ -178,7 +177,7 @@ export function resolveArchitecture(ckpt: Checkpoint, arch: string | undefined, 
 }
 
 export function listPresets(): string[] {
-  return ['resnet', 'hrnet', 'rsn', 'mspn'].flatMap((f) => Object.keys(familyByName(f as never).presets));
+  return FAMILIES.flatMap((f) => Object.keys(f.presets));
 }
 
 function defaultInputSize(dataset: DatasetName): [number, number] {
