@@ -7,11 +7,10 @@
  * param_schedulers), through test/helpers/mmengine_ckpt.py, which draws the weights with
  * the writer's functions. Cached under .cache/ckpt.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE, CHECKPOINT_WRITER, makeCheckpoint, manifestPath, ndarray, PYTHON, readManifest, ROOT } from './ckpt.js';
+import { cachedCheckpoint, CHECKPOINT_WRITER, makeCheckpoint, manifestPath, ndarray, readManifest, ROOT } from './ckpt.js';
 import { mmpose1KeyMap } from './mmpose1-keys.js';
 
 export interface Make1xOptions {
@@ -107,24 +106,14 @@ export function makeCheckpoint1x(model: string, opts: Make1xOptions = {}): strin
   const tag = [model, `s${seed}`, opts.legacy ? 'legacy' : 'zip', 'mmengine-training', opts.preprocessorBuffers ? 'dp' : '', opts.hostile ?? '', digest]
     .filter(Boolean)
     .join('-');
-  const out = join(CACHE, `${tag}.pth`);
-  if (existsSync(out)) return out;
-  mkdirSync(CACHE, { recursive: true });
-  const tmpDir = join(CACHE, `.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-  mkdirSync(tmpDir, { recursive: true });
-  const tmp = join(tmpDir, `${tag}.pth`);
-  writeFileSync(join(tmpDir, 'key-map.json'), JSON.stringify(keyMap));
-  writeFileSync(join(tmpDir, 'meta.json'), JSON.stringify(meta));
-  const args = [MMENGINE_SCRIPT, CHECKPOINT_WRITER, manifestPath(model), tmp, '--seed', String(seed)];
-  args.push('--key-map', join(tmpDir, 'key-map.json'), '--meta-json', join(tmpDir, 'meta.json'));
-  if (opts.legacy) args.push('--legacy');
-  if (opts.preprocessorBuffers) args.push('--preprocessor-buffers');
-  if (opts.hostile) args.push('--hostile', opts.hostile);
-  try {
-    execFileSync(PYTHON, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    renameSync(tmp, out);
-  } finally {
-    rmSync(tmpDir, { recursive: true, force: true });
-  }
-  return out;
+  return cachedCheckpoint(tag, (tmp, tmpDir) => {
+    writeFileSync(join(tmpDir, 'key-map.json'), JSON.stringify(keyMap));
+    writeFileSync(join(tmpDir, 'meta.json'), JSON.stringify(meta));
+    const args = [MMENGINE_SCRIPT, CHECKPOINT_WRITER, manifestPath(model), tmp, '--seed', String(seed)];
+    args.push('--key-map', join(tmpDir, 'key-map.json'), '--meta-json', join(tmpDir, 'meta.json'));
+    if (opts.legacy) args.push('--legacy');
+    if (opts.preprocessorBuffers) args.push('--preprocessor-buffers');
+    if (opts.hostile) args.push('--hostile', opts.hostile);
+    return args;
+  });
 }
