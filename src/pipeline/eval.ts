@@ -14,6 +14,7 @@
  */
 import { readJsonFile } from '../io/json.js';
 import { join } from 'node:path';
+import { familyByName } from '../arch/index.js';
 import { PosePortError } from '../core/errors.js';
 import { headBoxRow } from '../eval/bbox.js';
 import { evaluateTopDown, isWholeBodyGt, parseCocoGt, type ScoreResult } from '../eval/coco-results.js';
@@ -67,7 +68,7 @@ export interface MetricRow {
 }
 
 export interface EvaluateResult {
-  dataset: 'coco' | 'coco_wholebody' | 'mpii';
+  dataset: 'coco' | 'coco_wholebody' | 'mpii' | 'custom';
   zoo: string | null;
   boxes: 'gt' | 'detections';
   flip: boolean;
@@ -110,8 +111,7 @@ export function evalDataConfig(model: PoseModel): EvalDataConfig {
       source: 'zoo',
     };
   }
-  const fam = model.metadata.family;
-  return { use_nms: fam !== 'rsn' && fam !== 'mspn', soft_nms: false, oks_thr: 0.9, vis_thr: 0.2, det_bbox_thr: 0, source: 'defaults' };
+  return { use_nms: familyByName(model.metadata.family).defaults.useNms, soft_nms: false, oks_thr: 0.9, vis_thr: 0.2, det_bbox_thr: 0, source: 'defaults' };
 }
 
 /** Round-half-even to 0.1, as numpy's `round(v, 1)`. */
@@ -247,6 +247,12 @@ export async function evaluateModel(model: PoseModel, opts: EvaluateOptions): Pr
   const zooEntry = meta.zoo?.name ? findZooEntry(meta.zoo.name) : undefined;
   const recorded = meta.zoo?.metrics;
   const [H, W] = model.inputSize;
+  if (dataset === 'custom' && !meta.sigmas)
+    throw new PosePortError(
+      'MODEL_FORMAT',
+      `the model's keypoint set is its checkpoint config's own (${meta.num_keypoints} keypoints) and records no OKS sigmas, so it cannot be scored: convert from a config whose dataset_info has sigmas`,
+      { file: model.file },
+    );
   const annJson = readJsonFile(opts.ann, 'annotation file');
 
   let persons: PersonEntry[];
@@ -320,6 +326,7 @@ export async function evaluateModel(model: PoseModel, opts: EvaluateOptions): Pr
     });
     const ev = evaluateTopDown(rows, gt!, {
       dataset,
+      sigmas: meta.sigmas,
       useNms: dataCfg.use_nms,
       softNms: dataCfg.soft_nms,
       oksThr: dataCfg.oks_thr,

@@ -37,8 +37,8 @@ import { sha256File } from '../core/hash.js';
 import { Stopwatch } from '../core/stopwatch.js';
 import { emitOnnx, DEFAULT_OPSET } from '../emit/onnx/index.js';
 import { onnx } from '../emit/onnx/proto.js';
-import { openCheckpoint } from '../pth/index.js';
 import { VERSION } from '../version.js';
+import { openModelCheckpoint } from './checkpoint.js';
 import { evaluateModel } from './eval.js';
 import { artifactFileChecks } from './verify/artifact-files.js';
 import { directoryCheck } from './verify/directory.js';
@@ -92,7 +92,7 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
   const checks: Described[] = [];
 
   step('reading checkpoint');
-  const [ckpt, sha256] = await Promise.all([openCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals }), sha256File(ckptPath)]);
+  const [ckpt, sha256] = await Promise.all([openModelCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals }), sha256File(ckptPath)]);
   const [H, W] = report.input_size_hw;
   const shape = [1, 3, H, W];
   try {
