@@ -91,7 +91,10 @@ export function configSettingsCheck(ckpt: ModelCheckpoint, report: ConvertReport
     result: result('config-settings', findings, { settings: fromConfig.length }),
     describe: (r) => {
       const bad = r.findings.filter((f) => !f.ok);
-      if (bad.length === 0) return `${fromConfig.length} settings from the checkpoint's config (${fromConfig.join(', ') || 'none'}) still read the same`;
+      if (bad.length === 0)
+        return fromConfig.length
+          ? `${fromConfig.length} settings from the checkpoint's config (${fromConfig.join(', ')}) still read the same`
+          : `no setting came from the checkpoint's config (flags, zoo row or defaults), and those still resolve the same`;
       return bad.map((f) => `${f.subject}: the checkpoint now gives ${f.detail!.got} (${f.detail!.field}), the artifact has ${f.detail!.want} (${f.detail!.recorded})`).join('; ');
     },
   };
