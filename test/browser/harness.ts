@@ -36,6 +36,8 @@ export interface RunSpec {
   inputs: Record<string, InputSpec>;
   outputs: string[];
   reps: number;
+  /** onnxruntime-web webgpu: refuse CPU-placed nodes (default) or report the placement */
+  cpuNodes?: 'refuse' | 'report';
 }
 export interface RunResult {
   /** what demo/backends.js established about the backend */
