@@ -16,8 +16,13 @@ export interface ModelMetadata {
   family: FamilyName;
   arch: string | null;
   config: Record<string, unknown>;
-  dataset: 'coco' | 'coco_wholebody' | 'mpii';
+  /** a built-in keypoint set, or 'custom' (names, pairs, skeleton and sigmas from the checkpoint's config) */
+  dataset: 'coco' | 'coco_wholebody' | 'mpii' | 'custom';
   num_keypoints: number;
+  /** OKS sigma per keypoint, when known */
+  sigmas?: number[];
+  /** setting name -> where it came from (flag, zoo row, checkpoint config field, family default) */
+  sources?: Record<string, { from: 'flag' | 'zoo' | 'config' | 'default'; detail: string }>;
   keypoint_names: string[];
   flip_pairs: [number, number][];
   skeleton: [number, number][];
@@ -40,6 +45,8 @@ export interface ModelMetadata {
     target_type?: 'GaussianHeatmap' | 'CombinedTarget';
     valid_radius_factor?: number;
   };
+  /** absent: 'heatmaps' (artifacts written before keypoint graphs existed) */
+  graph?: { kind: 'heatmaps' | 'keypoints' | 'crop-keypoints'; inputs: string[]; outputs: string[] };
   zoo?: { name: string; metrics: Record<string, number> };
 }
 
@@ -61,6 +68,7 @@ export function checkModelMetadata(meta: unknown): asserts meta is ModelMetadata
     throw new PosePortError('EMIT_FORMAT', `model metadata: ${key}: ${msg}`, { key });
   };
   if (m.keypoint_names.length !== k) bad(`${m.keypoint_names.length} names for num_keypoints ${k}`, '$.keypoint_names');
+  if (m.sigmas && m.sigmas.length !== k) bad(`${m.sigmas.length} sigmas for num_keypoints ${k}`, '$.sigmas');
   for (const [name, pairs] of [['flip_pairs', m.flip_pairs], ['skeleton', m.skeleton]] as const)
     pairs.forEach(([a, b], i) => {
       if (a >= k || b >= k || a === b) bad(`[${a}, ${b}] is not a pair of distinct indices below ${k}`, `$.${name}[${i}]`);
@@ -85,6 +93,7 @@ export function onnxMetadataProps(meta: ModelMetadata): Record<string, string> {
     source_sha256: meta.source.sha256,
   };
   if (meta.zoo) props.zoo = meta.zoo.name;
+  if (meta.graph) props.graph = meta.graph.kind;
   assertJson(FLAT_PROPS_SCHEMA, props, { code: 'EMIT_FORMAT', what: 'flat model metadata' });
   return props;
 }

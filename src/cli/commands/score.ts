@@ -1,11 +1,11 @@
 import { PosePortError } from '../../core/errors.js';
 import { STATS_NAMES } from '../../eval/cocoeval.js';
 import { checkEvaluator, scoreFiles, scoreJson } from '../../pipeline/score.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 
 const f = (v: number) => (v === -1 ? '-1' : v.toFixed(4));
 
-export const scoreCommand: Command = {
+export const scoreCommand = defineCommand({
   name: 'score',
   summary: 'COCOeval of a COCO keypoint results file (COCO or COCO-WholeBody annotations)',
   usage: 'score <results.json> --ann ann.json [--json] [--evaluator NAME]',
@@ -22,9 +22,9 @@ export const scoreCommand: Command = {
   },
   async run(args, io) {
     if (args.positionals.length !== 1) throw new PosePortError('USAGE', 'score: expected one results file');
-    const ann = args.flags.ann as string | undefined;
+    const ann = args.flags.ann;
     if (!ann) throw new PosePortError('USAGE', 'score: --ann is required');
-    const evaluator = args.flags.evaluator !== undefined ? checkEvaluator(String(args.flags.evaluator)) : undefined;
+    const evaluator = args.flags.evaluator !== undefined ? checkEvaluator(args.flags.evaluator) : undefined;
     const r = scoreFiles(args.positionals[0], ann, { evaluator });
     if (args.flags.json) {
       io.stdout(JSON.stringify(scoreJson(r)) + '\n');
@@ -41,4 +41,4 @@ export const scoreCommand: Command = {
     }
     return 0;
   },
-};
+});
