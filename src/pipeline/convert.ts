@@ -2,7 +2,7 @@ import { Stopwatch } from '../core/stopwatch.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { detectArchitecture, familyByName, presetFamily } from '../arch/index.js';
+import { detectArchitecture, familyByName, presetFamily, FAMILIES } from '../arch/index.js';
 import type { Detection } from '../arch/family.js';
 import { checkPreset } from '../arch/preset.js';
 import { PosePortError } from '../core/errors.js';
@@ -198,7 +198,7 @@ export function resolveArchitecture(ckpt: Checkpoint, arch: string | undefined, 
 }
 
 export function listPresets(): string[] {
-  return ['resnet', 'hrnet', 'rsn', 'mspn'].flatMap((f) => Object.keys(familyByName(f as never).presets));
+  return FAMILIES.flatMap((f) => Object.keys(f.presets));
 }
 
 /** The model metadata both artifacts carry (schemas/model-metadata.schema.json). */
