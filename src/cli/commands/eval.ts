@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { checkOutputFile } from '../../core/output-path.js';
+import { writeFileReplacing } from '../../core/file-sink.js';
 import { PosePortError } from '../../core/errors.js';
 import { loadModel } from '../../artifact/model.js';
 import { evaluateModel, type EvaluateResult } from '../../pipeline/eval.js';
@@ -63,6 +64,8 @@ export const evalCommand = defineCommand({
     const batchSize = args.flags.batch;
     const json = args.flags.json;
     const progress = new Progress(io, !json);
+    // checked before any work: a bad --results fails at once, not after the whole evaluation
+    const results = args.flags.results === undefined ? undefined : checkOutputFile(args.flags.results, '--results');
 
     const model = await loadModel(args.positionals[0], {
       tfjsBackend: args.flags['tfjs-backend'],
@@ -70,6 +73,8 @@ export const evalCommand = defineCommand({
     });
     let r: EvaluateResult;
     try {
+      if (results !== undefined && model.metadata.dataset === 'mpii')
+        throw new PosePortError('USAGE', 'eval: --results applies to COCO / COCO-WholeBody models (this one is MPII)', { file: model.file });
       r = await evaluateModel(model, {
         ann,
         images,
@@ -82,9 +87,9 @@ export const evalCommand = defineCommand({
     } finally {
       await model.dispose();
     }
-    if (args.flags.results) {
+    if (results !== undefined) {
       if (!r.results) throw new PosePortError('USAGE', 'eval: --results applies to COCO / COCO-WholeBody models');
-      writeFileSync(args.flags.results, JSON.stringify(r.results) + '\n');
+      writeFileReplacing(results, JSON.stringify(r.results) + '\n');
     }
     const pass = expect === undefined || r.ap >= expect - tolerance;
     if (json) {
