@@ -76,12 +76,20 @@ test.serial('a 5-keypoint checkpoint converts with the config’s names, flip pa
   t.is(first.keypoints.length, 5);
   t.true(existsSync(png));
 
-  const e = runCli(['eval', join(out, 'model.onnx'), '--ann', annotations(), '--images', COCO, '--json']);
+  const results = join(work, 'five-results.json');
+  const e = runCli(['eval', join(out, 'model.onnx'), '--ann', annotations(), '--images', COCO, '--results', results, '--json']);
   t.is(e.code, 0, e.stderr);
   const ev = JSON.parse(e.stdout);
   t.is(ev.dataset, 'custom');
   t.is(typeof ev.ap, 'number');
   t.true(ev.ap >= 0 && ev.ap <= 1);
+  // score: the sigmas come from the model; without them 5 keypoints cannot be scored
+  const s = runCli(['score', results, '--ann', annotations(), '--model', join(out, 'model.onnx'), '--json']);
+  t.is(s.code, 0, s.stderr);
+  t.is(JSON.parse(s.stdout).stats[0], ev.ap, "score with the model's sigmas gives eval's AP");
+  const s2 = runCli(['score', results, '--ann', annotations()]);
+  t.is(s2.code, 2);
+  t.regex(s2.stderr, /5 keypoints: pass their OKS sigmas/);
 });
 
 test.serial('a custom set whose config records no sigmas converts, and eval refuses it clearly (exit 2)', (t) => {
@@ -101,6 +109,9 @@ test.serial('a custom set whose config records no sigmas converts, and eval refu
   const e = runCli(['eval', join(out, 'model.onnx'), '--ann', annotations(), '--images', COCO]);
   t.is(e.code, 2);
   t.regex(e.stderr, /records no OKS sigmas/);
+  const s = runCli(['score', join(work, 'ann5.json'), '--ann', annotations(), '--model', join(out, 'model.onnx')]);
+  t.is(s.code, 2);
+  t.regex(s.stderr, /the model records no OKS sigmas/);
 });
 
 test.serial('5 keypoints and no config naming them: refused, saying what would name them', (t) => {
