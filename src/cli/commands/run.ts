@@ -1,15 +1,31 @@
 import { PosePortError } from '../../core/errors.js';
-import { decodeImage, writeImage } from '../../io/image.js';
+import { DEFAULT_IMAGE_FORMATS, decodeImage, writeImage, type DecodeImageOptions } from '../../io/image.js';
 import { loadModel, type TfjsBackendName } from '../../pipeline/backend.js';
 import { estimatePoses, parseBboxFlag, readDetections, type PersonBox } from '../../pipeline/run.js';
 import { drawPoses } from '../../render/overlay.js';
 import { numberFlag } from '../args.js';
+import type { FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
 
 export function tfjsBackendFlag(command: string, v: unknown): TfjsBackendName | undefined {
   if (v === undefined) return undefined;
   if (v !== 'cpu' && v !== 'wasm') throw new PosePortError('USAGE', `${command}: --tfjs-backend expects cpu or wasm, got '${String(v)}'`);
   return v;
+}
+
+/** The image limit flags of run and eval. */
+export const IMAGE_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  'max-pixels': { type: 'string', arg: 'N', help: 'refuse images above N pixels, width x height (default 100000000: 100 MP)' },
+  'allow-svg': { type: 'boolean', help: 'also accept SVG images (refused by default: a vector image can declare any size and pull in other files)' },
+};
+
+/** The image decoding options of --max-pixels and --allow-svg. */
+export function imageFlags(command: string, flags: Record<string, unknown>): Omit<DecodeImageOptions, 'key'> {
+  const maxPixels = numberFlag(command, 'max-pixels', flags['max-pixels'], { int: true, min: 1 });
+  return {
+    ...(maxPixels !== undefined ? { maxPixels } : {}),
+    ...(flags['allow-svg'] ? { formats: [...DEFAULT_IMAGE_FORMATS, 'svg'] } : {}),
+  };
 }
 
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
@@ -32,6 +48,7 @@ export const runCommand: Command = {
     'no-flip': { type: 'boolean', help: 'no flip test, whatever the model metadata says' },
     batch: { type: 'string', arg: 'N', help: 'crops per model call (default 8)' },
     'tfjs-backend': { type: 'string', arg: 'cpu|wasm', help: 'TF.js backend (default wasm)' },
+    ...IMAGE_FLAGS,
     json: { type: 'boolean', help: 'print the persons as JSON' },
   },
   async run(args, io) {
@@ -43,13 +60,14 @@ export const runCommand: Command = {
     const detThr = numberFlag('run', 'det-thr', args.flags['det-thr']) ?? 0;
     const kptThr = numberFlag('run', 'kpt-thr', args.flags['kpt-thr']) ?? 0.3;
     const batchSize = numberFlag('run', 'batch', args.flags.batch, { int: true, min: 1 });
+    const imageOpts = imageFlags('run', args.flags);
     let boxes: PersonBox[] | undefined;
     if (bboxes.length) boxes = bboxes.map((b) => ({ bbox: parseBboxFlag(b), score: 1 }));
     else if (detsFile) boxes = readDetections(detsFile, imagePath, detThr);
 
     const model = await loadModel(modelPath, { tfjsBackend: tfjsBackendFlag('run', args.flags['tfjs-backend']) });
     try {
-      const image = await decodeImage(imagePath);
+      const image = await decodeImage(imagePath, imageOpts);
       const res = await estimatePoses(model, image, boxes, { flip: args.flags['no-flip'] ? false : undefined, batchSize });
       const names = model.metadata.keypoint_names;
       if (args.flags.overlay) {
