@@ -35,6 +35,8 @@ export type ErrorCode =
   | 'DOWNLOAD_FAILED'
   | 'CHECKSUM_MISMATCH'
   | 'VERIFY_FAILED'
+  | 'JOURNAL_FORMAT'
+  | 'JOURNAL_MISMATCH'
   | 'IO'
   // command line
   | 'USAGE';

@@ -1,11 +1,13 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { PosePortError } from '../../core/errors.js';
 import { loadModel } from '../../pipeline/backend.js';
 import { evaluateModel, type EvaluateResult } from '../../pipeline/eval.js';
+import { journalPathFor } from '../../pipeline/eval-journal.js';
+import { parseShard } from '../../pipeline/shard.js';
 import { numberFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { Progress } from '../io.js';
-import { tfjsBackendFlag } from './run.js';
+import { IMAGE_FLAGS, imageFlags, tfjsBackendFlag } from './run.js';
 
 function formatTable(r: EvaluateResult): string {
   const percent = r.dataset === 'mpii';
@@ -30,7 +32,9 @@ function timingLine(r: EvaluateResult): string {
 export const evalCommand: Command = {
   name: 'eval',
   summary: "evaluate a converted model on COCO / COCO-WholeBody / MPII as MMPose's top-down test does",
-  usage: 'eval <model.onnx | model.json | DIR> --ann ann.json --images DIR [--dets dets.json] [--no-flip] [--json] [--expect-ap X --tolerance T] [--batch N]',
+  usage:
+    'eval <model.onnx | model.json | DIR> --ann ann.json --images DIR [--dets dets.json] [--no-flip] [--json] [--expect-ap X --tolerance T] [--batch N]\n' +
+    '                [--results FILE [--resume] [--shard i/n]] [--max-pixels N] [--allow-svg]',
   description: [
     "The dataset comes from the model metadata. Persons are the annotation's GT boxes, or --dets (MMPose's",
     'detection-box path, det_bbox_thr from the zoo row); crop, flip test and decoding follow the metadata; rescoring',
@@ -38,6 +42,13 @@ export const evalCommand: Command = {
     'when the model is a zoo checkpoint. --expect-ap X (a fraction: COCO AP, WholeBody whole-body AP, MPII PCKh/100)',
     'exits 1 when the measured value is below X - T. MPII PCKh needs mpii_gt_val.mat as JSON (--mpii-gt) for head',
     'boxes; without it the head boxes are synthetic and the result is not comparable with the zoo table.',
+    'With --results, every finished batch is appended to FILE.journal (flushed to disk); after an interruption,',
+    'the same command with --resume continues from it to the same final numbers (the journal is bound to the model,',
+    'the annotation and detection files and the settings; it is deleted once FILE is written). --shard i/n evaluates',
+    'the i-th of n deterministic slices of the images (0 <= i < n) and prints the metrics of its images only; merge',
+    "the shards' results files with 'pose-port score a.json b.json ... --ann ann.json' (docs/long-evaluations.md).",
+    'Image file names are confined to --images; images above --max-pixels (default 100 MP) or not JPEG, PNG, WebP,',
+    'TIFF or GIF are refused.',
   ].join('\n'),
   flags: {
     ann: { type: 'string', arg: 'FILE', help: 'annotations: COCO / COCO-WholeBody keypoints JSON, or the MPII JSON list' },
@@ -48,7 +59,10 @@ export const evalCommand: Command = {
     batch: { type: 'string', arg: 'N', help: 'crops per model call (default 8)' },
     'expect-ap': { type: 'string', arg: 'X', help: 'exit 1 when the measured AP (fraction) is below X - tolerance' },
     tolerance: { type: 'string', arg: 'T', help: 'allowed shortfall for --expect-ap (default 0)' },
-    results: { type: 'string', arg: 'FILE', help: 'COCO / WholeBody: write the keypoint results file (for pose-port score)' },
+    results: { type: 'string', arg: 'FILE', help: 'COCO / WholeBody: write the keypoint results file (for pose-port score); journal in FILE.journal' },
+    resume: { type: 'boolean', help: 'continue the interrupted evaluation recorded in the --results journal' },
+    shard: { type: 'string', arg: 'i/n', help: 'evaluate the i-th of n slices of the images (0 <= i < n); needs --results' },
+    ...IMAGE_FLAGS,
     'tfjs-backend': { type: 'string', arg: 'cpu|wasm', help: 'TF.js backend (default wasm)' },
     json: { type: 'boolean', help: 'print the result as JSON; no progress bar' },
   },
@@ -63,6 +77,12 @@ export const evalCommand: Command = {
     if (args.flags.tolerance !== undefined && expect === undefined) throw new PosePortError('USAGE', 'eval: --tolerance needs --expect-ap');
     const batchSize = numberFlag('eval', 'batch', args.flags.batch, { int: true, min: 1 });
     const json = Boolean(args.flags.json);
+    const results = args.flags.results as string | undefined;
+    const shard = args.flags.shard !== undefined ? parseShard(String(args.flags.shard)) : undefined;
+    if (shard && !results) throw new PosePortError('USAGE', "eval: --shard needs --results (the shard's results file, merged by 'pose-port score')");
+    if (shard && expect !== undefined) throw new PosePortError('USAGE', "eval: --expect-ap applies to a whole evaluation, not a shard (check the merged score instead)");
+    if (args.flags.resume && !results) throw new PosePortError('USAGE', 'eval: --resume needs --results (the journal lives beside it)');
+    const image = imageFlags('eval', args.flags);
     const progress = new Progress(io, !json);
 
     const model = await loadModel(args.positionals[0], { tfjsBackend: tfjsBackendFlag('eval', args.flags['tfjs-backend']) });
@@ -75,6 +95,9 @@ export const evalCommand: Command = {
         mpiiGt: args.flags['mpii-gt'] as string | undefined,
         flip: args.flags['no-flip'] ? false : undefined,
         batchSize,
+        image,
+        shard,
+        ...(results ? { journal: { file: journalPathFor(results), resume: Boolean(args.flags.resume) } } : {}),
         onProgress: (done, total) => progress.update('evaluating', done, total),
       });
     } finally {
@@ -83,6 +106,8 @@ export const evalCommand: Command = {
     if (args.flags.results) {
       if (!r.results) throw new PosePortError('USAGE', 'eval: --results applies to COCO / COCO-WholeBody models');
       writeFileSync(String(args.flags.results), JSON.stringify(r.results) + '\n');
+      // the results are written: the journal has served its purpose
+      rmSync(journalPathFor(results!), { force: true });
     }
     const pass = expect === undefined || r.ap >= expect - tolerance;
     if (json) {
@@ -90,6 +115,8 @@ export const evalCommand: Command = {
       io.stdout(JSON.stringify({ ok: true, ...rest, ...(expect !== undefined ? { expect: { ap: expect, tolerance, pass } } : {}) }, null, 2) + '\n');
     } else {
       io.stdout(
+        (r.shard ? `shard ${r.shard.index}/${r.shard.count} (metrics over this shard's images only): ` : '') +
+        (r.resumed !== undefined ? `resumed after ${r.resumed} persons from the journal; ` : '') +
         `${r.zoo ?? r.dataset} on ${r.images} images, ${r.persons} persons (${r.boxes === 'gt' ? 'GT boxes' : 'detection boxes'}), flip test ${r.flip ? 'on' : 'off'}, ` +
           `${r.runtime}, batch ${r.batchSize}; ` +
           (r.dataset === 'mpii'
