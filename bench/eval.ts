@@ -4,7 +4,7 @@
  * and hrnet_w32, onnxruntime-node on the CPU, batch 8, flip test on (as the zoo rows),
  * with the wall time split into image decoding (JPEG), warp (crop + normalise),
  * inference (both flip passes) and post-processing (flip combination, heatmap decoding,
- * rescoring, NMS, COCOeval). The weights are makeckpt.py's (random): the work per person
+ * rescoring, NMS, COCOeval). The weights are make-checkpoint.py's (random): the work per person
  * is the same as for the published ones.
  */
 import { mkdtempSync, rmSync } from 'node:fs';

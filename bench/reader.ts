@@ -1,6 +1,6 @@
 /**
  * Reader benchmark (issue 2, "Speed"): open a checkpoint and read every tensor, for
- * res50_coco_256x192_dark and hrnet_w48_coco_384x288_dark (makeckpt.py) in both
+ * res50_coco_256x192_dark and hrnet_w48_coco_384x288_dark (make-checkpoint.py) in both
  * containers, against torch.load of the same file in the same run.
  *
  *  - pose-port: a fresh node process opens the file, calls data() on every tensor and

@@ -24,6 +24,10 @@ export type ErrorCode =
   | 'KEY_UNEXPECTED'
   | 'SHAPE_MISMATCH'
   | 'GRAPH_INVALID'
+  // the checkpoint's MMPose config (src/config) and the settings taken from it
+  | 'CONFIG_UNSUPPORTED'
+  | 'CONFIG_MISMATCH'
+  | 'SETTING_DEFAULTED'
   // emitters
   | 'EMIT_UNSUPPORTED'
   | 'EMIT_FORMAT'

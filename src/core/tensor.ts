@@ -1,3 +1,4 @@
+import { PosePortError } from './errors.js';
 import type { DType, TypedArrayOf } from './dtype.js';
 
 /**
@@ -41,5 +42,36 @@ export function shapeString(shape: readonly (number | string)[]): string {
 /** A TensorSet over in-memory entries (tests, derived weights). */
 export function tensorSetOf(entries: readonly TensorEntry[]): TensorSet {
   const byName = new Map(entries.map((e) => [e.name, e] as const));
+  return { entries, get: (n) => byName.get(n), has: (n) => byName.has(n) };
+}
+
+/** An ordered, name-addressable set of entries of one kind (a TensorSet keeping its entry type). */
+export interface NamedSet<E extends TensorEntry> extends TensorSet {
+  readonly entries: readonly E[];
+  get(name: string): E | undefined;
+}
+
+/**
+ * `set` with its entries renamed by `rename`, in the same order; entries it maps to null
+ * are left out. A renamed entry is the original seen through a new `name` (the original
+ * is its prototype), so every other field and method (a checkpoint tensor's file offset,
+ * its stored name, data()) is the original's. Two entries given one name are an error
+ * naming both.
+ */
+export function renameTensors<E extends TensorEntry>(set: { readonly entries: readonly E[] }, rename: (name: string) => string | null): NamedSet<E> {
+  const entries: E[] = [];
+  const byName = new Map<string, E>();
+  const from = new Map<string, string>();
+  for (const e of set.entries) {
+    const name = rename(e.name);
+    if (name === null) continue;
+    if (byName.has(name))
+      throw new PosePortError('KEY_UNEXPECTED', `'${from.get(name)}' and '${e.name}' both read as '${name}'`, { key: e.name });
+    const r = name === e.name ? e : (Object.create(e, { name: { value: name, enumerable: true } }) as E);
+    entries.push(r);
+    byName.set(name, r);
+    from.set(name, e.name);
+  }
+  Object.freeze(entries);
   return { entries, get: (n) => byName.get(n), has: (n) => byName.has(n) };
 }

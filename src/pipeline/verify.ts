@@ -41,6 +41,7 @@ import type { Checkpoint } from '../pth/types.js';
 import { VERSION } from '../version.js';
 import { sha256File } from '../core/hash.js';
 import { loadModel } from './backend.js';
+import { nchwToNhwc, nhwcToNchw } from '../artifact/layout.js';
 import { resolveArchitecture, type ArtifactRecord, type ConvertReport } from './convert.js';
 import { evaluateModel, type EvaluateResult } from './eval.js';
 import reportSchema from '../../schemas/report.schema.json' with { type: 'json' };
@@ -178,22 +179,6 @@ export function deterministicInput(seed: number, [h, w]: readonly [number, numbe
       const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
       out[c * h * w + i] = (u - mean[c]) / std[c];
     }
-  return out;
-}
-
-function nchwToNhwc(d: Float32Array, [n, c, h, w]: readonly number[]): Float32Array {
-  const out = new Float32Array(d.length);
-  for (let b = 0; b < n; b++)
-    for (let k = 0; k < c; k++)
-      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[((b * h + y) * w + x) * c + k] = d[((b * c + k) * h + y) * w + x];
-  return out;
-}
-
-function nhwcToNchw(d: Float32Array, [n, h, w, c]: readonly number[]): Float32Array {
-  const out = new Float32Array(d.length);
-  for (let b = 0; b < n; b++)
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[((b * c + k) * h + y) * w + x] = d[((b * h + y) * w + x) * c + k];
   return out;
 }
 

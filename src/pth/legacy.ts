@@ -138,7 +138,8 @@ export function read(src: ByteSource, opts: ContainerOptions): ContainerRead {
         { file: src.name, offset: pos, key },
       );
     }
-    if (count < r.numel) fail(`storage '${key}' holds ${count} elements but the pickle declares ${r.numel}`, pos);
+    // torch reads exactly the persistent id's size ("storage has wrong byte size" otherwise)
+    if (count !== r.numel) fail(`storage '${key}' holds ${count} elements but its persistent id declares ${r.numel}; torch.load refuses this too ("storage has wrong byte size")`, pos);
     roots.set(key, { offset: pos + 8, length });
     pos += 8 + length;
   }

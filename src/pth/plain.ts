@@ -12,6 +12,7 @@
  *  - numpy dtype -> its name ('float64'); numpy array -> { dtype, shape, data } with a
  *    typed array in C order; tensors -> { tensor: { dtype, shape } } (data stays in the file)
  *  - complex -> { re, im }; slice -> { start, stop, step }
+ *  - an allowlisted data-only object (mmengine HistoryBuffer) -> { __class__, state }
  *  - a placeholder for an unknown global (allowUnknownGlobals) -> { __global__, args?, state? }
  *
  * The walk is bounded: nesting deeper than `maxValueDepth` or more than `maxValueNodes`
@@ -28,6 +29,7 @@ import {
   NpDType,
   NP_ITEMSIZE,
   PyComplex,
+  PyObject,
   PySlice,
   QUALNAME,
   StorageRef,
@@ -137,6 +139,12 @@ export function toPlain(value: unknown, what: string, file: string, offset: numb
       if (isExactly(o, UnknownCall)) {
         const rec = nullProto({ __global__: o.qualname, args: child(o.args as unknown[], depth + 1, 'args') });
         if (o.hasState) rec.state = child(o.state, depth + 1, 'state');
+        return rec;
+      }
+      if (isExactly(o, PyObject)) {
+        const rec = nullProto({ __class__: o.qualname });
+        const st = o.state;
+        rec.state = st === null ? null : child(new Map(st), depth + 1, 'state');
         return rec;
       }
       if (isExactly(o, StorageType) || isExactly(o, TorchDType)) return nullProto({ __global__: o.qualname });

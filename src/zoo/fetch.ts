@@ -2,14 +2,18 @@
  * Verified checkpoint download: streams the registry's URL (or its path on a mirror)
  * into `<dir>/<file>.part`, resumes an interrupted download with an HTTP Range
  * request, retries transient failures with bounded exponential backoff, and renames
- * the file into place only once its sha256 starts with the registry's prefix.
+ * the file into place only once its sha256 starts with the registry's prefix. The
+ * whole fetch has a deadline, every attempt a minimum rate and the body a size cap;
+ * local errors (a full disk, a read-only directory) end it at once.
  */
 import { sha256File } from '../core/hash.js';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PosePortError } from '../core/errors.js';
-import { nodeHttpGet, type HttpGet, type HttpResponse } from './http.js';
+import { partSize } from './part-file.js';
+import { AttemptError, attemptOnce, deadlineError, type Job } from './attempt.js';
+import { nodeHttpGet, type HttpGet } from './http.js';
 import { getZooEntry } from './registry.js';
 import type { ZooEntry } from './types.js';
 
@@ -34,6 +38,20 @@ export interface FetchOptions {
   maxRetryDelayMs?: number;
   /** an attempt fails when no byte arrives for this long (default 30000 ms) */
   idleTimeoutMs?: number;
+  /** the whole fetch, every attempt and wait included, fails after this long (default 7_200_000 ms = 2 h) */
+  deadlineMs?: number;
+  /**
+   * an attempt fails (and is retried, resuming) when fewer than this many bytes per
+   * second arrive over one `rateWindowMs` window (default 16384; 0: no minimum)
+   */
+  minBytesPerSecond?: number;
+  /** the window the rate is measured over (default 30000 ms) */
+  rateWindowMs?: number;
+  /**
+   * the largest download accepted; default the registry's `checkpoint.bytes` when it
+   * has one, else `defaultMaxBytes(entry)`. A larger body is refused and removed.
+   */
+  maxBytes?: number;
   onProgress?: (p: FetchProgress) => void;
   /** the HTTP GET to use (default node:http / node:https) */
   fetchImpl?: HttpGet;
@@ -55,8 +73,28 @@ export interface FetchResult {
   attempts: number;
 }
 
-const OPTION_KEYS: ReadonlySet<string> = new Set(['dir', 'mirror', 'retries', 'retryDelayMs', 'maxRetryDelayMs', 'idleTimeoutMs', 'onProgress', 'fetchImpl']);
-const MAX_REDIRECTS = 5;
+const NUMBER_OPTIONS = ['retries', 'retryDelayMs', 'maxRetryDelayMs', 'idleTimeoutMs', 'deadlineMs', 'minBytesPerSecond', 'rateWindowMs', 'maxBytes'] as const;
+type NumberOption = (typeof NUMBER_OPTIONS)[number];
+const OPTION_KEYS: ReadonlySet<string> = new Set<string>(['dir', 'mirror', 'onProgress', 'fetchImpl', ...NUMBER_OPTIONS]);
+const DEFAULTS: Readonly<Record<Exclude<NumberOption, 'maxBytes'>, number>> = {
+  retries: 4,
+  retryDelayMs: 1000,
+  maxRetryDelayMs: 16000,
+  idleTimeoutMs: 30000,
+  deadlineMs: 2 * 3600 * 1000,
+  minBytesPerSecond: 16384,
+  rateWindowMs: 30000,
+};
+const INTEGER_OPTIONS: ReadonlySet<NumberOption> = new Set(['retries', 'minBytesPerSecond', 'maxBytes']);
+
+/**
+ * The size cap when the registry does not give the file's size: four times the
+ * float32 state_dict its `param_count` describes (room for an optimizer's moments or
+ * a float64 copy, which published checkpoints do not carry) plus 64 MiB for the rest.
+ */
+export function defaultMaxBytes(entry: ZooEntry): number {
+  return 4 * 4 * entry.config.param_count + 64 * 1024 * 1024;
+}
 
 /** `$POSE_PORT_CACHE/checkpoints`, else `$XDG_CACHE_HOME/pose-port/checkpoints`, else `~/.cache/pose-port/checkpoints`. */
 export function defaultCheckpointDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -92,40 +130,21 @@ async function sizeOf(path: string): Promise<number | undefined> {
   }
 }
 
-/** A failure of one attempt; `retry` says whether another attempt may help. */
-class AttemptError extends Error {
-  constructor(
-    message: string,
-    readonly retry: boolean,
-    readonly status?: number,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
+type Limits = Record<Exclude<NumberOption, 'maxBytes'>, number> & { maxBytes?: number };
 
-function retriable(status: number): boolean {
-  return status >= 500 || status === 408 || status === 429;
-}
-
-function retryAfter(h: string | undefined): number | undefined {
-  if (h === undefined) return undefined;
-  const s = Number(h);
-  if (Number.isFinite(s) && s >= 0) return s * 1000;
-  const t = Date.parse(h);
-  return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now());
-}
-
-function checkOptions(o: FetchOptions): Required<Pick<FetchOptions, 'retries' | 'retryDelayMs' | 'maxRetryDelayMs' | 'idleTimeoutMs'>> {
+function checkOptions(o: FetchOptions): Limits {
   for (const k of Object.keys(o)) if (!OPTION_KEYS.has(k)) throw new PosePortError('USAGE', `fetchCheckpoint: unknown option '${k}'`);
-  const num = (k: 'retries' | 'retryDelayMs' | 'maxRetryDelayMs' | 'idleTimeoutMs', dflt: number, int: boolean): number => {
+  const out: Partial<Record<NumberOption, number>> = {};
+  for (const k of NUMBER_OPTIONS) {
     const v = o[k];
-    if (v === undefined) return dflt;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (int && !Number.isInteger(v)))
-      throw new PosePortError('USAGE', `fetchCheckpoint: option '${k}' must be a ${int ? 'non-negative integer' : 'non-negative number'}, got ${String(v)}`);
-    return v;
-  };
-  return { retries: num('retries', 4, true), retryDelayMs: num('retryDelayMs', 1000, false), maxRetryDelayMs: num('maxRetryDelayMs', 16000, false), idleTimeoutMs: num('idleTimeoutMs', 30000, false) };
+    const int = INTEGER_OPTIONS.has(k);
+    const positive = k === 'deadlineMs' || k === 'rateWindowMs' || k === 'maxBytes';
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (positive && v === 0) || (int && !Number.isInteger(v)))
+      throw new PosePortError('USAGE', `fetchCheckpoint: option '${k}' must be a ${positive ? 'positive' : 'non-negative'} ${int ? 'integer' : 'number'}, got ${String(v)}`);
+    out[k] = v;
+  }
+  return { ...DEFAULTS, ...out };
 }
 
 /**
@@ -157,12 +176,29 @@ export async function fetchCheckpoint(model: string | ZooEntry, options: FetchOp
     throw new PosePortError('IO', `cannot create checkpoint directory: ${(e as Error).message}`, { file: dir });
   }
 
-  const get = options.fetchImpl ?? nodeHttpGet;
+  const declared = entry.checkpoint.bytes;
+  const maxBytes = limits.maxBytes ?? declared ?? defaultMaxBytes(entry);
+  const job: Job = {
+    url,
+    part,
+    file,
+    get: options.fetchImpl ?? nodeHttpGet,
+    idleTimeoutMs: limits.idleTimeoutMs,
+    limits: {
+      deadlineAt: Date.now() + limits.deadlineMs,
+      deadlineMs: limits.deadlineMs,
+      minBytesPerSecond: limits.minBytesPerSecond,
+      rateWindowMs: limits.rateWindowMs,
+      maxBytes,
+      maxBytesSource: limits.maxBytes !== undefined ? 'maxBytes / --max-bytes' : declared !== undefined ? "the registry's size of the file" : "4 x the registry's float32 parameter bytes + 64 MiB; raise it with --max-bytes",
+    },
+    onProgress: options.onProgress,
+  };
   let attempts = 0;
   let resumed = false;
   let freshRetryDone = false;
   for (;;) {
-    const r = await download(url, part, get, limits, options.onProgress, file, () => ++attempts);
+    const r = await download(job, limits, () => ++attempts);
     resumed ||= r.resumed;
     const sha256 = await sha256File(part);
     if (sha256.startsWith(prefix)) {
@@ -192,24 +228,18 @@ interface DownloadResult {
   resumedFromEarlierRun: boolean;
 }
 
-/** Downloads `url` into `part` (continuing what is there), with retries; the bytes are not checked here. */
-async function download(
-  url: string,
-  part: string,
-  get: HttpGet,
-  limits: ReturnType<typeof checkOptions>,
-  onProgress: FetchOptions['onProgress'],
-  file: string,
-  countAttempt: () => number,
-): Promise<DownloadResult> {
-  const earlier = ((await sizeOf(part)) ?? 0) > 0;
+/** Downloads into the partial file (continuing what is there), with retries; the bytes are not checked here. */
+async function download(job: Job, limits: Limits, countAttempt: () => number): Promise<DownloadResult> {
+  const { url, part } = job;
+  const earlier = (await partSize(part)) > 0;
   const target = part.slice(0, -'.part'.length);
   let resumed = false;
   let rewritten = false;
   for (let attempt = 1; ; attempt++) {
     const n = countAttempt();
+    if (Date.now() >= job.limits.deadlineAt) throw deadlineError(job, n - 1);
     try {
-      const r = await attemptOnce(url, part, get, limits.idleTimeoutMs, onProgress, file, () => (rewritten = true));
+      const r = await attemptOnce(job, n, () => (rewritten = true));
       resumed ||= r.resumed;
       return { bytes: r.bytes, resumed, resumedFromEarlierRun: earlier && !rewritten };
     } catch (e) {
@@ -221,95 +251,8 @@ async function download(
       if (attempt > limits.retries) throw new PosePortError('DOWNLOAD_FAILED', `download of ${url} failed after ${n} attempts: ${what}`, { file: target, details });
       const backoff = Math.min(limits.maxRetryDelayMs, limits.retryDelayMs * 2 ** (attempt - 1));
       const delay = Math.min(limits.maxRetryDelayMs, Math.max(backoff, err.retryAfterMs ?? 0));
+      if (Date.now() + delay >= job.limits.deadlineAt) throw deadlineError(job, n);
       await new Promise((r) => setTimeout(r, delay));
     }
   }
-}
-
-/** One request (following redirects): appends to `part` on 206, rewrites it on 200. */
-async function attemptOnce(
-  startUrl: string,
-  part: string,
-  get: HttpGet,
-  idleTimeoutMs: number,
-  onProgress: FetchOptions['onProgress'],
-  file: string,
-  /** called when the partial file is dropped or rewritten from byte 0 */
-  restarted: () => void,
-): Promise<{ bytes: number; resumed: boolean }> {
-  const offset = (await sizeOf(part)) ?? 0;
-  const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
-  let url = startUrl;
-  let res: HttpResponse;
-  for (let hops = 0; ; hops++) {
-    res = await get(url, headers, { idleTimeoutMs });
-    const loc = res.headers.location;
-    if (![301, 302, 303, 307, 308].includes(res.status) || loc === undefined) break;
-    res.cancel();
-    if (hops >= MAX_REDIRECTS) throw new AttemptError(`more than ${MAX_REDIRECTS} redirects from ${startUrl}`, false);
-    const next = new URL(loc, url);
-    if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new AttemptError(`redirect to unsupported URL ${next.href}`, false);
-    url = next.href;
-  }
-
-  const status = res.status;
-  let start: number;
-  let total: number | undefined;
-  const length = res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : undefined;
-  if (status === 206) {
-    const cr = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers['content-range'] ?? '');
-    if (!cr || Number(cr[1]) !== offset) {
-      // a range we did not ask for: drop the partial file and start over on the next attempt
-      res.cancel();
-      await rm(part, { force: true });
-      restarted();
-      throw new AttemptError(`206 with Content-Range '${res.headers['content-range'] ?? ''}' for a request from byte ${offset}`, true, status);
-    }
-    start = offset;
-    total = cr[3] !== '*' ? Number(cr[3]) : length !== undefined ? offset + length : undefined;
-  } else if (status === 200) {
-    start = 0; // the whole file: a server that ignores Range restarts it cleanly
-    total = length;
-  } else if (status === 416 && offset > 0) {
-    // nothing after `offset`: complete when the server's size is exactly what we hold
-    res.cancel();
-    const cr = /^bytes \*\/(\d+)$/.exec(res.headers['content-range'] ?? '');
-    if (cr && Number(cr[1]) === offset) return { bytes: offset, resumed: true };
-    await rm(part, { force: true });
-    restarted();
-    throw new AttemptError(`416 ${res.statusText} for bytes from ${offset}; the partial file was dropped`, true, status);
-  } else {
-    res.cancel();
-    throw new AttemptError(`${status} ${res.statusText}`.trim(), retriable(status), status, retryAfter(res.headers['retry-after']));
-  }
-
-  if (start === 0) restarted();
-  let fh;
-  try {
-    fh = await open(part, start > 0 ? 'a' : 'w');
-  } catch (e) {
-    res.cancel();
-    throw new PosePortError('IO', `cannot write the download: ${(e as Error).message}`, { file: part });
-  }
-  let received = start;
-  try {
-    onProgress?.({ file, received, total });
-    for await (const chunk of res.body) {
-      await fh.write(chunk);
-      received += chunk.length;
-      onProgress?.({ file, received, total });
-    }
-  } catch (e) {
-    res.cancel();
-    throw new AttemptError(`connection broken after ${received}${total !== undefined ? ` of ${total}` : ''} bytes: ${(e as Error)?.message ?? String(e)}`, true);
-  } finally {
-    await fh.close();
-  }
-  if (total !== undefined && received < total) throw new AttemptError(`connection closed after ${received} of ${total} bytes`, true);
-  if (total !== undefined && received > total) {
-    await rm(part, { force: true });
-    restarted();
-    throw new AttemptError(`received ${received} bytes, more than the ${total} announced; the partial file was dropped`, true);
-  }
-  return { bytes: received, resumed: start > 0 };
 }

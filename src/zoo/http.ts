@@ -20,6 +20,8 @@ export interface HttpResponse {
 export interface HttpGetOptions {
   /** give up when no byte arrives for this long (connect, headers and body) */
   idleTimeoutMs: number;
+  /** aborts the request and the body (the overall deadline, a too slow transfer) */
+  signal?: AbortSignal;
 }
 
 /** GET `url` with `headers`; rejects on connection errors, resolves with any status. */
@@ -33,7 +35,7 @@ export const nodeHttpGet: HttpGet = (url, headers, options) =>
       reject(new Error(`unsupported protocol '${u.protocol}' in ${url}`));
       return;
     }
-    const req = request(u, { method: 'GET', headers: { 'user-agent': 'pose-port', ...headers } }, (res: IncomingMessage) => {
+    const req = request(u, { method: 'GET', headers: { 'user-agent': 'pose-port', ...headers }, signal: options.signal }, (res: IncomingMessage) => {
       const flat: Record<string, string | undefined> = {};
       for (const [k, v] of Object.entries(res.headers)) flat[k] = Array.isArray(v) ? v.join(', ') : v;
       resolve({

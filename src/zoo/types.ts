@@ -113,6 +113,8 @@ export interface ZooEntry {
     sha256Prefix: string;
     /** yyyymmdd from the file name */
     date: string;
+    /** the file's exact size, when the registry knows it (a user registry may say): fetch's size cap */
+    bytes?: number;
   };
   log: { url: string };
   /** where the row came from */

@@ -1,11 +1,13 @@
 /**
- * Real torch-written checkpoints for tests: runs ../shared/bin/makeckpt.py with
+ * Real torch-written checkpoints for tests: runs the project's writer
+ * scripts/make-checkpoint.py (its docstring states the weight recipe and options) with
  * Debian's PyTorch (/usr/bin/python3) and caches the result under .cache/ckpt.
  * In CI PyTorch is installed by .ci/run, so these tests run there; without torch
  * `hasTorch()` is false and callers must fail, not skip, when process.env.CI is set.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -44,10 +46,30 @@ export function requireTorch(): boolean {
   return false;
 }
 
+export const CHECKPOINT_WRITER = join(ROOT, 'scripts', 'make-checkpoint.py');
+
+/** A numpy array in `metaJson` (the writer's `--meta-json` marker). */
+export function ndarray(values: unknown[], dtype: string): object {
+  return { __ndarray__: values, dtype };
+}
+/** A numpy scalar in `metaJson`, e.g. numpyScalar(0.5, 'float64'). */
+export function numpyScalar(value: number, dtype: string): object {
+  return { __numpy__: value, dtype };
+}
+
 export interface MakeOptions {
+  /** legacy (pre-1.6) container instead of zip */
   legacy?: boolean;
+  /** RandomState seed of the weights (default 0: the weights the references were computed on) */
   seed?: number;
+  /** `{meta, state_dict}` with a published MMPose 0.x style meta */
   meta?: boolean;
+  /** `{meta, state_dict}` with this object as meta, verbatim (markers: ndarray(), numpyScalar(), {__tuple__: [...]}, {__dict__: [[k, v], ...]}) */
+  metaJson?: object;
+  /** config text embedded as meta.config (MMPose 0.x style); implies `meta` unless `metaJson` is given */
+  configText?: string;
+  /** [from_prefix, to_prefix] renames of state_dict keys after the values are drawn (e.g. MMPose 1.x `keypoint_head.` -> `head.`) */
+  keyMap?: [string, string][];
 }
 
 export function manifestPath(model: string): string {
@@ -65,10 +87,13 @@ export function listManifests(): string[] {
     .map((f) => f.slice(0, -5));
 }
 
-/** Path of a makeckpt.py checkpoint for `model` (cached). */
+/** Path of a scripts/make-checkpoint.py checkpoint of zoo row `model` (cached by its options). */
 export function makeCheckpoint(model: string, opts: MakeOptions = {}): string {
   const seed = opts.seed ?? 0;
-  const tag = `${model}-s${seed}-${opts.legacy ? 'legacy' : 'zip'}${opts.meta ? '-meta' : ''}`;
+  const extras = { metaJson: opts.metaJson, configText: opts.configText, keyMap: opts.keyMap };
+  const hasExtras = Object.values(extras).some((v) => v !== undefined);
+  const extrasTag = hasExtras ? `-x${createHash('sha256').update(JSON.stringify(extras)).digest('hex').slice(0, 12)}` : '';
+  const tag = `${model}-s${seed}-${opts.legacy ? 'legacy' : 'zip'}${opts.meta ? '-meta' : ''}${extrasTag}`;
   const out = join(CACHE, `${tag}.pth`);
   if (existsSync(out)) return out;
   mkdirSync(CACHE, { recursive: true });
@@ -76,9 +101,18 @@ export function makeCheckpoint(model: string, opts: MakeOptions = {}): string {
   const tmpDir = join(CACHE, `.tmp-${process.pid}-${Date.now()}`);
   mkdirSync(tmpDir, { recursive: true });
   const tmp = join(tmpDir, `${tag}.pth`);
-  const args = [join(SHARED, 'bin', 'makeckpt.py'), manifestPath(model), tmp, '--seed', String(seed)];
+  const args = [CHECKPOINT_WRITER, manifestPath(model), tmp, '--seed', String(seed)];
   if (opts.legacy) args.push('--legacy');
   if (opts.meta) args.push('--meta');
+  const optionFile = (flag: string, name: string, text: string | undefined): void => {
+    if (text === undefined) return;
+    const file = join(tmpDir, name);
+    writeFileSync(file, text);
+    args.push(flag, file);
+  };
+  optionFile('--meta-json', 'meta.json', opts.metaJson === undefined ? undefined : JSON.stringify(opts.metaJson));
+  optionFile('--config-text', 'config.py', opts.configText);
+  optionFile('--key-map', 'key-map.json', opts.keyMap === undefined ? undefined : JSON.stringify(opts.keyMap));
   try {
     execFileSync(PYTHON, args, { stdio: ['ignore', 'ignore', 'inherit'] });
     renameSync(tmp, out);

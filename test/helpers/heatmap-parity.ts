@@ -1,6 +1,6 @@
 /**
  * Parity of a converted heatmap model against the reference outputs of the original
- * MMPose model (../shared/zoo/reference/<model>): makeckpt.py checkpoint -> openCheckpoint ->
+ * MMPose model (../shared/zoo/reference/<model>): make-checkpoint.py checkpoint -> openCheckpoint ->
  * detect -> build -> ONNX -> onnxruntime-node on the reference input, plain and flipped.
  */
 import { detectArchitecture, familyByName } from '../../src/arch/index.js';

@@ -1,7 +1,7 @@
 /**
  * A TensorSet with exactly the names, shapes and order of a zoo manifest, and
  * deterministic pseudo-random float data made lazily in JS: lets builder tests
- * cover all 26 layouts without PyTorch. (Parity tests use real makeckpt.py files.)
+ * cover all 26 layouts without PyTorch. (Parity tests use real make-checkpoint.py files.)
  */
 import type { DType } from '../../src/core/dtype.js';
 import { numelOf, tensorSetOf, type TensorEntry, type TensorSet } from '../../src/core/tensor.js';

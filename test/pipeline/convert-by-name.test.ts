@@ -1,6 +1,6 @@
 /**
  * `pose-port convert NAME` end to end: a user registry ($POSE_PORT_REGISTRY) names the
- * rsn18_coco_256x192 entry with the sha256 prefix of a makeckpt.py file, a local
+ * rsn18_coco_256x192 entry with the sha256 prefix of a make-checkpoint.py file, a local
  * 127.0.0.1 server serves that file under the registry URL's path (--mirror), and the
  * CLI fetches, verifies and converts it with the entry's config; a second run reuses
  * the verified file. The keys must still agree with the entry: a 2xrsn50 file served

@@ -1,5 +1,5 @@
 /**
- * `pose-port convert` end to end, through the CLI as a user runs it: makeckpt.py
+ * `pose-port convert` end to end, through the CLI as a user runs it: make-checkpoint.py
  * checkpoints (as published: {meta, state_dict}) -> model.onnx + report.json ->
  * onnxruntime-node on the reference input, compared with the original MMPose
  * model's output; the flip test uses the flip pairs and shift_heatmap read back
@@ -72,7 +72,7 @@ for (const { model, legacy } of CASES) {
   });
 }
 
-/** Writes a copy of a makeckpt state_dict with one edit, through torch.save. */
+/** Writes a copy of a make-checkpoint state_dict with one edit, through torch.save. */
 function editedCheckpoint(model: string, name: string, python: string): string {
   const src = makeCheckpoint(model);
   const dst = join(work, `${name}.pth`);

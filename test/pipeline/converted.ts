@@ -1,5 +1,5 @@
 /**
- * Converted models for the pipeline tests: a makeckpt.py checkpoint of a zoo row,
+ * Converted models for the pipeline tests: a make-checkpoint.py checkpoint of a zoo row,
  * converted once per test file (ONNX and TF.js, through convertCheckpoint) into a temp
  * directory; plus small comparison helpers for persons' keypoints.
  */
@@ -26,7 +26,7 @@ export function workDir(tag: string): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Converts the makeckpt checkpoint of zoo row `model` (seed 0) with `--zoo model` into `root/model`. */
+/** Converts the make-checkpoint checkpoint of zoo row `model` (seed 0) with `--zoo model` into `root/model`. */
 export async function convertZooRow(model: string, root: string, formats: ArtifactFormat[] = ['onnx', 'tfjs']): Promise<Converted> {
   const ckpt = makeCheckpoint(model);
   const dir = join(root, model);

@@ -1,5 +1,5 @@
 /**
- * `pose-port eval` end to end on ../shared/data with converted makeckpt.py weights
+ * `pose-port eval` end to end on ../shared/data with converted make-checkpoint.py weights
  * (the AP of random weights is meaningless; what is checked is the pipeline):
  * rsn18_coco_256x192 with GT boxes and with detection boxes (ONNX = TF.js, determinism,
  * MMPose's person databases and RSN's no-NMS data_cfg, the zoo column, --expect-ap exit

@@ -1,6 +1,6 @@
 /**
  * `pose-port run` and the top-down inference core on a real COCO image with a converted
- * rsn18_coco_256x192 (makeckpt.py weights; megvii decoding, flip test without shift):
+ * rsn18_coco_256x192 (make-checkpoint.py weights; megvii decoding, flip test without shift):
  * shapes, determinism, batch independence, ONNX = TF.js, the crops fed to the network
  * equal MMPose's (spec vectors' normalised-tensor sha256), the flip pass, the overlay,
  * detection-file selection, and MODEL_FORMAT errors for artifacts without valid metadata.

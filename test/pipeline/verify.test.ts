@@ -1,5 +1,5 @@
 /**
- * `pose-port verify`: passes on a fresh conversion (ONNX + TF.js) of a makeckpt rsn18
+ * `pose-port verify`: passes on a fresh conversion (ONNX + TF.js) of a make-checkpoint rsn18
  * (converted at 64x64 to keep the TF.js cpu run short), and catches, each by the check
  * meant for it: one ONNX initializer value changed with report.json's sha256 updated to
  * match (only the re-derived weights can tell), one TF.js shard value changed, a
@@ -273,7 +273,7 @@ test.serial('--ann/--images: the evaluation is compared with the metrics the zoo
   const dir = join(work, 'zoo-onnx');
   await convertCheckpoint(ckpt, { out: dir, zoo: MODEL, formats: ['onnx'], inputSize: [64, 64] });
   const evaluate = { ann: join(COCO, 'test_coco.json'), images: COCO };
-  // random makeckpt weights are no trained model: the measured AP is far from the zoo's 0.704
+  // random make-checkpoint weights are no trained model: the measured AP is far from the zoo's 0.704
   const v = await verifyArtifacts(ckpt, dir, { evaluate });
   t.is(validateJson(REPORT_SCHEMA, v), null);
   const e = check(v, 'eval');

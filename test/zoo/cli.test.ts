@@ -166,3 +166,28 @@ test('fetch: bytes that do not match the registry sha256 prefix exit 2 with CHEC
     await server.close();
   }
 });
+
+test('fetch: --deadline ends a trickling download with exit 2 and the error object under --json; --max-bytes refuses a larger body', async (t) => {
+  const server = await startServer(new Uint8Array(4096), 'trickle', { intervalMs: 100 });
+  const dir = tempDir();
+  try {
+    const r = await runCliAsync(['fetch', 'rsn18_coco_256x192', '--dir', dir, '--mirror', server.origin, '--deadline', '0.5', '--min-rate', '0', '--json']);
+    t.is(r.code, 2, r.stderr);
+    const out = JSON.parse(r.stdout);
+    t.is(out.ok, false);
+    t.like(out.error, { code: 'DOWNLOAD_FAILED', details: { reason: 'deadline', deadlineMs: 500 } });
+  } finally {
+    await server.close();
+  }
+  const big = await startServer(new Uint8Array(4096), 'ok');
+  try {
+    const r = await runCliAsync(['fetch', 'rsn18_coco_256x192', '--dir', tempDir(), '--mirror', big.origin, '--max-bytes', '1000']);
+    t.is(r.code, 2, r.stderr);
+    t.regex(r.stderr, /\[DOWNLOAD_FAILED\]: .*the server announces 4096 bytes, more than the 1000-byte cap/);
+  } finally {
+    await big.close();
+  }
+  const bad = runCli(['fetch', 'rsn18_coco_256x192', '--dir', dir, '--max-bytes', '0']);
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /--max-bytes expects an integer >= 1, got '0'/);
+});

@@ -1,5 +1,5 @@
 /**
- * Verified download against a local server serving a makeckpt.py checkpoint (a
+ * Verified download against a local server serving a make-checkpoint.py checkpoint (a
  * legacy-format file with meta, like the published ones). The registry entry is
  * copied with its sha256 prefix taken from the served file and reached via `mirror`.
  */

@@ -4,20 +4,27 @@ import { numberFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { Progress } from '../io.js';
 
+const seconds = (s: number | undefined): number | undefined => (s === undefined ? undefined : s * 1000);
+
 export const fetchCommand: Command = {
   name: 'fetch',
   summary: "download a zoo checkpoint and check its sha256 against the registry",
-  usage: 'fetch NAME [--dir D] [--mirror URL] [--retries N] [--retry-delay MS] [--json]',
+  usage: 'fetch NAME [--dir D] [--mirror URL] [--retries N] [--retry-delay MS] [--deadline S] [--min-rate B] [--max-bytes N] [--json]',
   description:
     'Streams the checkpoint to D/<file>.part, resumes an interrupted download with an HTTP Range request,\n' +
     'retries server errors with exponential backoff, and renames the file into place only when its sha256\n' +
     'starts with the 8 hex digits in the published file name. A verified file already in D is not fetched again.\n' +
+    'The whole fetch ends after --deadline; an attempt slower than --min-rate over 30 s is retried (resuming);\n' +
+    'a body larger than --max-bytes is refused and removed. A full disk or an unwritable D is not retried.\n' +
     `D defaults to $POSE_PORT_CACHE/checkpoints, else ~/.cache/pose-port/checkpoints (here: ${defaultCheckpointDir()}).`,
   flags: {
     dir: { type: 'string', arg: 'D', help: 'directory for the checkpoint (default: the cache)' },
     mirror: { type: 'string', arg: 'URL', help: 'http(s)://host[:port][/prefix] replacing the scheme and host of the registry URL' },
     retries: { type: 'string', arg: 'N', help: 'further attempts after a server error or a broken connection (default 4)' },
     'retry-delay': { type: 'string', arg: 'MS', help: 'delay before the first retry, doubled each time up to 16 s (default 1000)' },
+    deadline: { type: 'string', arg: 'S', help: 'give up after this many seconds, all attempts and waits included (default 7200)' },
+    'min-rate': { type: 'string', arg: 'B', help: 'retry an attempt that receives fewer bytes per second over 30 s (default 16384; 0: no minimum)' },
+    'max-bytes': { type: 'string', arg: 'N', help: "largest download accepted (default: the registry's size of the file, else 4 x its float32 parameter bytes + 64 MiB)" },
     json: { type: 'boolean', help: 'print the result as JSON' },
   },
   async run(args, io) {
@@ -29,6 +36,9 @@ export const fetchCommand: Command = {
       mirror: args.flags.mirror as string | undefined,
       retries: numberFlag('fetch', 'retries', args.flags.retries, { int: true, min: 0 }),
       retryDelayMs: numberFlag('fetch', 'retry-delay', args.flags['retry-delay'], { min: 0 }),
+      deadlineMs: seconds(numberFlag('fetch', 'deadline', args.flags.deadline, { min: 0.001 })),
+      minBytesPerSecond: numberFlag('fetch', 'min-rate', args.flags['min-rate'], { int: true, min: 0 }),
+      maxBytes: numberFlag('fetch', 'max-bytes', args.flags['max-bytes'], { int: true, min: 1 }),
       onProgress: (p) => {
         if (p.total !== undefined) progress.update(p.file, p.received, p.total);
       },

@@ -2,6 +2,9 @@
  * The name resolver: an explicit allowlist of the globals torch.save and numpy put
  * in checkpoints. Each resolves to data (a storage type, a dtype) or to a function
  * that validates its arguments and returns one of the inert records of values.ts.
+ * A few data-only classes of mmengine training checkpoints (DATA_CLASSES) become
+ * inert PyObject records: made by NEWOBJ (`cls.__new__`, never a call) and given
+ * their known fields by BUILD; nothing of the class runs.
  * Any other `module.name` is refused with PICKLE_GLOBAL naming it and the byte
  * offset, or, with allowUnknownGlobals, becomes a placeholder whose calls are
  * recorded (never run) and a warning.
@@ -17,6 +20,7 @@ import {
   NpDType,
   NP_ITEMSIZE,
   PyComplex,
+  PyObject,
   PySlice,
   QUALNAME,
   StorageRef,
@@ -89,6 +93,17 @@ const TORCH_DTYPES: Readonly<Record<string, DType | null>> = {
   float8_e5m2: null,
 };
 
+/**
+ * Data-only classes that MMPose 1.x (mmengine) training checkpoints pickle outside the
+ * state_dict, with the instance fields their pickled `__dict__` may hold:
+ * `message_hub.log_scalars` holds one HistoryBuffer per logged scalar (mmengine
+ * `logging/history_buffer.py`: `max_length` and two numpy arrays). Each is rebuilt as
+ * an inert PyObject record, only through NEWOBJ (`cls.__new__(cls)`), never called.
+ */
+const DATA_CLASSES: Readonly<Record<string, readonly string[]>> = {
+  'mmengine.logging.history_buffer.HistoryBuffer': ['max_length', '_log_history', '_count_history'],
+};
+
 export function makeResolver(ctx: ResolverContext): Resolver {
   const fail = (msg: string): never => {
     throw new PosePortError('PICKLE_FORMAT', msg, { file: ctx.file, offset: ctx.at() });
@@ -105,9 +120,9 @@ export function makeResolver(ctx: ResolverContext): Resolver {
   };
 
   /** a frozen function the parser may call (REDUCE) or construct (NEWOBJ) */
-  const callable = (qualname: string, impl: (args: unknown[]) => unknown): unknown => {
+  const callable = (qualname: string, impl: (args: unknown[], constructing: boolean) => unknown): unknown => {
     const fn = function (this: unknown, ...args: unknown[]): unknown {
-      const r = impl(args);
+      const r = impl(args, new.target !== undefined);
       if (new.target !== undefined && (typeof r !== 'object' || r === null)) {
         fail(`'${qualname}' cannot be instantiated`);
       }
@@ -203,6 +218,14 @@ export function makeResolver(ctx: ResolverContext): Resolver {
         arity('torch.Size', args, 0, 1);
         return args.length ? indices(args[0], 'torch.Size') : [];
       })],
+    // mmengine's MultiStepParamScheduler keeps `milestones` as a Counter: Counter({170: 1, 200: 1})
+    ['collections.Counter', () =>
+      callable('collections.Counter', (args) => {
+        arity('collections.Counter', args, 0, 1);
+        if (args.length === 0) return new Map();
+        if (!isExactly(args[0], Map)) fail('Counter(mapping): mapping is not a dict');
+        return new Map(Map.prototype.entries.call(args[0] as Map<unknown, unknown>) as Iterable<[unknown, unknown]>);
+      })],
     ['_codecs.encode', () =>
       callable('_codecs.encode', (args) => {
         // numpy scalars and bytes pickled at protocol 2: encode(text, 'latin1')
@@ -212,6 +235,17 @@ export function makeResolver(ctx: ResolverContext): Resolver {
         return encodeText(text as string, enc, fail);
       })],
   ]);
+
+  for (const [qualname, fields] of Object.entries(DATA_CLASSES)) {
+    const known = Object.freeze(new Set(fields));
+    allowed.set(qualname, () =>
+      callable(qualname, (args, constructing) => {
+        if (!constructing) fail(`'${qualname}' is only rebuilt as cls.__new__(cls) (NEWOBJ), never called`);
+        arity(qualname, args, 0, 0);
+        return new PyObject(qualname, known);
+      }),
+    );
+  }
 
   // torch storage types (also under torch.cuda, as very old checkpoints name them)
   for (const [name, dtype] of Object.entries(STORAGE_DTYPES)) {

@@ -15,8 +15,8 @@ import type { IReader } from 'pickleparser/dist/types/reader.js';
 import { PosePortError } from '../../core/errors.js';
 import { OP } from './opcodes.js';
 import type { ScanResult } from './scan.js';
+import { decodePickleUtf8 } from './utf8.js';
 
-const utf8 = new TextDecoder('utf-8');
 /** ISO-8859-1 (byte n is code point n); WHATWG's 'latin1' label would mean windows-1252 */
 function latin1(view: Uint8Array): string {
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('latin1');
@@ -158,7 +158,14 @@ export class PickleReader implements IReader {
     const at = this.take(size);
     const view = this.buf.subarray(at, at + size);
     // py2 str (BINSTRING) bytes map one-to-one to code points, as numpy's latin1 loading does
-    return encoding === 'utf-8' ? utf8.decode(view) : latin1(view);
+    if (encoding !== 'utf-8') return latin1(view);
+    const s = decodePickleUtf8(view);
+    if (typeof s === 'string') return s;
+    const bad = Array.from(view.subarray(s.invalidAt, s.invalidAt + 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    throw new PosePortError('PICKLE_FORMAT', `str of ${size} bytes is not valid UTF-8 at its byte ${s.invalidAt} (${bad}); torch.load refuses it too`, {
+      file: this.file,
+      offset: this.base + at + s.invalidAt,
+    });
   }
 
   line(): string {

@@ -220,6 +220,37 @@ export class UnknownCall {
   }
 }
 
+/**
+ * An instance of an allowlisted data-only class (globals.ts DATA_CLASSES, e.g.
+ * mmengine's HistoryBuffer in a training checkpoint's message_hub): made by NEWOBJ
+ * (`cls.__new__(cls)`, nothing run) and given its pickled `__dict__` by BUILD, once.
+ * The state must be a dict whose keys are among the class's known fields.
+ */
+export class PyObject {
+  readonly qualname: string;
+  readonly fields: ReadonlySet<string>;
+  #state: Map<string, unknown> | null = null;
+
+  constructor(qualname: string, fields: ReadonlySet<string>) {
+    this.qualname = qualname;
+    this.fields = fields;
+    Object.freeze(this);
+  }
+  /** the BUILD state (null when the pickle gave none) */
+  get state(): ReadonlyMap<string, unknown> | null {
+    return this.#state;
+  }
+  __setstate__(state: unknown): void {
+    if (this.#state) throw new TypeError(`state of '${this.qualname}' set twice`);
+    if (!isExactly(state, Map)) throw new TypeError(`state of '${this.qualname}' is not a dict`);
+    for (const k of Map.prototype.keys.call(state)) {
+      if (typeof k !== 'string') throw new TypeError(`state of '${this.qualname}' has a key that is not a str`);
+      if (!this.fields.has(k)) throw new TypeError(`state of '${this.qualname}' has field '${k.slice(0, 64)}', not one of ${[...this.fields].join(', ')}`);
+    }
+    this.#state = new Map(Map.prototype.entries.call(state) as Iterable<[string, unknown]>);
+  }
+}
+
 /** builtins.complex(re, im) */
 export class PyComplex {
   constructor(
@@ -241,7 +272,7 @@ export class PySlice {
   }
 }
 
-for (const cls of [StorageType, TorchDType, StorageRef, TensorRef, NpDType, NpArray, UnknownCall, PyComplex, PySlice]) {
+for (const cls of [StorageType, TorchDType, StorageRef, TensorRef, NpDType, NpArray, UnknownCall, PyObject, PyComplex, PySlice]) {
   Object.freeze(cls.prototype);
   Object.freeze(cls);
 }

@@ -1,5 +1,5 @@
 /**
- * Every family with a reference in ../shared/zoo/reference: the makeckpt.py checkpoint
+ * Every family with a reference in ../shared/zoo/reference: the make-checkpoint.py checkpoint
  * (seed 0), read by openCheckpoint, converted to TF.js, run on the reference input through loadGraphModel, equals
  * MMPose's output.bin and the same graph's ONNX model in onnxruntime-node:
  * relative L2 <= 1e-5 and max |diff| <= 1e-4 * max |ref|. Backends: wasm for all six,

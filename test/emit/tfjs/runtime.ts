@@ -63,21 +63,7 @@ export async function runOnnx(bytes: Uint8Array, input: Float32Array, shape: num
   }
 }
 
-export function nchwToNhwc(d: ArrayLike<number>, [N, C, H, W]: readonly number[]): Float32Array {
-  const out = new Float32Array(N * C * H * W);
-  for (let n = 0; n < N; n++)
-    for (let c = 0; c < C; c++)
-      for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) out[((n * H + h) * W + w) * C + c] = d[((n * C + c) * H + h) * W + w];
-  return out;
-}
-
-export function nhwcToNchw(d: ArrayLike<number>, [N, H, W, C]: readonly number[]): Float32Array {
-  const out = new Float32Array(N * C * H * W);
-  for (let n = 0; n < N; n++)
-    for (let h = 0; h < H; h++)
-      for (let w = 0; w < W; w++) for (let c = 0; c < C; c++) out[((n * C + c) * H + h) * W + w] = d[((n * H + h) * W + w) * C + c];
-  return out;
-}
+export { nchwToNhwc, nhwcToNchw } from '../../../src/artifact/layout.js';
 
 /** deterministic uniform values in [lo, hi) */
 export function randomData(n: number, seed: number, lo = -1, hi = 1): Float32Array {
