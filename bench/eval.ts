@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModel } from '../src/pipeline/backend.js';
+import { loadModel } from '../src/artifact/model.js';
 import { convertCheckpoint } from '../src/pipeline/convert.js';
 import { evaluateModel } from '../src/pipeline/eval.js';
 import { makeCheckpoint, SHARED } from '../test/helpers/ckpt.js';

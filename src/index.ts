@@ -4,7 +4,7 @@ export type { DType, TypedArrayOf } from './core/dtype.js';
 export type { TensorEntry, TensorSet } from './core/tensor.js';
 export { VERSION } from './version.js';
 export { emitOnnx, planOnnx, validateOnnx, DEFAULT_OPSET, SUPPORTED_OPSETS, type EmitOnnxOptions, type OnnxSummary } from './emit/onnx/index.js';
-export { onnxMetadataProps, checkModelMetadata, type ModelMetadata } from './emit/onnx/index.js';
+export { onnxMetadataProps, checkModelMetadata, type ModelMetadata } from './artifact/metadata.js';
 export { listZoo, getZooEntry, findZooEntry, zooMetric } from './zoo/registry.js';
 export type { ZooEntry, ZooMetric, ZooMetricKey, ZooDataset, ZooPreset, ZooConfig } from './zoo/types.js';
 export { fetchCheckpoint, defaultCheckpointDir, mirrorUrl, type FetchOptions, type FetchResult, type FetchProgress } from './zoo/fetch.js';
@@ -17,7 +17,7 @@ export type { Checkpoint, OpenOptions, PlainValue, PthTensorEntry, PthTensorSet,
 export { tensorBytes, tensorSha256 } from './core/tensor-bytes.js';
 export * from './eval/index.js';
 export { decodeImage, encodePng, encodeJpeg, writeImage } from './io/image.js';
-export { loadModel, type PoseModel, type LoadModelOptions } from './pipeline/backend.js';
+export { loadModel, type PoseModel, type LoadModelOptions } from './artifact/model.js';
 export { estimatePoses, type PersonBox, type PersonPose, type EstimateOptions, type EstimateResult } from './pipeline/run.js';
 export { evaluateModel, type EvaluateOptions, type EvaluateResult, type MetricRow } from './pipeline/eval.js';
 export { TopDownBatcher, type StageTimings } from './pipeline/topdown.js';

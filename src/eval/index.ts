@@ -4,7 +4,8 @@ export type { DatasetInfo, DatasetName, KeypointRange, WholeBodyPart } from './d
 export { xywh2cs, mpiiCenterScale, headBoxRow, type CenterScale, type SizeWH } from './bbox.js';
 export { detectionPersons, groundTruthPersons, mpiiPersons, type PersonEntry, type DetectionEntry, type MpiiJsonEntry } from './persons.js';
 export { getAffineTransform, solveAffine, applyAffine, transformPreds, type Affine2x3, type AffineOptions } from './affine.js';
-export { warpAffineLinear, invertAffine, type ImageU8 } from './warp.js';
+export { warpAffineLinear, invertAffine } from './warp.js';
+export type { ImageU8 } from '../core/image.js';
 export { toNormalizedTensor, flipTensorWidth, IMAGENET_MEAN, IMAGENET_STD } from './normalize.js';
 export { flipBack, shiftHeatmapRight, averageHeatmaps, combineFlipTest } from './flip.js';
 export { gaussianKernel, modulateHeatmaps } from './gaussian.js';

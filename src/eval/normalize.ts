@@ -4,7 +4,7 @@
  * `f32(f32(v - mean_c) / std_c)` with float32 constants and a true division.
  */
 import { PosePortError } from '../core/errors.js';
-import type { ImageU8 } from './warp.js';
+import type { ImageU8 } from '../core/image.js';
 
 /** ImageNet mean and std in R, G, B order (every top-down config). */
 export const IMAGENET_MEAN: readonly number[] = [0.485, 0.456, 0.406];

@@ -4,16 +4,11 @@
  * positions quantised to 1/32 px, integer bilinear weights summing to 32768.
  */
 import { PosePortError } from '../core/errors.js';
+import type { ImageU8 } from '../core/image.js';
 import type { Affine2x3 } from './affine.js';
 import { rint } from './numpy-compat.js';
 
-/** An 8-bit image, HWC, row-major (RGB for 3 channels). */
-export interface ImageU8 {
-  data: Uint8Array;
-  width: number;
-  height: number;
-  channels: number;
-}
+
 
 const AB_SCALE = 1024;
 const ROUND_DELTA = 16; // AB_SCALE / INTER_TAB_SIZE / 2

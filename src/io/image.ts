@@ -13,9 +13,9 @@
 import sharp, { type OutputInfo } from 'sharp';
 import { PosePortError } from '../core/errors.js';
 import { readRegularFile } from '../core/regular-file.js';
-import type { ImageU8 } from '../eval/warp.js';
+import type { ImageU8 } from '../core/image.js';
 
-export type { ImageU8 } from '../eval/warp.js';
+export type { ImageU8 } from '../core/image.js';
 
 /**
  * The most pixels (width x height) an image may have unless the caller raises it: 100

@@ -9,7 +9,8 @@ import { PosePortError } from '../core/errors.js';
 import { sha256Bytes, sha256FileInWorker, sha256RangesInWorker } from '../core/hash.js';
 import { tensorSha256 } from '../core/tensor-bytes.js';
 import { numelOf } from '../core/tensor.js';
-import { planOnnx, onnxMetadataProps, DEFAULT_OPSET, type ModelMetadata, type OnnxBytes } from '../emit/onnx/index.js';
+import { onnxMetadataProps, tfjsUserMetadata, type ModelMetadata } from '../artifact/metadata.js';
+import { planOnnx, DEFAULT_OPSET, type OnnxBytes } from '../emit/onnx/index.js';
 import { emitTfjs, writeTfjs, type QuantizeDType } from '../emit/tfjs/index.js';
 import { DATASETS, datasetForKeypoints, type DatasetName } from '../eval/datasets.js';
 import { runPasses, DEFAULT_PASSES, type AppliedPass } from '../passes/index.js';
@@ -353,7 +354,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
 
       if (formats.includes('tfjs')) {
         step('writing TF.js');
-        const art = emitTfjs(graph, { metadata: { pose_port: { ...metadata, input: { ...metadata.input, layout: 'NHWC' } } }, quantize: opts.quantize });
+        const art = emitTfjs(graph, { metadata: tfjsUserMetadata(metadata), quantize: opts.quantize });
         staged.path('tfjs/model.json');
         writeTfjs(`${staged.staging}/tfjs`, art);
         const json = JSON.stringify(art.modelJson);

@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { PosePortError } from '../core/errors.js';
 import { sha256Bytes, sha256File } from '../core/hash.js';
 import { VERSION as POSE_PORT_VERSION } from '../version.js';
-import type { PoseModel } from './backend.js';
+import type { PoseModel } from '../artifact/model.js';
 
 export const JOURNAL_SUFFIX = '.journal';
 const MAGIC = 'pose-port eval journal';

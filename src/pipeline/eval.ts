@@ -27,10 +27,10 @@ import { STATS_NAMES, type CocoGtFile, type CocoKeypointResult } from '../eval/c
 import { mpiiPckh, type MpiiGt, type MpiiPckh } from '../eval/mpii.js';
 import { detectionPersons, groundTruthPersons, mpiiPersons, type DetectionEntry, type MpiiJsonEntry, type PersonEntry } from '../eval/persons.js';
 import type { TopDownOutputRow } from '../eval/topdown-results.js';
-import type { ImageU8 } from '../eval/warp.js';
+import type { ImageU8 } from '../core/image.js';
 import { decodeImage, type DecodeImageOptions } from '../io/image.js';
 import { findZooEntry } from '../zoo/registry.js';
-import type { PoseModel } from './backend.js';
+import type { PoseModel } from '../artifact/model.js';
 import { EvalJournal, journalExists, journalInputs } from './eval-journal.js';
 import { selectShard, type Shard } from './shard.js';
 import { TopDownBatcher, emptyTimings, type StageTimings } from './topdown.js';

@@ -8,9 +8,9 @@ import { basename } from 'node:path';
 import { PosePortError } from '../core/errors.js';
 import { xywh2cs } from '../eval/bbox.js';
 import { rescore } from '../eval/topdown-results.js';
-import type { ImageU8 } from '../eval/warp.js';
+import type { ImageU8 } from '../core/image.js';
 import { decodeImage } from '../io/image.js';
-import type { PoseModel } from './backend.js';
+import type { PoseModel } from '../artifact/model.js';
 import { TopDownBatcher, emptyTimings, type StageTimings, type TopDownOptions } from './topdown.js';
 
 /** A person box `[x, y, w, h]` in image pixels with its detection score (default 1). */

@@ -10,8 +10,9 @@ import { getAffineTransform } from '../eval/affine.js';
 import { decodeHeatmaps, type DecodeMethod } from '../eval/decode.js';
 import { combineFlipTest } from '../eval/flip.js';
 import { flipTensorWidth, toNormalizedTensor } from '../eval/normalize.js';
-import { warpAffineLinear, type ImageU8 } from '../eval/warp.js';
-import type { PoseModel } from './backend.js';
+import type { ImageU8 } from '../core/image.js';
+import { warpAffineLinear } from '../eval/warp.js';
+import type { PoseModel } from '../artifact/model.js';
 
 /** Milliseconds spent per stage. */
 export interface StageTimings {

@@ -5,7 +5,7 @@
  * Pure pixel code on an `ImageU8`; encoding is src/io/image.ts's job.
  */
 import { PosePortError } from '../core/errors.js';
-import type { ImageU8 } from '../eval/warp.js';
+import type { ImageU8 } from '../core/image.js';
 
 export interface OverlayPerson {
   bbox?: readonly number[];

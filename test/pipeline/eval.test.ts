@@ -10,7 +10,7 @@
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadModel, type PoseModel } from '../../src/pipeline/backend.js';
+import { loadModel, type PoseModel } from '../../src/artifact/model.js';
 import { evaluateModel, mpiiGtFromAnnotations, type EvaluateResult } from '../../src/pipeline/eval.js';
 import { scoreFiles } from '../../src/pipeline/score.js';
 import { findZooEntry, zooMetric } from '../../src/zoo/registry.js';

@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { onnx } from '../../src/emit/onnx/proto.js';
 import { flipTensorWidth } from '../../src/eval/normalize.js';
 import { decodeImage } from '../../src/io/image.js';
-import { loadModel, type PoseModel } from '../../src/pipeline/backend.js';
+import { loadModel, type PoseModel } from '../../src/artifact/model.js';
 import { estimatePoses, readDetections, type PersonPose } from '../../src/pipeline/run.js';
 import { TopDownBatcher } from '../../src/pipeline/topdown.js';
 import { requireTorch } from '../helpers/ckpt.js';

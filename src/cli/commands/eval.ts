@@ -1,6 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { PosePortError } from '../../core/errors.js';
-import { loadModel } from '../../pipeline/backend.js';
+import { loadModel } from '../../artifact/model.js';
 import { evaluateModel, type EvaluateResult } from '../../pipeline/eval.js';
 import { journalPathFor } from '../../pipeline/eval-journal.js';
 import { parseShard } from '../../pipeline/shard.js';

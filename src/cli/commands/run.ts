@@ -1,6 +1,6 @@
 import { PosePortError } from '../../core/errors.js';
 import { DEFAULT_IMAGE_FORMATS, decodeImage, writeImage, type DecodeImageOptions } from '../../io/image.js';
-import { loadModel, type TfjsBackendName } from '../../pipeline/backend.js';
+import { loadModel, type TfjsBackendName } from '../../artifact/model.js';
 import { estimatePoses, parseBboxFlag, readDetections, type PersonBox } from '../../pipeline/run.js';
 import { drawPoses } from '../../render/overlay.js';
 import { numberFlag } from '../args.js';

@@ -3,4 +3,3 @@ export { emitOnnx, planOnnx, type EmitOnnxOptions } from './emit.js';
 export { DEFAULT_OPSET, SUPPORTED_OPSETS, irVersionFor } from './opset.js';
 export type { OnnxBytes } from './write.js';
 export { validateOnnx, type OnnxSummary, type OnnxIO } from './validate.js';
-export { onnxMetadataProps, checkModelMetadata, MODEL_METADATA_SCHEMA, type ModelMetadata } from './metadata.js';

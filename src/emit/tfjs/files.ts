@@ -193,8 +193,3 @@ export function readTfjsArtifacts(dir: string): TfjsModelArtifacts {
 export function artifactToModelArtifacts(a: TfjsArtifact): TfjsModelArtifacts {
   return toArtifacts(a.modelJson, a.shards.map((s) => s.bytes));
 }
-
-/** A tfjs IOHandler ({load}) for `loadGraphModel` reading a model directory in Node. */
-export function tfjsIOHandler(dir: string): { load: () => Promise<TfjsModelArtifacts> } {
-  return { load: async () => readTfjsArtifacts(dir) };
-}

@@ -10,7 +10,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import * as ort from 'onnxruntime-node';
-import { artifactToModelArtifacts, tfjsIOHandler, type TfjsArtifact } from '../../../src/emit/tfjs/index.js';
+import { tfjsIOHandler } from '../../../src/artifact/tfjs-runtime.js';
+import type { TfjsArtifact } from '../../../src/emit/tfjs/index.js';
 
 export { tf };
 export type Backend = 'cpu' | 'wasm';
@@ -30,8 +31,7 @@ export async function useBackend(b: Backend): Promise<void> {
 /** Loads a model (weights land on `backend`, cpu by default; tensors move if the backend changes later). */
 export async function loadTfjs(src: TfjsArtifact | string, backend: Backend = 'cpu'): Promise<GraphModel> {
   await useBackend(backend);
-  const handler = typeof src === 'string' ? tfjsIOHandler(src) : { load: async () => artifactToModelArtifacts(src) };
-  return loadGraphModel(handler as never);
+  return loadGraphModel(tfjsIOHandler(src));
 }
 
 /** Runs a TF.js model on `backend` with an NHWC input; returns each output's data and shape. */
@@ -63,7 +63,7 @@ export async function runOnnx(bytes: Uint8Array, input: Float32Array, shape: num
   }
 }
 
-export { nchwToNhwc, nhwcToNchw } from '../../../src/artifact/layout.js';
+export { nchwToNhwc, nhwcToNchw } from '../../../src/core/layout.js';
 
 /** deterministic uniform values in [lo, hi) */
 export function randomData(n: number, seed: number, lo = -1, hi = 1): Float32Array {

@@ -1,7 +1,7 @@
 import { constantData } from '../../../ir/constant.js';
 import { PosePortError } from '../../../core/errors.js';
 import { shapeString } from '../../../core/tensor.js';
-import { nchwToNhwc } from '../../../artifact/layout.js';
+import { nchwToNhwc } from '../../../core/layout.js';
 import type { Graph } from '../../../ir/graph.js';
 import type { Dim, Node, Value } from '../../../ir/types.js';
 import { attr, sanitizeNodeName, type AttrValueJson, type NodeDefJson, type TfDType } from '../graphdef.js';

@@ -1,4 +1,4 @@
-import { iohwToHwoi, oihwToHwio } from '../../../artifact/layout.js';
+import { iohwToHwoi, oihwToHwio } from '../../../core/layout.js';
 import type { ConvNode, ConvTransposeNode, Node, Value } from '../../../ir/types.js';
 import { attr, type AttrValueJson } from '../graphdef.js';
 import { explicitPaddingsNhwc, tfPadding } from '../padding.js';

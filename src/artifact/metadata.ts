@@ -1,12 +1,19 @@
-import { PosePortError } from '../../core/errors.js';
-import { assertJson, type JsonSchema } from '../../core/json-schema.js';
-import schema from '../../../schemas/model-metadata.schema.json' with { type: 'json' };
+/**
+ * The model metadata: the contract both artifacts carry (ONNX metadata_props, TF.js
+ * userDefinedMetadata) and report.json repeats. This module owns its type, its schema
+ * check and its two serialised forms; the pipeline builds it, the emitters write the
+ * serialised form they are given (they do not import it), and the loaders read it back.
+ */
+import type { FamilyName } from '../arch/family.js';
+import { PosePortError } from '../core/errors.js';
+import { assertJson, type JsonSchema } from '../core/json-schema.js';
+import schema from '../../schemas/model-metadata.schema.json' with { type: 'json' };
 
 /** The model metadata, as schemas/model-metadata.schema.json describes it. */
 export interface ModelMetadata {
   poseport_version: string;
   source: { file: string; sha256: string };
-  family: 'resnet' | 'hrnet' | 'rsn' | 'mspn';
+  family: FamilyName;
   arch: string | null;
   config: Record<string, unknown>;
   dataset: 'coco' | 'coco_wholebody' | 'mpii';
@@ -80,4 +87,9 @@ export function onnxMetadataProps(meta: ModelMetadata): Record<string, string> {
   if (meta.zoo) props.zoo = meta.zoo.name;
   assertJson(FLAT_PROPS_SCHEMA, props, { code: 'EMIT_FORMAT', what: 'flat model metadata' });
   return props;
+}
+
+/** The TF.js userDefinedMetadata for `meta`: the same facts, with the NHWC input the TF.js graph takes. */
+export function tfjsUserMetadata(meta: ModelMetadata): { pose_port: ModelMetadata } {
+  return { pose_port: { ...meta, input: { ...meta.input, layout: 'NHWC' } } };
 }

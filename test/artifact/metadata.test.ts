@@ -1,11 +1,11 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { PosePortError } from '../../../src/core/errors.js';
-import { validateJson } from '../../../src/core/json-schema.js';
-import { emitOnnx, validateOnnx } from '../../../src/emit/onnx/index.js';
-import { checkModelMetadata, MODEL_METADATA_SCHEMA, onnxMetadataProps, type ModelMetadata } from '../../../src/emit/onnx/metadata.js';
-import { readManifest } from '../../helpers/ckpt.js';
-import { headGraph } from '../../ir/graphs.js';
+import { PosePortError } from '../../src/core/errors.js';
+import { validateJson } from '../../src/core/json-schema.js';
+import { emitOnnx, validateOnnx } from '../../src/emit/onnx/index.js';
+import { checkModelMetadata, MODEL_METADATA_SCHEMA, onnxMetadataProps, type ModelMetadata } from '../../src/artifact/metadata.js';
+import { readManifest } from '../helpers/ckpt.js';
+import { headGraph } from '../ir/graphs.js';
 
 const COCO_NAMES = [
   'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder', 'right_shoulder', 'left_elbow',
@@ -38,7 +38,7 @@ function sample(model = 'res50_coco_256x192_dark'): ModelMetadata {
 }
 
 test('the schema file parses, and a manifest-derived sample is valid', (t) => {
-  JSON.parse(readFileSync(new URL('../../../schemas/model-metadata.schema.json', import.meta.url), 'utf8'));
+  JSON.parse(readFileSync(new URL('../../schemas/model-metadata.schema.json', import.meta.url), 'utf8'));
   t.is(validateJson(MODEL_METADATA_SCHEMA, sample()), null);
   t.is(validateJson(MODEL_METADATA_SCHEMA, { ...sample('rsn50_coco_256x192'), family: 'rsn', arch: null, zoo: undefined }), null);
   t.notThrows(() => checkModelMetadata(sample()));

@@ -1,20 +1,20 @@
 /**
- * Loading a converted artifact for inference: `model.onnx` through onnxruntime-node, a
+ * Loading a converted artifact for inference (the API's loadModel): `model.onnx` through onnxruntime-node, a
  * TF.js graph model (`model.json` or its directory) through tfjs-converter on the cpu or
  * wasm backend. Both are used the same way: an NCHW float32 batch in, NCHW heatmaps out,
  * and the model metadata the converter embedded (decoding, flip pairs, input size).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import protobuf from 'protobufjs';
+import type { Tensor } from '@tensorflow/tfjs-core';
 import { PosePortError, isPosePortError } from '../core/errors.js';
-import { checkModelMetadata, type ModelMetadata } from '../emit/onnx/metadata.js';
-import { onnx } from '../emit/onnx/proto.js';
-import { MODEL_JSON, tfjsIOHandler } from '../emit/tfjs/files.js';
+import { MODEL_JSON } from '../emit/tfjs/index.js';
+import { checkModelMetadata, type ModelMetadata } from './metadata.js';
+import { readOnnxMetadataProps } from './onnx-runtime.js';
+import { loadTfjsGraph, useTfjsBackend, type TfjsBackendName } from './tfjs-runtime.js';
 
 export type ModelKind = 'onnx' | 'tfjs';
-export type TfjsBackendName = 'cpu' | 'wasm';
+export type { TfjsBackendName } from './tfjs-runtime.js';
 
 export interface LoadModelOptions {
   /** TF.js backend (default 'wasm': the same float32 kernels as 'cpu', several times faster) */
@@ -68,29 +68,6 @@ function parseMetadata(file: string, raw: unknown, where: string): ModelMetadata
     throw e;
   }
   return meta;
-}
-
-/**
- * Reads ModelProto.metadata_props (field 14) without decoding the graph: the top-level
- * fields are walked and skipped, only the metadata entries are decoded.
- */
-export function readOnnxMetadataProps(bytes: Uint8Array, file: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const r = protobuf.Reader.create(bytes);
-  try {
-    while (r.pos < r.len) {
-      const tag = r.uint32();
-      if (tag >>> 3 === 14 && (tag & 7) === 2) {
-        const e = onnx.StringStringEntryProto.decode(r.bytes());
-        out[e.key] = e.value;
-      } else {
-        r.skipType(tag & 7);
-      }
-    }
-  } catch (e) {
-    throw modelFormat(file, `not an ONNX model (protobuf error at byte ${r.pos}: ${(e as Error).message})`);
-  }
-  return out;
 }
 
 /** Which artifact `path` names: a .onnx file, a model.json, or a directory holding either. */
@@ -160,22 +137,6 @@ async function loadOnnx(file: string, opts: LoadModelOptions): Promise<PoseModel
   };
 }
 
-let tfjsReady: Promise<typeof import('@tensorflow/tfjs-core')> | undefined;
-
-/** tfjs-core with the cpu and wasm backends registered (the wasm binaries read from node_modules). */
-async function tfjsCore(): Promise<typeof import('@tensorflow/tfjs-core')> {
-  tfjsReady ??= (async () => {
-    const tf = await import('@tensorflow/tfjs-core');
-    await import('@tensorflow/tfjs-backend-cpu');
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    const require = createRequire(import.meta.url);
-    wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-    return tf;
-  })();
-  return tfjsReady;
-}
-
 async function loadTfjs(file: string, opts: LoadModelOptions): Promise<PoseModel> {
   let json: { userDefinedMetadata?: Record<string, unknown> };
   try {
@@ -186,15 +147,9 @@ async function loadTfjs(file: string, opts: LoadModelOptions): Promise<PoseModel
   const metadata = parseMetadata(file, json?.userDefinedMetadata?.pose_port, `userDefinedMetadata.pose_port of ${basename(file)}`);
   if (metadata.input.layout !== 'NHWC') throw modelFormat(file, `TF.js model metadata says input layout ${metadata.input.layout}, expected NHWC`);
   const fields = commonFields(metadata, file);
-  const tf = await tfjsCore();
   const backend = opts.tfjsBackend ?? 'wasm';
-  if (tf.getBackend() !== backend) {
-    const ok = await tf.setBackend(backend);
-    if (!ok) throw new PosePortError('IO', `TF.js backend '${backend}' failed to initialise`);
-  }
-  await tf.ready();
-  const { loadGraphModel } = await import('@tensorflow/tfjs-converter');
-  const model = await loadGraphModel(tfjsIOHandler(dirname(file)) as never);
+  const tf = await useTfjsBackend(backend);
+  const model = await loadTfjsGraph(dirname(file), backend);
   const outName = model.outputs.find((o) => o.name === metadata.heatmap.name)?.name ?? model.outputs[0].name;
   const inName = model.inputs.find((i) => i.name === metadata.input.name)?.name ?? model.inputs[0].name;
   const [H, W] = fields.inputSize;
@@ -210,7 +165,7 @@ async function loadTfjs(file: string, opts: LoadModelOptions): Promise<PoseModel
       // NCHW -> NHWC in, NHWC -> NCHW out (transposes are exact)
       const out = tf.tidy(() => {
         const x = tf.transpose(tf.tensor4d(batch, [n, 3, H, W]), [0, 2, 3, 1]);
-        const y = model.execute({ [inName]: x }, outName) as import('@tensorflow/tfjs-core').Tensor;
+        const y = model.execute({ [inName]: x }, outName) as Tensor;
         checkOutput(file, [y.shape[0], y.shape[3], y.shape[1], y.shape[2]] as number[], n, fields.numKeypoints, fields.heatmapSize);
         return tf.transpose(y, [0, 3, 1, 2]);
       });

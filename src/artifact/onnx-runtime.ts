@@ -1,0 +1,43 @@
+/**
+ * Reading and running model.onnx: its metadata_props without decoding the graph, and
+ * onnxruntime-node sessions (every output returned NCHW under its name).
+ */
+import protobuf from 'protobufjs';
+import { PosePortError } from '../core/errors.js';
+import { onnx } from '../emit/onnx/proto.js';
+import type { Outputs } from './outputs.js';
+
+/**
+ * Reads ModelProto.metadata_props (field 14) without decoding the graph: the top-level
+ * fields are walked and skipped, only the metadata entries are decoded.
+ */
+export function readOnnxMetadataProps(bytes: Uint8Array, file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const r = protobuf.Reader.create(bytes);
+  try {
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      if (tag >>> 3 === 14 && (tag & 7) === 2) {
+        const e = onnx.StringStringEntryProto.decode(r.bytes());
+        out[e.key] = e.value;
+      } else {
+        r.skipType(tag & 7);
+      }
+    }
+  } catch (e) {
+    throw new PosePortError('MODEL_FORMAT', `not an ONNX model (protobuf error at byte ${r.pos}: ${(e as Error).message})`, { file });
+  }
+  return out;
+}
+
+/** Runs an ONNX model (bytes) once on `input` of `shape` for its first input; returns every output. */
+export async function runOnnxOutputs(bytes: Uint8Array, input: Float32Array, shape: readonly number[]): Promise<Outputs> {
+  const ort = await import('onnxruntime-node');
+  const s = await ort.InferenceSession.create(bytes);
+  try {
+    const r = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', input, [...shape]) });
+    return new Map(s.outputNames.map((n) => [n, { data: r[n].data as Float32Array, shape: [...r[n].dims].map(Number) }]));
+  } finally {
+    await s.release();
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Running TF.js graph models in Node without tfjs-node: tfjs-core with the cpu and wasm
+ * backends (the wasm binaries read from node_modules), one typed IOHandler for a model
+ * directory or an in-memory artifact, and a runner that returns every output NCHW.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { io, Tensor } from '@tensorflow/tfjs-core';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
+import { PosePortError } from '../core/errors.js';
+import { nchwToNhwc, nhwcShapeToNchw, nhwcToNchw } from '../core/layout.js';
+import { artifactToModelArtifacts, readTfjsArtifacts, type TfjsArtifact, type TfjsModelArtifacts } from '../emit/tfjs/index.js';
+import type { Outputs } from './outputs.js';
+
+export type TfjsBackendName = 'cpu' | 'wasm';
+export type TfjsCore = typeof import('@tensorflow/tfjs-core');
+
+let tfjsReady: Promise<TfjsCore> | undefined;
+
+/** tfjs-core with the cpu and wasm backends registered (the wasm binaries read from node_modules). */
+export async function tfjsCore(): Promise<TfjsCore> {
+  tfjsReady ??= (async () => {
+    const tf = await import('@tensorflow/tfjs-core');
+    await import('@tensorflow/tfjs-backend-cpu');
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const require = createRequire(import.meta.url);
+    wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    return tf;
+  })();
+  return tfjsReady;
+}
+
+/** Makes `backend` the active TF.js backend (IO when it cannot initialise). */
+export async function useTfjsBackend(backend: TfjsBackendName): Promise<TfjsCore> {
+  const tf = await tfjsCore();
+  if (tf.getBackend() !== backend) {
+    if (!(await tf.setBackend(backend))) throw new PosePortError('IO', `TF.js backend '${backend}' failed to initialise`);
+  }
+  await tf.ready();
+  return tf;
+}
+
+/** tfjs-core's ModelArtifacts from ours (the same fields; userDefinedMetadata is JSON, so its values are never undefined) */
+function toTfArtifacts(a: TfjsModelArtifacts): io.ModelArtifacts {
+  return { ...a, userDefinedMetadata: a.userDefinedMetadata as io.ModelArtifacts['userDefinedMetadata'] };
+}
+
+/** An IOHandler for `loadGraphModel`: a model directory (validated first) or an in-memory artifact. */
+export function tfjsIOHandler(src: string | TfjsArtifact): io.IOHandler {
+  return { load: async () => toTfArtifacts(typeof src === 'string' ? readTfjsArtifacts(src) : artifactToModelArtifacts(src)) };
+}
+
+/** Loads a graph model with its weights on `backend`. */
+export async function loadTfjsGraph(src: string | TfjsArtifact, backend: TfjsBackendName): Promise<GraphModel> {
+  await useTfjsBackend(backend);
+  const { loadGraphModel } = await import('@tensorflow/tfjs-converter');
+  return loadGraphModel(tfjsIOHandler(src));
+}
+
+/**
+ * Runs a TF.js model directory on the cpu backend with an NCHW input; every output comes
+ * back NCHW under its name. Sets TF.js's PROD flag (it silences the "install tfjs-node"
+ * hint on stderr).
+ */
+export async function runTfjsOutputs(dir: string, input: Float32Array, shape: readonly number[]): Promise<Outputs> {
+  const tf = await tfjsCore();
+  tf.env().set('PROD', true);
+  const model = await loadTfjsGraph(dir, 'cpu');
+  const [n, c, h, w] = shape;
+  const x = tf.tensor(nchwToNhwc(input, shape), [n, h, w, c], 'float32');
+  try {
+    const names = model.outputs.map((o) => o.name);
+    const r = model.execute({ [model.inputs[0].name]: x }, names);
+    const list: Tensor[] = Array.isArray(r) ? r : [r];
+    const out: Outputs = new Map();
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i];
+      const data = (await t.data()) as Float32Array;
+      out.set(names[i].replace(/:0$/, ''), { data: nhwcToNchw(data, t.shape), shape: nhwcShapeToNchw(t.shape) });
+      t.dispose();
+    }
+    return out;
+  } finally {
+    x.dispose();
+    model.dispose();
+  }
+}
