@@ -61,6 +61,9 @@ export function checkModelMetadata(meta: unknown): asserts meta is ModelMetadata
     throw new PosePortError('EMIT_FORMAT', `model metadata: ${key}: ${msg}`, { key });
   };
   if (m.keypoint_names.length !== k) bad(`${m.keypoint_names.length} names for num_keypoints ${k}`, '$.keypoint_names');
+  const [ih, iw] = m.input.size_hw;
+  const [hh, hw] = m.heatmap.size_hw;
+  if (hh > ih || hw > iw) bad(`the heatmap ${hh}x${hw} is larger than the input ${ih}x${iw}`, '$.heatmap.size_hw');
   for (const [name, pairs] of [['flip_pairs', m.flip_pairs], ['skeleton', m.skeleton]] as const)
     pairs.forEach(([a, b], i) => {
       if (a >= k || b >= k || a === b) bad(`[${a}, ${b}] is not a pair of distinct indices below ${k}`, `$.${name}[${i}]`);
