@@ -1,6 +1,6 @@
 /**
  * Evaluation benchmark (issue 6): end-to-end `pose-port eval` throughput on
- * ../shared/data (COCO val2017 images with the detection boxes MMPose uses) for res50
+ * test/data/datasets/coco (COCO val2017 images with the detection boxes MMPose uses) for res50
  * and hrnet_w32, onnxruntime-node on the CPU, batch 8, flip test on (as the zoo rows),
  * with the wall time split into image decoding (JPEG), warp (crop + normalise),
  * inference (both flip passes) and post-processing (flip combination, heatmap decoding,
@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { loadModel } from '../src/artifact/model.js';
 import { convertCheckpoint } from '../src/pipeline/convert.js';
 import { evaluateModel } from '../src/pipeline/eval.js';
-import { makeCheckpoint, SHARED } from '../test/helpers/ckpt.js';
+import { makeCheckpoint } from '../test/helpers/ckpt.js';
+import { COCO } from '../test/helpers/data.js';
 
 export const EVAL_MODELS = ['res50_coco_256x192_dark', 'hrnet_w32_coco_256x192_dark'];
 
@@ -39,7 +40,7 @@ export async function benchEval(
   opts: { models?: string[]; batch?: number; boxes?: 'gt' | 'detections'; threads?: number; log?: (line: string) => void } = {},
 ): Promise<EvalBenchRow[]> {
   const log = opts.log ?? ((l: string) => console.log(l));
-  const data = join(SHARED, 'data', 'coco');
+  const data = COCO;
   const batch = opts.batch ?? 8;
   const boxes = opts.boxes ?? 'detections';
   const work = mkdtempSync(join(tmpdir(), 'pose-port-bench-eval-'));

@@ -1,13 +1,11 @@
 #!/usr/bin/env node
 /**
  * Regenerates src/zoo/registry.json, the model-zoo registry, from the model-zoo
- * tables in ../shared/seeds/*.txt and the config manifests in
- * ../shared/zoo/manifests/*.json.
+ * tables in test/data/seeds/*.txt and the config manifests in
+ * test/data/manifests/*.json.gz (README files there say where they come from).
  *
  *   node scripts/build-registry.mjs            # writes src/zoo/registry.json
  *   node scripts/build-registry.mjs --check    # exit 1 when the committed file differs
- *
- * Set POSE_PORT_SHARED to read the shared materials from elsewhere.
  *
  * Every markdown table row with a `[ckpt](...)` link becomes one entry. The entry's
  * name is the config file named by the row's Arch link (the Arch text itself is not
@@ -16,13 +14,13 @@
  * not rows of the zoo.
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SHARED = process.env.POSE_PORT_SHARED ?? resolve(ROOT, '..', 'shared');
-const SEEDS = join(SHARED, 'seeds');
-const MANIFESTS = join(SHARED, 'zoo', 'manifests');
+const SEEDS = join(ROOT, 'test', 'data', 'seeds');
+const MANIFESTS = join(ROOT, 'test', 'data', 'manifests');
 const OUT = join(ROOT, 'src', 'zoo', 'registry.json');
 const EXPECTED_ROWS = 26;
 
@@ -226,8 +224,8 @@ function buildEntry(row, manifests) {
 
 function build() {
   const manifests = new Map();
-  for (const f of readdirSync(MANIFESTS).filter((x) => x.endsWith('.json')).sort())
-    manifests.set(f.slice(0, -5), JSON.parse(readFileSync(join(MANIFESTS, f), 'utf8')));
+  for (const f of readdirSync(MANIFESTS).filter((x) => x.endsWith('.json.gz')).sort())
+    manifests.set(f.slice(0, -'.json.gz'.length), JSON.parse(gunzipSync(readFileSync(join(MANIFESTS, f))).toString('utf8')));
   const rows = readdirSync(SEEDS)
     .filter((f) => f.endsWith('.txt'))
     .sort()

@@ -1,14 +1,15 @@
 #!/usr/bin/python3
 """Writes a deterministic MMPose-layout checkpoint from a zoo manifest with torch.save.
 
-    /usr/bin/python3 scripts/make-checkpoint.py MANIFEST.json OUT.pth
+    /usr/bin/python3 scripts/make-checkpoint.py MANIFEST.json[.gz] OUT.pth
         [--seed N] [--legacy] [--meta | --meta-json FILE] [--config-text FILE] [--key-map FILE]
 
 The tests' stand-in for a published checkpoint: the state_dict holds every
 entry of the manifest's "params" list ([key, shape, dtype], in that order)
 with random values that keep activations O(1) through the deepest zoo nets in
 eval mode. The MMPose reference outputs under test/data/reference were
-computed on these values (seed 0), so the recipe below is fixed: changing a
+computed on these values (seed 0; test/scripts/make-checkpoint.test.ts checks
+their state_dict_sha256), so the recipe below is fixed: changing a
 draw, its order or a constant breaks every parity test.
 
 Values: one numpy.random.RandomState(seed); first one draw
@@ -53,6 +54,7 @@ for the MMPose 1.x layout. Two keys renamed onto one name are refused.
 Needs numpy and torch (Debian python3-numpy and python3-torch).
 """
 import argparse
+import gzip
 import json
 import math
 import os
@@ -195,7 +197,8 @@ def from_json(v, where='meta'):
 
 
 def read_json(path):
-    with open(path, encoding='utf-8') as f:
+    """A JSON file, gunzipped when its name ends in .gz (the committed manifests are)."""
+    with (gzip.open if path.endswith('.gz') else open)(path, 'rt', encoding='utf-8') as f:
         return json.load(f)
 
 

@@ -13,6 +13,7 @@ import type { NodeDefJson } from '../emit/tfjs/graphdef.js';
 import { tfjsInputDims } from './check-tfjs-graph.js';
 import { readModelFile } from './files.js';
 import { checkModelMetadata, type ModelMetadata } from './metadata.js';
+import { resolveExecutionProviders } from './execution-providers.js';
 import { readOnnxGraphIO, readOnnxMetadataProps, type OnnxValueInfo } from './onnx-runtime.js';
 import { loadTfjsGraph, useTfjsBackend, type TfjsBackendName } from './tfjs-runtime.js';
 
@@ -22,7 +23,10 @@ export type { TfjsBackendName } from './tfjs-runtime.js';
 export interface LoadModelOptions {
   /** TF.js backend (default 'wasm': the same float32 kernels as 'cpu', several times faster) */
   tfjsBackend?: TfjsBackendName;
-  /** onnxruntime execution providers, in order of preference (default ['cpu']) */
+  /**
+   * onnxruntime execution providers, in order of preference (default ['cpu']); checked
+   * against this onnxruntime build and started once (EXECUTION_PROVIDER otherwise). ONNX only.
+   */
   executionProviders?: string[];
   /** onnxruntime intra-op threads (default: onnxruntime's choice, all cores) */
   threads?: number;
@@ -125,7 +129,7 @@ async function loadOnnx(file: string, opts: LoadModelOptions): Promise<PoseModel
   const fields = commonFields(metadata, file);
   checkOnnxInputShape(file, readOnnxGraphIO(bytes, file).inputs, metadata);
   const ort = await import('onnxruntime-node');
-  const providers = opts.executionProviders ?? ['cpu'];
+  const providers = opts.executionProviders ? await resolveExecutionProviders(opts.executionProviders) : ['cpu'];
   let session: import('onnxruntime-node').InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, {
@@ -214,5 +218,7 @@ async function loadTfjs(file: string, opts: LoadModelOptions): Promise<PoseModel
 /** Loads `path` (model.onnx, model.json, or a directory holding one) with its metadata. */
 export async function loadModel(path: string, opts: LoadModelOptions = {}): Promise<PoseModel> {
   const { kind, file } = resolveModelPath(path);
+  if (kind === 'tfjs' && opts.executionProviders !== undefined)
+    throw new PosePortError('USAGE', `execution providers apply to ONNX models; '${file}' is a TF.js model (choose its backend instead)`, { file });
   return kind === 'onnx' ? loadOnnx(file, opts) : loadTfjs(file, opts);
 }

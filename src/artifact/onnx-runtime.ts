@@ -70,10 +70,13 @@ export function readOnnxGraphIO(bytes: Uint8Array, file: string): { inputs: Onnx
   return { inputs, outputs };
 }
 
-/** Runs an ONNX model (bytes) once on `input` of `shape` for its first input; returns every output. */
-export async function runOnnxOutputs(bytes: Uint8Array, input: Float32Array, shape: readonly number[]): Promise<Outputs> {
+/**
+ * Runs an ONNX model (bytes) once on `input` of `shape` for its first input; returns every
+ * output. `executionProviders` as resolveExecutionProviders gave them (default cpu).
+ */
+export async function runOnnxOutputs(bytes: Uint8Array, input: Float32Array, shape: readonly number[], executionProviders?: readonly string[]): Promise<Outputs> {
   const ort = await import('onnxruntime-node');
-  const s = await ort.InferenceSession.create(bytes);
+  const s = await ort.InferenceSession.create(bytes, executionProviders ? { executionProviders: [...executionProviders] } : {});
   try {
     const r = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', input, [...shape]) });
     return new Map(s.outputNames.map((n) => [n, { data: r[n].data as Float32Array, shape: [...r[n].dims].map(Number) }]));

@@ -1,4 +1,8 @@
+import { exitOnSignals } from '../core/interrupt.js';
 import { main } from './main.js';
+
+// SIGINT/SIGTERM/SIGHUP: unfinished outputs (staging directories) are removed, exit 130/143/129
+exitOnSignals((s) => process.stderr.write(s));
 
 // a reader that stops early (`pose-port inspect x.pth | head`) is not an error
 for (const stream of [process.stdout, process.stderr])

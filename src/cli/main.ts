@@ -1,4 +1,4 @@
-import { isPosePortError } from '../core/errors.js';
+import { isPosePortError, PosePortError } from '../core/errors.js';
 import { flagHelp, parseArgs } from './args.js';
 import { COMMANDS } from './commands/index.js';
 import { processIO, type CliIO } from './io.js';
@@ -27,6 +27,22 @@ function commandHelp(name: string): string {
   return [`usage: pose-port ${c.usage}`, '', c.summary, ...(c.description ? ['', c.description] : []), '', 'options:', flagHelp(c.flags), '  --help  show this help', ''].join('\n');
 }
 
+/**
+ * Errors of the file system or the machine (a full disk, a missing or unreadable file,
+ * a read-only mount) that reached here without a typed error: they are faults of the
+ * input or the environment, not of pose-port, so they exit 2 like every other IO error.
+ */
+const SYSTEM_ERRNOS: ReadonlySet<string> = new Set([
+  'ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ENOTEMPTY', 'EEXIST', 'ELOOP', 'ENAMETOOLONG', 'EXDEV', 'EBUSY', 'ENXIO',
+  'ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'EIO', 'EMFILE', 'ENFILE', 'ENOMEM',
+]);
+
+function fileSystemError(e: unknown): PosePortError | undefined {
+  const err = e as NodeJS.ErrnoException | undefined;
+  if (isPosePortError(e) || typeof err?.code !== 'string' || typeof err.syscall !== 'string' || !SYSTEM_ERRNOS.has(err.code)) return undefined;
+  return new PosePortError('IO', err.message, { file: err.path, details: { errno: err.code, syscall: err.syscall } });
+}
+
 /** Runs the CLI; never calls process.exit (bin/pose-port.js does). */
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
   const [name, ...rest] = argv;
@@ -51,7 +67,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
   try {
     const args = parseArgs(rest, cmd.flags, name);
     return await cmd.run(args, io);
-  } catch (e) {
+  } catch (caught) {
+    const e = fileSystemError(caught) ?? caught;
     if (isPosePortError(e)) {
       if (json) io.stdout(JSON.stringify({ ok: false, error: e.toJSON() }, null, 2) + '\n');
       io.stderr(`pose-port ${name}: error [${e.code}]: ${e.message}\n`);

@@ -42,6 +42,8 @@ export type ErrorCode =
   | 'JOURNAL_FORMAT'
   | 'JOURNAL_MISMATCH'
   | 'IO'
+  /** an onnxruntime execution provider this build lacks or that cannot start here */
+  | 'EXECUTION_PROVIDER'
   // command line
   | 'USAGE';
 

@@ -1,11 +1,12 @@
 import { Stopwatch } from '../core/stopwatch.js';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { detectArchitecture, familyByName, presetFamily } from '../arch/index.js';
 import type { Detection } from '../arch/family.js';
 import { checkPreset } from '../arch/preset.js';
 import { PosePortError } from '../core/errors.js';
+import { FileSink } from '../core/file-sink.js';
 import { sha256Bytes, sha256FileInWorker, sha256RangesInWorker } from '../core/hash.js';
 import { tensorSha256 } from '../core/tensor-bytes.js';
 import { numelOf } from '../core/tensor.js';
@@ -224,25 +225,23 @@ export function modelMetadata(args: {
  */
 async function writeOnnx(path: string, plan: OnnxBytes, lastChunk: () => Promise<Uint8Array | null>): Promise<string | null> {
   const h = createHash('sha256');
-  const out = createWriteStream(path);
+  const out = new FileSink(path);
   let written = 0;
-  let failed: Error | null = null;
-  out.on('error', (e) => (failed = e));
   const put = async (c: Uint8Array) => {
-    if (failed) throw failed;
     h.update(c);
     written += c.length;
-    if (!out.write(c)) await new Promise<void>((r) => out.once('drain', r));
+    await out.write(c);
   };
   try {
     for (const c of plan.bodyChunks()) await put(c);
     const tail = await lastChunk();
+    if (tail !== null) await put(tail);
+    await out.close(); // every byte on disk, or the stream's error (ENOSPC) rejects
     if (tail === null) return null;
-    await put(tail);
-  } finally {
-    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  } catch (e) {
+    out.destroy();
+    throw e;
   }
-  if (failed) throw failed;
   if (written !== plan.byteLength) throw new PosePortError('EMIT_FORMAT', `wrote ${written} bytes of ONNX, planned ${plan.byteLength}`, { file: path });
   return h.digest('hex');
 }
@@ -262,6 +261,8 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
   const step = opts.onStep ?? (() => {});
   const clock = new Stopwatch();
   const lap = (name: string) => clock.lap(name);
+  // the output is checked (and its staging directory made) before any work: a bad --out fails at once
+  const staged = new StagedOutput(opts.out);
 
   step('reading checkpoint');
   // checksums run on the other core while this one reads, builds and writes: the file's
@@ -269,7 +270,13 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
   // in place once the index is known
   const fileSha = sha256FileInWorker(ckptPath);
   fileSha.catch(() => {}); // awaited below; a failed open must not leave it unhandled
-  const ckpt = await openCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals });
+  let ckpt: Checkpoint;
+  try {
+    ckpt = await openCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals });
+  } catch (e) {
+    staged.abort();
+    throw e;
+  }
   try {
     const hashed = ckpt.tensors.entries.filter((e) => !e.name.endsWith('.num_batches_tracked'));
     // after the file's digest, so the two do not share the other core
@@ -327,7 +334,6 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
       return true;
     };
 
-    const staged = new StagedOutput(opts.out);
     try {
       let artifacts: ArtifactRecord[] = [];
       for (;;) {
@@ -412,6 +418,9 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
       staged.abort();
       throw e;
     }
+  } catch (e) {
+    staged.abort();
+    throw e;
   } finally {
     ckpt.close();
   }

@@ -26,6 +26,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { onnxMetadataProps } from '../artifact/metadata.js';
 import { loadModel } from '../artifact/model.js';
+import { resolveExecutionProviders } from '../artifact/execution-providers.js';
 import { runOnnxOutputs } from '../artifact/onnx-runtime.js';
 import type { Outputs } from '../artifact/outputs.js';
 import { deterministicInput } from '../artifact/probe-input.js';
@@ -83,6 +84,7 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
       file: join(dir, 'report.json'),
     });
   if (!existsSync(ckptPath)) throw new PosePortError('IO', `no such checkpoint '${ckptPath}'`, { file: ckptPath });
+  const providers = opts.executionProviders ? await resolveExecutionProviders(opts.executionProviders) : undefined;
   const onnxRec = report.artifacts.find((a) => a.format === 'onnx');
   const tfjsRec = report.artifacts.find((a) => a.format === 'tfjs');
   const checks: Described[] = [];
@@ -132,9 +134,9 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
     const onnxBytes = files.onnx?.bytes;
     const tfjsDir = files.tfjsDir;
     const runs = {
-      onnx: onnxBytes ? await attempt('onnx-run', () => runOnnxOutputs(onnxBytes, input, shape)) : undefined,
+      onnx: onnxBytes ? await attempt('onnx-run', () => runOnnxOutputs(onnxBytes, input, shape, providers)) : undefined,
       tfjs: tfjsDir ? await attempt('tfjs-run', () => runTfjsOutputs(tfjsDir, input, shape)) : undefined,
-      rebuilt: freshBytes ? await attempt('rebuilt-run', () => runOnnxOutputs(freshBytes, input, shape)) : undefined,
+      rebuilt: freshBytes ? await attempt('rebuilt-run', () => runOnnxOutputs(freshBytes, input, shape, providers)) : undefined,
     };
     lap('run');
     const q = tfjsRec?.quantize ?? null;
@@ -147,7 +149,7 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
     if (opts.evaluate) {
       step('evaluating');
       const ev = opts.evaluate;
-      const model = await loadModel(join(dir, (onnxRec ?? tfjsRec)!.file));
+      const model = await loadModel(join(dir, (onnxRec ?? tfjsRec)!.file), onnxRec && providers ? { executionProviders: providers } : {});
       try {
         const r = await evaluateModel(model, { ann: ev.ann, images: ev.images, dets: ev.dets, mpiiGt: ev.mpiiGt });
         checks.push(evaluationCheck(r, ev.tolerance ?? DEFAULT_METRIC_TOLERANCE));

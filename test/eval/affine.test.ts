@@ -7,7 +7,8 @@ import type { ImageU8 } from '../../src/core/image.js';
 import { warpAffineLinear, invertAffine } from '../../src/eval/warp.js';
 import { toNormalizedTensor, IMAGENET_MEAN, IMAGENET_STD } from '../../src/eval/normalize.js';
 import { groundTruthPersons, detectionPersons, mpiiPersons } from '../../src/eval/persons.js';
-import { DATA, readJson, readVectors, u8FromB64 } from './vectors.js';
+import { COCO, MPII, readDataJson as readJson } from '../helpers/data.js';
+import { readVectors, u8FromB64 } from './vectors.js';
 
 const vec = readVectors('affine.json');
 const image: ImageU8 = { data: u8FromB64(vec.image.decoded_rgb), width: vec.image.shape_hwc[1], height: vec.image.shape_hwc[0], channels: 3 };
@@ -26,7 +27,7 @@ test('xywh2cs: every case exact in float32', (t) => {
 });
 
 test('GT-box database of test_coco.json (use_gt_bbox=True): sanitised boxes, per-image bbox_id, 12 entries', (t) => {
-  const gt = readJson(join(DATA, 'coco', 'test_coco.json'));
+  const gt = readJson(join(COCO, 'test_coco.json'));
   const db = groundTruthPersons(gt, [192, 256]);
   t.is(db.length, vec.coco_gt_bbox_db.length);
   db.forEach((p, i) => {
@@ -41,8 +42,8 @@ test('GT-box database of test_coco.json (use_gt_bbox=True): sanitised boxes, per
 });
 
 test('detection database (use_gt_bbox=False) for det_bbox_thr 0.0 and 0.4: one bbox_id counter over the file', (t) => {
-  const gt = readJson(join(DATA, 'coco', 'test_coco.json'));
-  const dets = readJson(join(DATA, 'coco', 'test_coco_det_AP_H_56.json'));
+  const gt = readJson(join(COCO, 'test_coco.json'));
+  const dets = readJson(join(COCO, 'test_coco_det_AP_H_56.json'));
   for (const thr of ['0.0', '0.4']) {
     const db = detectionPersons(dets, gt, [192, 256], Number(thr));
     const exp = vec.coco_det_db[thr];
@@ -55,7 +56,7 @@ test('detection database (use_gt_bbox=False) for det_bbox_thr 0.0 and 0.4: one b
 });
 
 test('MPII centre/scale (float64) and their float32 copies', (t) => {
-  const entries = readJson(join(DATA, 'mpii', 'test_mpii.json'));
+  const entries = readJson(join(MPII, 'test_mpii.json'));
   const db = mpiiPersons(entries);
   for (const e of vec.mpii_center_scale) {
     const r = mpiiCenterScale(e.json_center, e.json_scale);

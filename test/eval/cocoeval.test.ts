@@ -6,15 +6,15 @@ import { scoreCocoKeypointResults, wholeBodyEval, evaluateTopDown } from '../../
 import { topDownCocoResults, imageIdsByFileName, rescore } from '../../src/eval/topdown-results.js';
 import { COCO_SIGMAS, DATASETS } from '../../src/eval/datasets.js';
 import { PosePortError } from '../../src/core/errors.js';
-import { readJson, readVectors, SHARED } from './vectors.js';
+import { COCO, dataFile, readDataJson as readJson } from '../helpers/data.js';
+import { readVectors } from './vectors.js';
 
 const index = readVectors('cocoeval/index.json');
-const gtPath = (p: string): string => join(SHARED, '..', p); // files name 'shared/...'
 
 for (const [id, c] of Object.entries<any>(index.cases)) {
   test(`cocoeval ${id}: result_keypoints.json equal, stats exact for every evaluator`, (t) => {
     const v = readVectors(`cocoeval/${c.file}`);
-    const gt = readJson(gtPath(v.gt_file));
+    const gt = readJson(dataFile(v.gt_file));
     const names = imageIdsByFileName(gt);
     const rows = v.model_outputs.map((o: any) => ({ imageId: names.get(o.image_file)!, bboxId: o.bbox_id, preds: o.preds.flat(), box: o.box }));
     const cfg = v.data_cfg;
@@ -44,7 +44,7 @@ for (const [id, c] of Object.entries<any>(index.cases)) {
 test('cocoeval wholebody: results split into parts, stats per part exact for every evaluator', (t) => {
   const w = index.wholebody;
   const v = readVectors(`cocoeval/${w.file}`);
-  const gt = readJson(gtPath(v.gt_file));
+  const gt = readJson(dataFile(v.gt_file));
   const names = imageIdsByFileName(gt);
   const ds = DATASETS.coco_wholebody;
   const rows = v.model_outputs.map((o: any) => ({ imageId: names.get(o.image_file)!, bboxId: o.bbox_id, preds: o.preds.flat(), box: o.box }));
@@ -91,7 +91,7 @@ function det(kpts: number[], score: number, imageId = 1): CocoKeypointResult {
 }
 
 test('ground truth submitted as predictions gives AP 1.0 (all ten stats on test_coco.json)', (t) => {
-  const gt: CocoGtFile = readJson(join(SHARED, 'data', 'coco', 'test_coco.json'));
+  const gt: CocoGtFile = readJson(join(COCO, 'test_coco.json'));
   const res = gt.annotations.filter((a) => a.num_keypoints! > 0).map((a) => ({ image_id: a.image_id, category_id: 1, keypoints: a.keypoints!, score: 1 }));
   t.deepEqual(cocoKeypointEval(gt, res, { sigmas: COCO_SIGMAS }).stats, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
 });

@@ -1,17 +1,10 @@
-/** Readers for ../shared/spec/vectors (README there): b64 arrays and "NaN"/"Infinity" strings. */
-import { readFileSync } from 'node:fs';
+/** Readers for the spec vectors (test/data/vectors, README there): b64 arrays and "NaN"/"Infinity" strings. */
 import { join } from 'node:path';
+import { readDataJson, VECTORS } from '../helpers/data.js';
 
-export const SHARED = process.env.POSE_PORT_SHARED ?? '/work/shared';
-export const VECTORS = join(SHARED, 'spec', 'vectors');
-export const DATA = join(SHARED, 'data');
-
+/** A spec vector file by its name in the README (`flip.json`, `cocoeval/index.json`); committed gzipped. */
 export function readVectors(name: string): any {
-  return JSON.parse(readFileSync(join(VECTORS, name), 'utf8'));
-}
-
-export function readJson(path: string): any {
-  return JSON.parse(readFileSync(path, 'utf8'));
+  return readDataJson(join(VECTORS, `${name}.gz`));
 }
 
 export interface B64Array {

@@ -1,14 +1,13 @@
 /**
  * MMPose 1.x (mmengine) checkpoints of a zoo manifest, with the same seed-0 weights as
- * makeckpt.py's 0.x file and the keys renamed as MMPose 1.x names them
+ * scripts/make-checkpoint.py's 0.x file and the keys renamed as MMPose 1.x names them
  * (test/helpers/mmengine_ckpt.py, the one place that renames). Cached under .cache/ckpt
- * like makeCheckpoint. When the project's own checkpoint writer lands (issue 14), this
- * is the one function to switch over.
+ * like makeCheckpoint.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE, manifestPath, PYTHON, ROOT, SHARED } from './ckpt.js';
+import { CACHE, CHECKPOINT_WRITER, manifestPath, PYTHON, ROOT } from './ckpt.js';
 
 export interface Make1xOptions {
   legacy?: boolean;
@@ -36,7 +35,7 @@ export function makeCheckpoint1x(model: string, opts: Make1xOptions = {}): strin
   const tmpDir = join(CACHE, `.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
   mkdirSync(tmpDir, { recursive: true });
   const tmp = join(tmpDir, `${tag}.pth`);
-  const args = [MMENGINE_SCRIPT, join(SHARED, 'bin', 'makeckpt.py'), manifestPath(model), tmp, '--seed', String(seed), '--kind', kind];
+  const args = [MMENGINE_SCRIPT, CHECKPOINT_WRITER, manifestPath(model), tmp, '--seed', String(seed), '--kind', kind];
   if (opts.legacy) args.push('--legacy');
   if (opts.preprocessorBuffers) args.push('--preprocessor-buffers');
   if (opts.hostile) args.push('--hostile', opts.hostile);

@@ -7,26 +7,11 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MANIFESTS, readDataJson, ROOT } from './data.js';
 
-/** The package root: the nearest folder above this file with pose-port's package.json (works from test/ and dist/test/). */
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'pose-port') return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('pose-port package root not found');
-    dir = up;
-  }
-}
-
-export const ROOT = findRoot();
-export const SHARED = process.env.POSE_PORT_SHARED ?? resolve(ROOT, '..', 'shared');
-export const MANIFESTS = join(SHARED, 'zoo', 'manifests');
-export const REFERENCES = join(SHARED, 'zoo', 'reference');
+export { MANIFESTS, REFERENCES, ROOT } from './data.js';
 export const CACHE = join(ROOT, '.cache', 'ckpt');
 export const PYTHON = process.env.POSE_PORT_PYTHON ?? '/usr/bin/python3';
 
@@ -72,19 +57,20 @@ export interface MakeOptions {
   keyMap?: [string, string][];
 }
 
+/** test/data/manifests/<model>.json.gz (the writer reads the gzip form too). */
 export function manifestPath(model: string): string {
-  return join(MANIFESTS, `${model}.json`);
+  return join(MANIFESTS, `${model}.json.gz`);
 }
 
 export function readManifest(model: string): any {
-  return JSON.parse(readFileSync(manifestPath(model), 'utf8'));
+  return readDataJson(manifestPath(model));
 }
 
 export function listManifests(): string[] {
-  return execFileSync('ls', [MANIFESTS], { encoding: 'utf8' })
-    .split('\n')
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -5));
+  return readdirSync(MANIFESTS)
+    .filter((f) => f.endsWith('.json.gz'))
+    .map((f) => f.slice(0, -'.json.gz'.length))
+    .sort();
 }
 
 /** Path of a scripts/make-checkpoint.py checkpoint of zoo row `model` (cached by its options). */

@@ -45,12 +45,32 @@ function readF32(path: string): Float32Array {
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
+/**
+ * Every reference was computed on the same input (COCO image 785 resized to 192x256 and
+ * normalised, README in test/data/reference), committed once beside the model folders.
+ */
+const COMMON_INPUT = { file: 'input.bin', image: 'mmpose v0.12.0:tests/data/coco/000000000785.jpg', shape: [1, 3, 256, 192] };
+
+function readInput(model: string, input: { file: string; image: string; shape: number[]; min: number; max: number }): Float32Array {
+  const same = input.file === COMMON_INPUT.file && input.image === COMMON_INPUT.image && input.shape.join() === COMMON_INPUT.shape.join();
+  if (!same) throw new Error(`${model}: reference input ${JSON.stringify(input.image)} ${input.shape.join('x')} is not the common input; commit it in its folder`);
+  const data = readF32(join(REFERENCES, COMMON_INPUT.file));
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of data) {
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
+  if (min !== input.min || max !== input.max) throw new Error(`${model}: common input range [${min}, ${max}] != meta.json's [${input.min}, ${input.max}]`);
+  return data;
+}
+
 export function readReference(model: string): Reference {
   const dir = join(REFERENCES, model);
   const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
   return {
     meta,
-    input: readF32(join(dir, meta.input.file)),
+    input: readInput(model, meta.input),
     inputShape: meta.input.shape,
     output: readF32(join(dir, meta.output.file)),
     outputShape: meta.output.shape,
@@ -59,7 +79,7 @@ export function readReference(model: string): Reference {
 }
 
 /**
- * Every model with a reference in ../shared/zoo/reference (optionally of one family), so
+ * Every model with a reference in test/data/reference (optionally of one family), so
  * parity tests cover whatever references are present, not a list fixed in the test.
  */
 export function referenceModels(family?: string): string[] {

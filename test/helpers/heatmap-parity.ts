@@ -1,6 +1,6 @@
 /**
  * Parity of a converted heatmap model against the reference outputs of the original
- * MMPose model (../shared/zoo/reference/<model>): make-checkpoint.py checkpoint -> openCheckpoint ->
+ * MMPose model (test/data/reference/<model>): make-checkpoint.py checkpoint -> openCheckpoint ->
  * detect -> build -> ONNX -> onnxruntime-node on the reference input, plain and flipped.
  */
 import { detectArchitecture, familyByName } from '../../src/arch/index.js';
@@ -56,7 +56,7 @@ export async function heatmapParity(model: string, legacy: boolean): Promise<Par
 
 /**
  * Parity with the original MMPose model for every reference of `family` present in
- * ../shared/zoo/reference, both .pth containers: relL2 <= 1e-5 and maxAbs <= 1e-4 * max|ref|,
+ * test/data/reference, both .pth containers: relL2 <= 1e-5 and maxAbs <= 1e-4 * max|ref|,
  * plain and flip-averaged; the keys must detect to the row's family and preset.
  */
 export function referenceParityTests(test: TestFn, family: FamilyName): void {

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """MMPose 1.x (mmengine) checkpoints of a zoo manifest's weights, for tests.
 
-    python3 mmengine_ckpt.py MAKECKPT MANIFEST OUT [--legacy] [--seed N]
+    python3 mmengine_ckpt.py WRITER MANIFEST OUT [--legacy] [--seed N]
         [--kind training|converted|bare] [--preprocessor-buffers]
         [--hostile extra-field|message-hub]
 
-The weights are makeckpt.py's (MAKECKPT: the path of that script; its
-build_state_dict with the same seed), so values are identical to the 0.x file;
+The weights are the project writer's (WRITER: the path of
+scripts/make-checkpoint.py; its state_dict with the same seed), so values are
+identical to the 0.x file;
 only the key names change, by `mmpose1_key` below (the one place that knows
 them), following MMPose 1.x's own conversion of 0.x files:
 TopdownPoseEstimator renames `keypoint_head` to `head`
@@ -38,7 +39,6 @@ module names, so torch.save pickles the real global names without mmengine.
 """
 import argparse
 import importlib.util
-import json
 import sys
 import types
 from collections import Counter, OrderedDict
@@ -47,8 +47,8 @@ import numpy as np
 import torch
 
 
-def load_makeckpt(path):
-    spec = importlib.util.spec_from_file_location('makeckpt', path)
+def load_writer(path):
+    spec = importlib.util.spec_from_file_location('make_checkpoint', path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -228,7 +228,7 @@ def training_state(man, cfg, meta, sd, seed, hostile):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('makeckpt')
+    ap.add_argument('writer')
     ap.add_argument('manifest')
     ap.add_argument('out')
     ap.add_argument('--legacy', action='store_true')
@@ -237,10 +237,9 @@ def main(argv=None):
     ap.add_argument('--preprocessor-buffers', action='store_true')
     ap.add_argument('--hostile', choices=['extra-field', 'message-hub'])
     args = ap.parse_args(argv)
-    with open(args.manifest) as f:
-        man = json.load(f)
-    mk = load_makeckpt(args.makeckpt)
-    sd0 = mk.build_state_dict(man['params'], args.seed, man.get('family'))
+    mk = load_writer(args.writer)
+    man = mk.read_json(args.manifest)
+    sd0 = mk.state_dict(man['params'], args.seed, man.get('family'))
     n_conv = man['head'].get('extra', {}).get('num_conv_layers', 0) or 0
     sd = OrderedDict()
     for k, v in sd0.items():

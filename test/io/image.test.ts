@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { decodeImage, encodePng, encodeJpeg } from '../../src/io/image.js';
 import { PosePortError } from '../../src/core/errors.js';
-import { DATA, readVectors, u8FromB64 } from '../eval/vectors.js';
+import { COCO, MPII } from '../helpers/data.js';
+import { readVectors, u8FromB64 } from '../eval/vectors.js';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 test('COCO image 785 decodes bit-equal to cv2.imread + BGR->RGB (affine.json decoded_rgb)', async (t) => {
   const ref = readVectors('affine.json').image;
-  const img = await decodeImage(join(DATA, 'coco', '000000000785.jpg'));
+  const img = await decodeImage(join(COCO, '000000000785.jpg'));
   t.deepEqual([img.height, img.width, img.channels], ref.shape_hwc);
   const expected = u8FromB64(ref.decoded_rgb);
   let differing = 0;
@@ -27,10 +28,10 @@ test('COCO image 785 decodes bit-equal to cv2.imread + BGR->RGB (affine.json dec
   for (const p of ref.pixels) t.deepEqual(Array.from(img.data.subarray((p.y * img.width + p.x) * 3, (p.y * img.width + p.x) * 3 + 3)), p.rgb);
 });
 
-test('every shared data image decodes to 8-bit RGB of its size', async (t) => {
-  for (const dir of ['coco', 'mpii']) {
-    for (const f of readdirSync(join(DATA, dir)).filter((n) => n.endsWith('.jpg'))) {
-      const path = join(DATA, dir, f);
+test('every test data image decodes to 8-bit RGB of its size', async (t) => {
+  for (const dir of [COCO, MPII]) {
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.jpg'))) {
+      const path = join(dir, f);
       const meta = await sharp(path).metadata();
       const img = await decodeImage(path);
       t.is(img.channels, 3, f);

@@ -9,10 +9,7 @@ import { join } from 'node:path';
 import { convertCheckpoint, type ArtifactFormat } from '../../src/pipeline/convert.js';
 import { makeCheckpoint } from '../helpers/ckpt.js';
 
-export const DATA = join(process.env.POSE_PORT_SHARED ?? '/work/shared', 'data');
-export const COCO = join(DATA, 'coco');
-export const MPII = join(DATA, 'mpii');
-export const VECTORS = join(process.env.POSE_PORT_SHARED ?? '/work/shared', 'spec', 'vectors');
+export { COCO, MPII } from '../helpers/data.js';
 
 export interface Converted {
   dir: string;

@@ -1,5 +1,5 @@
 /**
- * `pose-port eval` end to end on ../shared/data with converted make-checkpoint.py weights
+ * `pose-port eval` end to end on test/data/datasets with converted make-checkpoint.py weights
  * (the AP of random weights is meaningless; what is checked is the pipeline):
  * rsn18_coco_256x192 with GT boxes and with detection boxes (ONNX = TF.js, determinism,
  * MMPose's person databases and RSN's no-NMS data_cfg, the zoo column, --expect-ap exit
@@ -17,7 +17,8 @@ import { findZooEntry, zooMetric } from '../../src/zoo/registry.js';
 import { requireTorch } from '../helpers/ckpt.js';
 import { diff, withinParity } from '../helpers/compare.js';
 import { runCli } from '../helpers/cli.js';
-import { COCO, CROSS_RUNTIME_SCORE_TOL, MPII, VECTORS, convertZooRow, maxKeypointDiff, workDir, type Converted } from './converted.js';
+import { readVectors } from '../eval/vectors.js';
+import { COCO, CROSS_RUNTIME_SCORE_TOL, MPII, convertZooRow, maxKeypointDiff, workDir, type Converted } from './converted.js';
 
 const ANN = join(COCO, 'test_coco.json');
 const DETS = join(COCO, 'test_coco_det_AP_H_56.json');
@@ -76,7 +77,7 @@ test.serial('COCO, GT boxes: 12 persons of 4 images, ONNX = TF.js (keypoints wit
   t.is(a.outputs.length, 12);
   t.true(a.outputs.every((o) => o.preds.length === 17 * 3 && o.preds.every(Number.isFinite)));
   // the GT person database of the spec vectors (MMPose's, bbox_id restarting per image)
-  const db = JSON.parse(readFileSync(join(VECTORS, 'affine.json'), 'utf8')).coco_gt_bbox_db;
+  const db = readVectors('affine.json').coco_gt_bbox_db;
   t.deepEqual(a.outputs.map((o) => o.bboxId), db.map((e: any) => e.bbox_id));
   const files = new Map<number, string>(JSON.parse(readFileSync(ANN, 'utf8')).images.map((i: any) => [i.id, i.file_name]));
   t.deepEqual(a.outputs.map((o) => files.get(o.imageId)), db.map((e: any) => e.image_file));
@@ -178,7 +179,7 @@ test.serial('CLI eval: zoo column, --expect-ap exit codes 0 and 1, --results sco
 test.serial("MPII: 5 persons, PCKh with synthetic head boxes equal to the spec vectors' ground truth; ONNX = TF.js; --mpii-gt", async (t) => {
   if (!conv.mpii) return t.pass('PyTorch absent (local run)');
   const annFile = join(MPII, 'test_mpii.json');
-  const vectors = JSON.parse(readFileSync(join(VECTORS, 'mpii.json'), 'utf8'));
+  const vectors = readVectors('mpii.json');
   const gtMat = vectors.cases[0].gt_mat;
   t.deepEqual(mpiiGtFromAnnotations(JSON.parse(readFileSync(annFile, 'utf8'))), gtMat);
 

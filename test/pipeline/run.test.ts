@@ -18,7 +18,8 @@ import { estimatePoses, readDetections, type PersonPose } from '../../src/pipeli
 import { TopDownBatcher } from '../../src/pipeline/topdown.js';
 import { requireTorch } from '../helpers/ckpt.js';
 import { runCli } from '../helpers/cli.js';
-import { COCO, CROSS_RUNTIME_SCORE_TOL, VECTORS, convertZooRow, maxKeypointDiff, workDir, type Converted } from './converted.js';
+import { readVectors } from '../eval/vectors.js';
+import { COCO, CROSS_RUNTIME_SCORE_TOL, convertZooRow, maxKeypointDiff, workDir, type Converted } from './converted.js';
 
 const MODEL = 'rsn18_coco_256x192';
 const IMAGE = join(COCO, '000000000785.jpg');
@@ -104,7 +105,7 @@ test.serial('batch size does not change the result (1 vs 8), and the flip test i
 
 test.serial("the crops the network gets are MMPose's, bit for bit (spec vectors: normalised tensor sha256)", async (t) => {
   if (!onnxModel) return t.pass('PyTorch absent (local run)');
-  const vec = JSON.parse(readFileSync(join(VECTORS, 'affine.json'), 'utf8'));
+  const vec = readVectors('affine.json');
   const cases = vec.warps.filter((w: any) => w.output_size_wh[0] === 192 && w.output_size_wh[1] === 256 && w.center_scale_dtype[0] === 'float32');
   t.true(cases.length >= 3, `${cases.length} cases`);
   const batches: Float32Array[] = [];

@@ -6,23 +6,19 @@
  * input is a named error with exit code 2.
  */
 import test from 'ava';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scoreFiles } from '../../src/pipeline/score.js';
 import { runCli } from '../helpers/cli.js';
-import { COCO, VECTORS, workDir } from './converted.js';
+import { COCO, dataFile, readDataJson as readJson, VECTORS } from '../helpers/data.js';
+import { workDir } from './converted.js';
 
-const SHARED = join(VECTORS, '..', '..');
 const CASES = join(VECTORS, 'cocoeval');
 const ANN = join(COCO, 'test_coco.json');
 const WB_ANN = join(COCO, 'test_coco_wholebody.json');
 const PARTS = ['body', 'foot', 'face', 'lefthand', 'righthand', 'wholebody'] as const;
 const work = workDir('score');
 test.after.always(() => work.cleanup());
-
-function readJson(p: string): any {
-  return JSON.parse(readFileSync(p, 'utf8'));
-}
 
 function scoreCli(results: unknown, ann: string, extra: string[] = []): any {
   const file = join(work.dir, `results-${Math.random().toString(36).slice(2)}.json`);
@@ -92,14 +88,14 @@ test('COCO-WholeBody ground truth as results: AP 1.0 in every split, keyed by pa
   }
 });
 
-const caseFiles = readdirSync(CASES).filter((f) => f.endsWith('.json') && f !== 'index.json');
+const caseFiles = readdirSync(CASES).filter((f) => f.endsWith('.json.gz') && f !== 'index.json.gz');
 
 test("every spec vector case: MMPose's result_keypoints.json scores the recorded xtcocotools 1.6 stats exactly", (t) => {
   t.true(caseFiles.length >= 5, caseFiles.join(', '));
   for (const f of caseFiles) {
     const c = readJson(join(CASES, f));
-    const ann = join(SHARED, c.gt_file.replace(/^shared\//, ''));
-    const resultsFile = join(work.dir, `vec-${f}`);
+    const ann = dataFile(c.gt_file);
+    const resultsFile = join(work.dir, `vec-${f.slice(0, -'.gz'.length)}`);
     writeFileSync(resultsFile, JSON.stringify(c.result_keypoints_json));
     const r = scoreFiles(resultsFile, ann);
     if (c.stats_by_part) {
@@ -114,13 +110,13 @@ test("every spec vector case: MMPose's result_keypoints.json scores the recorded
 });
 
 test('CLI --json on the vectors: COCO {stats: [10]} and WholeBody {stats: {part: [10]}}, as recorded; --evaluator', (t) => {
-  const coco = readJson(join(CASES, 'det_noise_0.5.json'));
+  const coco = readJson(join(CASES, 'det_noise_0.5.json.gz'));
   t.deepEqual(scoreCli(coco.result_keypoints_json, ANN), { stats: coco.stats['xtcocotools_1.6'] });
   // xtcocotools 1.9-1.11's AP (M)/(L) bug and pycocotools, as recorded
   t.deepEqual(scoreCli(coco.result_keypoints_json, ANN, ['--evaluator', 'xtcocotools_1.9-1.11']).stats, coco.stats['xtcocotools_1.9-1.11']);
   t.deepEqual(scoreCli(coco.result_keypoints_json, ANN, ['--evaluator', 'pycocotools']).stats, coco.stats.pycocotools);
 
-  const wb = readJson(join(CASES, 'wholebody_det_noise_1.0.json'));
+  const wb = readJson(join(CASES, 'wholebody_det_noise_1.0.json.gz'));
   const out = scoreCli(wb.result_keypoints_json, WB_ANN);
   t.deepEqual(out, { stats: Object.fromEntries(PARTS.map((p) => [p, wb.stats_by_part[`keypoints_${p}`]['xtcocotools_1.6']])) });
 

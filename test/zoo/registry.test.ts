@@ -1,7 +1,7 @@
 /**
  * The registry against its sources: every row of the model-zoo tables in
- * ../shared/seeds (parsed here independently of scripts/build-registry.mjs) and
- * every manifest in ../shared/zoo/manifests; and against its JSON Schemas.
+ * test/data/seeds (parsed here independently of scripts/build-registry.mjs) and
+ * every manifest in test/data/manifests; and against its JSON Schemas.
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { validateJson, type JsonSchema } from '../../src/core/json-schema.js';
 import { closeZooNames, findZooEntry, getZooEntry, listZoo, zooMetric } from '../../src/zoo/registry.js';
 import type { ZooEntry } from '../../src/zoo/types.js';
-import { readManifest, ROOT, SHARED } from '../helpers/ckpt.js';
+import { readManifest, ROOT } from '../helpers/ckpt.js';
+import { SEEDS } from '../helpers/data.js';
 
 const entrySchema = JSON.parse(readFileSync(join(ROOT, 'schemas', 'zoo-entry.schema.json'), 'utf8')) as JsonSchema;
 const registrySchema = JSON.parse(readFileSync(join(ROOT, 'schemas', 'zoo-registry.schema.json'), 'utf8')) as JsonSchema;
@@ -29,7 +30,7 @@ interface SeedRow {
  */
 function seedRows(): SeedRow[] {
   const rows: SeedRow[] = [];
-  const dir = join(SHARED, 'seeds');
+  const dir = SEEDS;
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.txt')).sort()) {
     const lines = readFileSync(join(dir, file), 'utf8').split(/\r?\n/);
     let header: string[] | null = null;
@@ -193,7 +194,7 @@ test('the entry schema rejects what it should', (t) => {
 });
 
 test('the committed registry is what scripts/build-registry.mjs makes from the seeds and manifests', (t) => {
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-registry.mjs'), '--check'], { encoding: 'utf8', env: { ...process.env, POSE_PORT_SHARED: SHARED } });
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-registry.mjs'), '--check'], { encoding: 'utf8' });
   t.is(r.status, 0, r.stderr);
 });
 

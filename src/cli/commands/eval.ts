@@ -7,7 +7,7 @@ import { parseShard } from '../../pipeline/shard.js';
 import { numberFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { Progress } from '../io.js';
-import { IMAGE_FLAGS, imageFlags, tfjsBackendFlag } from './run.js';
+import { EXECUTION_PROVIDER_FLAG, IMAGE_FLAGS, executionProviderFlag, imageFlags, tfjsBackendFlag } from './run.js';
 
 function formatTable(r: EvaluateResult): string {
   const percent = r.dataset === 'mpii';
@@ -64,6 +64,7 @@ export const evalCommand: Command = {
     shard: { type: 'string', arg: 'i/n', help: 'evaluate the i-th of n slices of the images (0 <= i < n); needs --results' },
     ...IMAGE_FLAGS,
     'tfjs-backend': { type: 'string', arg: 'cpu|wasm', help: 'TF.js backend (default wasm)' },
+    'execution-provider': EXECUTION_PROVIDER_FLAG,
     json: { type: 'boolean', help: 'print the result as JSON; no progress bar' },
   },
   async run(args, io) {
@@ -85,7 +86,10 @@ export const evalCommand: Command = {
     const image = imageFlags('eval', args.flags);
     const progress = new Progress(io, !json);
 
-    const model = await loadModel(args.positionals[0], { tfjsBackend: tfjsBackendFlag('eval', args.flags['tfjs-backend']) });
+    const model = await loadModel(args.positionals[0], {
+      tfjsBackend: tfjsBackendFlag('eval', args.flags['tfjs-backend']),
+      executionProviders: executionProviderFlag('eval', args.flags['execution-provider']),
+    });
     let r: EvaluateResult;
     try {
       r = await evaluateModel(model, {

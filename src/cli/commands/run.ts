@@ -28,6 +28,21 @@ export function imageFlags(command: string, flags: Record<string, unknown>): Omi
   };
 }
 
+/** --execution-provider, given once or more, each a name or a comma-separated list, in order of preference */
+export function executionProviderFlag(command: string, v: unknown): string[] | undefined {
+  if (v === undefined) return undefined;
+  const names = (v as string[]).flatMap((s) => s.split(',')).map((s) => s.trim());
+  if (names.some((n) => n === '')) throw new PosePortError('USAGE', `${command}: --execution-provider expects provider names such as cpu or cuda,cpu, got '${(v as string[]).join(' ')}'`);
+  return names;
+}
+
+export const EXECUTION_PROVIDER_FLAG = {
+  type: 'string',
+  arg: 'EP[,EP]',
+  multiple: true,
+  help: "ONNX: onnxruntime execution provider(s) in order of preference (cpu, cuda, tensorrt, webgpu: what this build has; default cpu)",
+} as const;
+
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
 
 export const runCommand: Command = {
@@ -49,6 +64,7 @@ export const runCommand: Command = {
     batch: { type: 'string', arg: 'N', help: 'crops per model call (default 8)' },
     'tfjs-backend': { type: 'string', arg: 'cpu|wasm', help: 'TF.js backend (default wasm)' },
     ...IMAGE_FLAGS,
+    'execution-provider': EXECUTION_PROVIDER_FLAG,
     json: { type: 'boolean', help: 'print the persons as JSON' },
   },
   async run(args, io) {
@@ -65,7 +81,10 @@ export const runCommand: Command = {
     if (bboxes.length) boxes = bboxes.map((b) => ({ bbox: parseBboxFlag(b), score: 1 }));
     else if (detsFile) boxes = readDetections(detsFile, imagePath, detThr);
 
-    const model = await loadModel(modelPath, { tfjsBackend: tfjsBackendFlag('run', args.flags['tfjs-backend']) });
+    const model = await loadModel(modelPath, {
+      tfjsBackend: tfjsBackendFlag('run', args.flags['tfjs-backend']),
+      executionProviders: executionProviderFlag('run', args.flags['execution-provider']),
+    });
     try {
       const image = await decodeImage(imagePath, imageOpts);
       const res = await estimatePoses(model, image, boxes, { flip: args.flags['no-flip'] ? false : undefined, batchSize });

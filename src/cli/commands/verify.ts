@@ -5,6 +5,7 @@ import { fetchCheckpoint } from '../../zoo/fetch.js';
 import { findZooEntry } from '../../zoo/registry.js';
 import { numberFlag } from '../args.js';
 import type { Command } from '../command.js';
+import { EXECUTION_PROVIDER_FLAG, executionProviderFlag } from './run.js';
 import { Progress } from '../io.js';
 
 function line(c: VerifyCheck, w: number): string {
@@ -43,6 +44,7 @@ export const verifyCommand: Command = {
     dets: { type: 'string', arg: 'FILE', help: 'also evaluate: person detections instead of GT boxes' },
     'mpii-gt': { type: 'string', arg: 'FILE', help: 'also evaluate, MPII: mpii_gt_val.mat fields as JSON' },
     'metric-tolerance': { type: 'string', arg: 'T', help: `allowed |measured - recorded| per metric, a fraction (default ${DEFAULT_METRIC_TOLERANCE})` },
+    'execution-provider': EXECUTION_PROVIDER_FLAG,
     'allow-unknown-globals': { type: 'boolean', help: 'keep unknown pickle globals as inert placeholders instead of refusing' },
   },
   async run(args, io) {
@@ -78,6 +80,7 @@ export const verifyCommand: Command = {
       weightTolerance: numberFlag('verify', 'weight-tolerance', args.flags['weight-tolerance'], { min: 0 }),
       seed: numberFlag('verify', 'seed', args.flags.seed, { int: true, min: 0 }),
       allowUnknownGlobals: Boolean(args.flags['allow-unknown-globals']),
+      executionProviders: executionProviderFlag('verify', args.flags['execution-provider']),
       ...(ann !== undefined && images !== undefined
         ? { evaluate: { ann, images, dets: args.flags.dets as string | undefined, mpiiGt: args.flags['mpii-gt'] as string | undefined, tolerance: metricTolerance } }
         : {}),

@@ -4,7 +4,8 @@ import type { Graph } from '../../ir/graph.js';
 import type { Node, Op } from '../../ir/types.js';
 import { attr, type NodeDefJson } from './graphdef.js';
 import { LowerContext, staticDim, type LowerOptions, type TfConst } from './lower/context.js';
-import { lowerConv, lowerConvTranspose } from './lower/conv.js';
+import { lowerConv } from './lower/conv.js';
+import { lowerConvTranspose } from './lower/conv-transpose.js';
 import {
   lowerAdd,
   lowerBatchNorm,

@@ -12,6 +12,8 @@ export interface VerifyOptions {
   /** seed of the deterministic input (default 0) */
   seed?: number;
   allowUnknownGlobals?: boolean;
+  /** onnxruntime execution providers for the ONNX runs (default cpu; see resolveExecutionProviders) */
+  executionProviders?: string[];
   /** also run the dataset evaluation and compare with the metrics the zoo row records */
   evaluate?: VerifyEvaluation;
   onStep?: (step: string) => void;
@@ -33,7 +35,7 @@ export interface VerifyEvaluation {
 export const VERIFY_DEFAULTS = { tolerance: 1e-5, float16Tolerance: 1e-2, uint8Tolerance: 0.1, weightTolerance: 1e-6, seed: 0 } as const;
 /** default allowed difference between a measured metric and the zoo's (a fraction: one AP point) */
 export const DEFAULT_METRIC_TOLERANCE = 0.01;
-const OPTION_KEYS = new Set(['tolerance', 'float16Tolerance', 'uint8Tolerance', 'weightTolerance', 'seed', 'allowUnknownGlobals', 'evaluate', 'onStep']);
+const OPTION_KEYS = new Set(['tolerance', 'float16Tolerance', 'uint8Tolerance', 'weightTolerance', 'seed', 'allowUnknownGlobals', 'executionProviders', 'evaluate', 'onStep']);
 const EVALUATION_KEYS = new Set(['ann', 'images', 'dets', 'mpiiGt', 'tolerance']);
 
 export type CheckedVerifyOptions = Required<Pick<VerifyOptions, 'tolerance' | 'float16Tolerance' | 'uint8Tolerance' | 'weightTolerance' | 'seed'>>;
@@ -47,6 +49,9 @@ export function checkVerifyOptions(o: VerifyOptions): CheckedVerifyOptions {
       throw new PosePortError('USAGE', `verifyArtifacts: option '${k}' must be a non-negative ${int ? 'integer' : 'number'}, got ${String(v)}`);
     return v;
   };
+  const ep = o.executionProviders;
+  if (ep !== undefined && (!Array.isArray(ep) || ep.some((p) => typeof p !== 'string')))
+    throw new PosePortError('USAGE', 'verifyArtifacts: option executionProviders must be an array of provider names');
   const ev = o.evaluate;
   if (ev !== undefined) {
     if (ev === null || typeof ev !== 'object') throw new PosePortError('USAGE', 'verifyArtifacts: option evaluate must be an object {ann, images, ...}');

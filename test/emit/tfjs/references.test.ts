@@ -1,24 +1,23 @@
 /**
- * Every family with a reference in ../shared/zoo/reference: the make-checkpoint.py checkpoint
+ * Every family with a reference in test/data/reference: the make-checkpoint.py checkpoint
  * (seed 0), read by openCheckpoint, converted to TF.js, run on the reference input through loadGraphModel, equals
  * MMPose's output.bin and the same graph's ONNX model in onnxruntime-node:
  * relative L2 <= 1e-5 and max |diff| <= 1e-4 * max |ref|. Backends: wasm for all six,
  * and the cpu backend (pure JS, slow) on one model per family.
  */
-import { readdirSync } from 'node:fs';
 import test from 'ava';
 import { emitOnnx } from '../../../src/emit/onnx/index.js';
 import { emitTfjs } from '../../../src/emit/tfjs/index.js';
 import { openCheckpoint } from '../../../src/pth/index.js';
-import { makeCheckpoint, REFERENCES, requireTorch } from '../../helpers/ckpt.js';
-import { diff, readReference, withinParity } from '../../helpers/compare.js';
+import { makeCheckpoint, requireTorch } from '../../helpers/ckpt.js';
+import { diff, readReference, referenceModels, withinParity } from '../../helpers/compare.js';
 import { buildFolded } from './family-model.js';
 import { loadTfjs, nchwToNhwc, nhwcToNchw, runOnnx, runTfjs, type Backend } from './runtime.js';
 
 /** one model per family also runs on the cpu backend */
 const CPU_TOO = new Set(['rsn18_coco_256x192', 'mspn50_coco_256x192', 'res50_coco_256x192_dark', 'hrnet_w32_coco_256x192_dark']);
 
-const models = readdirSync(REFERENCES).sort();
+const models = referenceModels();
 
 test('references exist for every family', (t) => {
   t.true(models.length >= 4, models.join(', '));

@@ -1,5 +1,5 @@
-import { iohwToHwoi, oihwToHwio } from '../../../core/layout.js';
-import type { ConvNode, ConvTransposeNode, Node, Value } from '../../../ir/types.js';
+import { oihwToHwio } from '../../../core/layout.js';
+import type { ConvNode, Node, Value } from '../../../ir/types.js';
 import { attr, type AttrValueJson } from '../graphdef.js';
 import { explicitPaddingsNhwc, tfPadding } from '../padding.js';
 import { FLOAT_T, fail, type LowerContext } from './context.js';
@@ -7,8 +7,8 @@ import { FLOAT_T, fail, type LowerContext } from './context.js';
 /**
  * Convolutions: a plain conv becomes _FusedConv2D (bias and a following ReLU fused) or
  * Conv2D; a depthwise one DepthwiseConv2dNative; a grouped one a Slice + Conv2D per group
- * and a ConcatV2. Weights are transposed here, once (OIHW -> HWIO; transposed conv
- * [in, out, kH, kW] -> [kH, kW, out, in]).
+ * and a ConcatV2. Weights are transposed here, once (OIHW -> HWIO). Transposed
+ * convolutions are in conv-transpose.ts.
  */
 
 /** what the three conv strategies share */
@@ -97,49 +97,4 @@ function groupedConv(ctx: LowerContext, { node, w, b, dims: [O, Ig, KH, KW], xin
   if (b) result = ctx.biasAdd(relu ? ctx.fresh(`${node.name}/bias`) : ctx.nameFor(out, node.name), result, b);
   if (relu) result = ctx.emit(ctx.nameFor(relu.outputs[0], relu.name), 'Relu', [result]);
   return result;
-}
-
-/**
- * Conv2DBackpropInput is the gradient of the forward conv outSize -> inSize with the same
- * pads; TF's SAME is usable only if it gives these pads and that forward size.
- */
-export function lowerConvTranspose(ctx: LowerContext, node: ConvTransposeNode): void {
-  const [x, w, b] = node.inputs;
-  const out = node.outputs[0];
-  const at = node.attrs;
-  if (at.group !== 1) fail(node, `grouped transposed convolution (group ${at.group}) is not supported`);
-  const [I, O, KH, KW] = w.shape.map((d) => d as number);
-  const inSize = ctx.hw(node, x);
-  const outSize = ctx.hw(node, out);
-  let pad = tfPadding(outSize, [KH, KW], at.strides, at.pads);
-  if (pad.kind === 'SAME' && (Math.ceil(outSize[0] / at.strides[0]) !== inSize[0] || Math.ceil(outSize[1] / at.strides[1]) !== inSize[1]))
-    pad = { kind: 'EXPLICIT', pads: at.pads };
-  if (pad.kind === 'VALID' && (at.outputPadding[0] !== 0 || at.outputPadding[1] !== 0)) pad = { kind: 'EXPLICIT', pads: at.pads };
-  const filter = ctx.weight(w, 'hwoi', [KH, KW, O, I], (d) => iohwToHwoi(d, [I, O, KH, KW]));
-  const xin = ctx.input(x, node);
-  const sizes = inputSizes(ctx, node, xin, [outSize[0], outSize[1], O]);
-  const relu = ctx.fusableRelu(out);
-  let result = ctx.emit(b || relu ? ctx.fresh(node.name) : ctx.nameFor(out, node.name), 'Conv2DBackpropInput', [sizes, filter, xin], {
-    ...FLOAT_T,
-    strides: attr.ints([1, at.strides[0], at.strides[1], 1]),
-    padding: attr.str(pad.kind),
-    data_format: attr.str('NHWC'),
-    ...(pad.kind === 'EXPLICIT' ? { explicit_paddings: attr.ints(explicitPaddingsNhwc(pad.pads)) } : {}),
-  });
-  if (b) result = ctx.biasAdd(relu ? ctx.fresh(`${node.name}/bias`) : ctx.nameFor(out, `${node.name}/bias`), result, b);
-  if (relu) {
-    result = ctx.emit(ctx.nameFor(relu.outputs[0], relu.name), 'Relu', [result], FLOAT_T);
-    ctx.fused.add(relu);
-    ctx.define(relu.outputs[0], result);
-  }
-  ctx.define(out, result);
-}
-
-/** the output size [N, H, W, C] Conv2DBackpropInput needs: a constant, or the runtime batch with static [H, W, C] */
-function inputSizes(ctx: LowerContext, node: ConvTransposeNode, xin: string, hwc: readonly number[]): string {
-  const batch = node.inputs[0].shape[0];
-  if (typeof batch === 'number') return ctx.int32(`${node.name}/input_sizes`, [batch, ...hwc]);
-  const shape = ctx.emit(ctx.fresh(`${node.name}/shape`), 'Shape', [xin], { ...FLOAT_T, out_type: attr.type('DT_INT32') });
-  const n = ctx.emit(ctx.fresh(`${node.name}/batch`), 'Slice', [shape, ctx.int32(`${node.name}/batch_begin`, [0]), ctx.int32(`${node.name}/batch_size`, [1])], {});
-  return ctx.emit(ctx.fresh(`${node.name}/input_sizes`), 'ConcatV2', [n, ctx.int32(`${node.name}/hwc`, hwc), ctx.int32(`${node.name}/sizes_axis`, [0], true)], { N: attr.int(2) });
 }

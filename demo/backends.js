@@ -1,0 +1,102 @@
+// Backend selection for the browser, shared by the demo page and the browser tests
+// (test/browser/): TF.js `wasm`, `webgl`, `webgpu`, `cpu` and onnxruntime-web `wasm`,
+// `webgpu`. Each function either gives the backend that was asked for, running its own
+// kernels, or throws: nothing here falls back silently.
+//
+// Expects the UMD globals `tf` (tfjs-core, the backends, tfjs-converter) and `ort`
+// (onnxruntime-web's webgpu bundle, which also has the wasm EP) to be loaded.
+
+/**
+ * TF.js on `name`. TF.js itself never mixes backends within one op, but its GPU backends
+ * hand small ops whose inputs already sit on the CPU to the cpu kernels (`*_CPU_FORWARD`),
+ * and webgl drops to float16 textures when float32 rendering is unavailable; both are
+ * turned off / checked here so that every kernel is the GPU's, in float32.
+ * Returns facts about the backend for the caller to record.
+ */
+export async function useTfjsBackend(name, { wasmPaths } = {}) {
+  const env = tf.env();
+  if (name === 'wasm') {
+    if (wasmPaths) tf.wasm.setWasmPaths(wasmPaths);
+  } else if (name === 'webgl') {
+    env.set('WEBGL_CPU_FORWARD', false);
+    env.set('WEBGL_FORCE_F16_TEXTURES', false);
+  } else if (name === 'webgpu') {
+    env.set('WEBGPU_CPU_FORWARD', false);
+  } else if (name !== 'cpu') {
+    throw new Error(`unknown TF.js backend '${name}' (wasm, webgl, webgpu, cpu)`);
+  }
+  if (!tf.findBackendFactory(name)) throw new Error(`TF.js backend '${name}' is not loaded on this page`);
+  const ok = await tf.setBackend(name);
+  await tf.ready();
+  if (!ok || tf.getBackend() !== name) throw new Error(`TF.js backend '${name}' did not initialise (setBackend gave ${ok}, active backend '${tf.getBackend()}')`);
+  const facts = { backend: tf.getBackend() };
+  if (name === 'webgl') {
+    facts.webglVersion = env.getNumber('WEBGL_VERSION');
+    facts.float32 = env.getBool('WEBGL_RENDER_FLOAT32_ENABLED');
+    if (facts.webglVersion !== 2) throw new Error(`TF.js webgl runs on WebGL ${facts.webglVersion}, not WebGL2`);
+    if (!facts.float32) throw new Error('TF.js webgl has no float32 render targets here (it would compute in float16)');
+    const gl = tf.backend().gpgpu.gl;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    facts.renderer = info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+  } else if (name === 'webgpu') {
+    const b = tf.backend();
+    facts.adapter = b.adapterInfo ? { vendor: b.adapterInfo.vendor, architecture: b.adapterInfo.architecture } : null;
+  }
+  return facts;
+}
+
+/**
+ * Every tensor in `tensors` must hold its data on the active backend: a check that the
+ * outputs were computed there and not handed over from another backend.
+ */
+export function assertOnActiveBackend(tensors) {
+  const active = tf.backend();
+  const info = tf.engine().state.tensorInfo;
+  for (const t of tensors) {
+    const where = info.get(t.dataId)?.backend;
+    if (where !== active) throw new Error(`TF.js output '${t.name ?? t.id}' lives on another backend than '${tf.getBackend()}'`);
+  }
+}
+
+/**
+ * fetch that resolves only once the whole body has arrived. tfjs's weight loader first
+ * awaits the response headers of every shard, then reads the bodies; over HTTP/1.1 the
+ * browser opens at most 6 connections per host, so with more than 6 shards the unread
+ * bodies hold every connection and the remaining shards are never requested (a stall
+ * seen with chromium and a plain static server). Reading each body at once frees them.
+ */
+async function wholeBodyFetch(url, init) {
+  const r = await fetch(url, init);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  const body = await r.arrayBuffer();
+  return new Response(body, { status: r.status, statusText: r.statusText, headers: r.headers });
+}
+
+/** A TF.js graph model from `url` (model.json), its weights placed on the active backend. */
+export function loadTfjsModel(url) {
+  return tf.loadGraphModel(url, { fetchFunc: wholeBodyFetch });
+}
+
+/**
+ * onnxruntime-web session on exactly the execution provider `ep` ('wasm' or 'webgpu').
+ * For webgpu, `session.disable_cpu_ep_fallback` makes session creation fail when any node
+ * would be placed on the CPU EP (onnxruntime otherwise assigns nodes the WebGPU EP lacks
+ * to the CPU and says so only in a warning); the WebGPU device must exist afterwards.
+ */
+export async function createOrtSession(model, ep, { wasmPaths, logLevel } = {}) {
+  if (ep !== 'wasm' && ep !== 'webgpu') throw new Error(`unknown onnxruntime-web execution provider '${ep}' (wasm, webgpu)`);
+  if (wasmPaths) ort.env.wasm.wasmPaths = wasmPaths;
+  ort.env.wasm.numThreads = 1;
+  if (logLevel) ort.env.logLevel = logLevel;
+  const options = { executionProviders: [ep], graphOptimizationLevel: 'all' };
+  if (ep === 'webgpu') options.extra = { session: { disable_cpu_ep_fallback: '1' } };
+  const session = await ort.InferenceSession.create(model, options);
+  const facts = { ep };
+  if (ep === 'webgpu') {
+    const device = ort.env.webgpu.device;
+    if (!device) throw new Error('onnxruntime-web webgpu: no WebGPU device after the session was created');
+    const info = device.adapterInfo ?? ort.env.webgpu.adapter?.info;
+    facts.adapter = info ? { vendor: info.vendor, architecture: info.architecture } : null;
+  }
+  return { session, facts };
+}
