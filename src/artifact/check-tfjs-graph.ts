@@ -96,7 +96,7 @@ function windowOutput(ctx: Ctx, node: NodeDefJson, hw: [number, number], k: [num
     const p = attrInts(node.attr?.explicit_paddings);
     if (!p || p.length !== 8 || !p.every(isInt) || p[0] || p[1] || p[6] || p[7]) fail(ctx, node, `explicit_paddings ${JSON.stringify(p)} must be [0, 0, t, b, l, r, 0, 0]`);
     pads = [p[2], p[3], p[4], p[5]];
-    if (pads.some((x, i) => x < 0 || x >= eff[i < 2 ? 0 : 1])) fail(ctx, node, `explicit_paddings [${pads}] must each be below the window (${eff[0]}x${eff[1]})`);
+    if (pads.some((x, i) => x < 0 || x > eff[i < 2 ? 0 : 1])) fail(ctx, node, `explicit_paddings [${pads}] must each be within 0..the window (${eff[0]}x${eff[1]})`);
   } else if (padding !== 'VALID' && padding !== 'SAME') fail(ctx, node, `padding '${padding}' is not VALID, SAME or EXPLICIT`);
   if (padding === 'SAME') return [Math.ceil(hw[0] / s[0]), Math.ceil(hw[1] / s[1])];
   const ph = hw[0] + pads[0] + pads[1];
@@ -203,6 +203,12 @@ const RULES: Readonly<Record<string, Rule>> = {
     const perm = known(ctx, node, p, 'perm', s.length);
     if ([...perm].sort((a, b) => a - b).some((v, i) => v !== i)) fail(ctx, node, `perm [${perm}] is not a permutation of 0..${s.length - 1}`);
     return { dtype: x.dtype, shape: perm.map((i) => s[i]) };
+  },
+  DepthToSpace: (ctx, node, [x]) => {
+    const [n, h, w, c] = rank4(ctx, node, x);
+    const b = attrInt(node.attr?.block_size);
+    if (b === undefined || !isInt(b) || b < 2 || b > 16 || c % (b * b) !== 0) fail(ctx, node, `block_size ${b} must be in 2..16 and divide the ${c} channels by its square`);
+    return { dtype: 'float32', shape: [n, h * b, w * b, c / (b * b)] };
   },
   ResizeBilinear: resize,
   ResizeNearestNeighbor: resize,
