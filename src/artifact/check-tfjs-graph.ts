@@ -154,7 +154,15 @@ const RULES: Readonly<Record<string, Rule>> = {
   Relu6: same,
   Sigmoid: same,
   Tanh: same,
+  Exp: same,
+  Log: same,
+  Neg: same,
+  Floor: same,
+  Round: same,
+  Sign: same,
   AddV2: binary,
+  RealDiv: binary,
+  Minimum: binary,
   Add: binary,
   Sub: binary,
   Mul: binary,
@@ -192,12 +200,9 @@ const RULES: Readonly<Record<string, Rule>> = {
     });
     return { dtype: 'float32', shape: out };
   },
-  Mean: (ctx, node, [x, a]) => {
-    const s = x?.shape ?? fail(ctx, node, 'needs an input');
-    const axes = known(ctx, node, a, 'axes').map((v) => axisOf(ctx, node, v, s.length, 'axis'));
-    const keep = attrBool(node.attr?.keep_dims) ?? false;
-    return { dtype: 'float32', shape: keep ? s.map((d, i) => (axes.includes(i) ? 1 : d)) : s.filter((_, i) => !axes.includes(i)) };
-  },
+  Mean: reduce,
+  Max: reduce,
+  Sum: reduce,
   Transpose: (ctx, node, [x, p]) => {
     const s = x?.shape ?? fail(ctx, node, 'needs an input');
     const perm = known(ctx, node, p, 'perm', s.length);
@@ -258,6 +263,13 @@ const RULES: Readonly<Record<string, Rule>> = {
     return { dtype: 'float32', shape: [x.shape[0], H, W, co] };
   },
 };
+
+function reduce(ctx: Ctx, node: NodeDefJson, [x, a]: Val[]): Val {
+  const s = x?.shape ?? fail(ctx, node, 'needs an input');
+  const axes = known(ctx, node, a, 'axes').map((v) => axisOf(ctx, node, v, s.length, 'axis'));
+  const keep = attrBool(node.attr?.keep_dims) ?? false;
+  return { dtype: 'float32', shape: keep ? s.map((d, i) => (axes.includes(i) ? 1 : d)) : s.filter((_, i) => !axes.includes(i)) };
+}
 
 function resize(ctx: Ctx, node: NodeDefJson, [x, z]: Val[]): Val {
   const [n, , , c] = rank4(ctx, node, x);
