@@ -96,7 +96,15 @@ function readModelJson(dir: string): TfjsModelJson {
 function shardPaths(dir: string, m: TfjsModelJson): string[][] {
   const file = join(dir, MODEL_JSON);
   return m.weightsManifest.map((g, gi) =>
-    g.paths.map((p, pi) => resolveConfined(dir, p, { what: 'weight shard', file, key: `weightsManifest[${gi}].paths[${pi}]`, code: 'MODEL_FORMAT', plain: true })),
+    g.paths.map((p, pi) => {
+      const key = `weightsManifest[${gi}].paths[${pi}]`;
+      try {
+        return resolveConfined(dir, p, { what: 'weight shard', file, key, code: 'MODEL_FORMAT', plain: true });
+      } catch (e) {
+        if (isPosePortError(e) && e.code === 'IO') throw new PosePortError('MODEL_FORMAT', `weight shard '${p}' named in ${MODEL_JSON} is missing`, { file: join(dir, p), key });
+        throw e;
+      }
+    }),
   );
 }
 
