@@ -23,6 +23,8 @@ export { evaluateModel, type EvaluateOptions, type EvaluateResult, type MetricRo
 export { TopDownBatcher, type StageTimings } from './pipeline/topdown.js';
 export { drawPoses, type OverlayOptions, type OverlayPerson } from './render/overlay.js';
 export { detectArchitecture, familyByName, FAMILIES } from './arch/index.js';
+export { applyKeyLayout, detectKeyLayout, type KeyLayout, type KeyLayoutName } from './arch/layout.js';
+export { openModelCheckpoint, type ModelCheckpoint } from './pipeline/checkpoint.js';
 export type { Detection, Family, FamilyName, BuildOptions, BuildResult } from './arch/family.js';
 export { emitTfjs, writeTfjs, validateTfjsArtifact, type EmitTfjsOptions, type TfjsArtifact } from './emit/tfjs/index.js';
 export { convertCheckpoint, type ConvertOptions, type ConvertReport, type ConvertResult, type ArtifactFormat } from './pipeline/convert.js';

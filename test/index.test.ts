@@ -3,6 +3,7 @@ import test from 'ava';
 import { join } from 'node:path';
 import * as api from '../src/index.js';
 import { ROOT } from './helpers/ckpt.js';
+import { asMmpose1 } from './helpers/mmpose1-keys.js';
 
 test('the entry exports the documented functions', (t) => {
   for (const name of [
@@ -11,6 +12,8 @@ test('the entry exports the documented functions', (t) => {
     'inspectCheckpoint',
     'verifyArtifacts',
     'detectArchitecture',
+    'applyKeyLayout',
+    'openModelCheckpoint',
     'emitOnnx',
     'emitTfjs',
     'decodeHeatmaps',
@@ -39,6 +42,24 @@ test('openCheckpoint + detectArchitecture on the bundled default', async (t) => 
   } finally {
     ckpt.close();
   }
+});
+
+test('applyKeyLayout reads MMPose 1.x key names as the families do; openModelCheckpoint applies it', async (t) => {
+  const file = join(ROOT, 'fixtures', 'default', 'tiny_res_simplebaseline.pth');
+  const ckpt = await api.openCheckpoint(file);
+  try {
+    const renamed = asMmpose1(ckpt.tensors);
+    const read = api.applyKeyLayout(renamed);
+    t.is(read.layout.name, 'mmpose-1.x');
+    t.is(api.detectArchitecture(read.tensors)?.facts.keypoints, 17);
+    t.deepEqual(api.detectArchitecture(read.tensors)?.config, api.detectArchitecture(ckpt.tensors)?.config);
+  } finally {
+    ckpt.close();
+  }
+  const m = await api.openModelCheckpoint(file);
+  t.is(m.layout.name, 'mmpose-0.x');
+  t.is(m.tensors.entries.length, 122);
+  m.close();
 });
 
 test('decodeHeatmaps with the documented options maps a peak back to the image', (t) => {

@@ -90,6 +90,12 @@ export function detectKeyLayout(names: readonly string[]): KeyLayout {
       throw unexpected(n, "does not fit HeatmapHead's final_layer, one Conv2d (head.final_layer.weight and .bias); intermediate convs are head.conv_layers.<i>");
     }
   }
+  if (convLayers > 0 && !headKeys.some((n) => n.startsWith(`${NEW}final_layer.`)))
+    throw new PosePortError(
+      'KEY_MISSING',
+      "missing 'head.final_layer.weight': a HeatmapHead with conv_layers and no final layer (final_layer=None) has no MMPose 0.x counterpart, and pose-port does not build it",
+      { key: 'head.final_layer.weight' },
+    );
   const setAside = names.filter((n) => SET_ASIDE.has(n));
 
   const canonical = (s: string): string | null => {

@@ -16,8 +16,13 @@ export interface ModelMetadata {
   family: FamilyName;
   arch: string | null;
   config: Record<string, unknown>;
-  dataset: 'coco' | 'coco_wholebody' | 'mpii';
+  /** a built-in keypoint set, or 'custom' (names, pairs, skeleton and sigmas from the checkpoint's config) */
+  dataset: 'coco' | 'coco_wholebody' | 'mpii' | 'custom';
   num_keypoints: number;
+  /** OKS sigma per keypoint, when known */
+  sigmas?: number[];
+  /** setting name -> where it came from (flag, zoo row, checkpoint config field, family default) */
+  sources?: Record<string, { from: 'flag' | 'zoo' | 'config' | 'default'; detail: string }>;
   keypoint_names: string[];
   flip_pairs: [number, number][];
   skeleton: [number, number][];
@@ -64,6 +69,7 @@ export function checkModelMetadata(meta: unknown): asserts meta is ModelMetadata
   const [ih, iw] = m.input.size_hw;
   const [hh, hw] = m.heatmap.size_hw;
   if (hh > ih || hw > iw) bad(`the heatmap ${hh}x${hw} is larger than the input ${ih}x${iw}`, '$.heatmap.size_hw');
+  if (m.sigmas && m.sigmas.length !== k) bad(`${m.sigmas.length} sigmas for num_keypoints ${k}`, '$.sigmas');
   for (const [name, pairs] of [['flip_pairs', m.flip_pairs], ['skeleton', m.skeleton]] as const)
     pairs.forEach(([a, b], i) => {
       if (a >= k || b >= k || a === b) bad(`[${a}, ${b}] is not a pair of distinct indices below ${k}`, `$.${name}[${i}]`);

@@ -1,25 +1,63 @@
 import { PosePortError } from '../core/errors.js';
 
-/** One flag of a command. `string` flags take a value (`--out DIR` or `--out=DIR`). */
-export interface FlagSpec {
-  type: 'boolean' | 'string';
+/**
+ * Flags are declared with their type and parsed into typed values here, once: unknown
+ * flags, a value where none is taken, a missing value, a number that is not one or is
+ * out of range, and a value outside `choices` are all USAGE errors naming the flag.
+ * Commands read `args.flags` typed by their spec (no casts).
+ */
+
+interface FlagBase {
   /** shown in --help */
   help: string;
   /** value placeholder in --help, e.g. 'DIR' */
   arg?: string;
-  /** may be given several times (values collected in order) */
-  multiple?: boolean;
 }
+export type FlagSpec =
+  | (FlagBase & { type: 'boolean' })
+  /** `--out DIR` or `--out=DIR`; `multiple`: may be given several times (values collected in order) */
+  | (FlagBase & { type: 'string'; multiple?: boolean; choices?: readonly string[] })
+  | (FlagBase & { type: 'number'; int?: boolean; min?: number });
+export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
 
-export interface ParsedArgs {
+/** The parsed value of a flag: booleans default to false, `multiple` to [], the rest to undefined. */
+export type FlagValue<F extends FlagSpec> = F extends { type: 'boolean' }
+  ? boolean
+  : F extends { type: 'number' }
+    ? number | undefined
+    : F extends { multiple: true }
+      ? string[]
+      : F extends { choices: readonly (infer C)[] }
+        ? C | undefined
+        : string | undefined;
+
+export interface ParsedArgs<S extends FlagSpecs = FlagSpecs> {
   positionals: string[];
-  flags: Record<string, string | boolean | string[] | undefined>;
+  flags: { readonly [K in keyof S]: FlagValue<S[K]> };
 }
 
-/** Parses argv against a spec; unknown flags are rejected (USAGE error). */
-export function parseArgs(argv: readonly string[], spec: Readonly<Record<string, FlagSpec>>, command: string): ParsedArgs {
+/** Parses a number, naming the flag on failure. */
+export function numberFlag(command: string, name: string, v: unknown, opts: { int?: boolean; min?: number } = {}): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min))
+    throw new PosePortError('USAGE', `${command}: --${name} expects ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}, got '${String(v)}'`);
+  return n;
+}
+
+function typed(command: string, name: string, f: FlagSpec, raw: string): string | number {
+  if (f.type === 'number') return numberFlag(command, name, raw, f)!;
+  if (f.type === 'string' && f.choices && !f.choices.includes(raw))
+    throw new PosePortError('USAGE', `${command}: --${name} expects ${f.choices.join(' or ')}, got '${raw}'`);
+  return raw;
+}
+
+/** Parses argv against a spec into typed flags; unknown or ill-typed flags are rejected (USAGE error). */
+export function parseArgs<S extends FlagSpecs>(argv: readonly string[], spec: S, command: string): ParsedArgs<S> {
   const positionals: string[] = [];
-  const flags: ParsedArgs['flags'] = {};
+  const flags: Record<string, string | number | boolean | string[] | undefined> = {};
+  for (const [name, f] of Object.entries(spec)) flags[name] = f.type === 'boolean' ? false : f.type === 'string' && f.multiple ? [] : undefined;
+  const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') {
@@ -34,40 +72,34 @@ export function parseArgs(argv: readonly string[], spec: Readonly<Record<string,
     }
     const eq = a.indexOf('=');
     const name = a.slice(2, eq >= 0 ? eq : undefined);
-    const f = spec[name];
+    const f = Object.hasOwn(spec, name) ? spec[name] : undefined;
     if (!f) throw new PosePortError('USAGE', `${command}: unknown option '--${name}' (see 'pose-port ${command} --help')`);
-    let value: string | boolean;
     if (f.type === 'boolean') {
       if (eq >= 0) throw new PosePortError('USAGE', `${command}: option '--${name}' takes no value`);
-      value = true;
-    } else if (eq >= 0) {
-      value = a.slice(eq + 1);
-    } else {
+      if (given.has(name)) throw new PosePortError('USAGE', `${command}: option '--${name}' given twice`);
+      given.add(name);
+      flags[name] = true;
+      continue;
+    }
+    let raw: string;
+    if (eq >= 0) raw = a.slice(eq + 1);
+    else {
       if (i + 1 >= argv.length) throw new PosePortError('USAGE', `${command}: option '--${name}' needs a value (${f.arg ?? 'VALUE'})`);
-      value = argv[++i];
+      raw = argv[++i];
     }
-    if (f.multiple) {
-      const prev = (flags[name] as string[] | undefined) ?? [];
-      flags[name] = [...prev, String(value)];
-    } else {
-      if (flags[name] !== undefined) throw new PosePortError('USAGE', `${command}: option '--${name}' given twice`);
-      flags[name] = value;
+    if (f.type === 'string' && f.multiple) {
+      (flags[name] as string[]).push(typed(command, name, f, raw) as string);
+      continue;
     }
+    if (given.has(name)) throw new PosePortError('USAGE', `${command}: option '--${name}' given twice`);
+    given.add(name);
+    flags[name] = typed(command, name, f, raw);
   }
-  return { positionals, flags };
+  return { positionals, flags: flags as ParsedArgs<S>['flags'] };
 }
 
-export function flagHelp(spec: Readonly<Record<string, FlagSpec>>): string {
-  const rows = Object.entries(spec).map(([n, f]) => [`--${n}${f.type === 'string' ? ` ${f.arg ?? 'VALUE'}` : ''}`, f.help]);
+export function flagHelp(spec: FlagSpecs): string {
+  const rows = Object.entries(spec).map(([n, f]) => [`--${n}${f.type !== 'boolean' ? ` ${f.arg ?? (f.type === 'string' && f.choices ? f.choices.join('|') : 'VALUE')}` : ''}`, f.help]);
   const w = Math.max(0, ...rows.map((r) => r[0].length));
   return rows.map(([a, h]) => `  ${a.padEnd(w)}  ${h}`).join('\n');
-}
-
-/** Parses a number flag, naming it on failure. */
-export function numberFlag(command: string, name: string, v: unknown, opts: { int?: boolean; min?: number } = {}): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min))
-    throw new PosePortError('USAGE', `${command}: --${name} expects ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}, got '${String(v)}'`);
-  return n;
 }

@@ -1,8 +1,11 @@
-import type { FlagSpec, ParsedArgs } from './args.js';
+import type { FlagSpecs, ParsedArgs } from './args.js';
 import type { CliIO } from './io.js';
 
-/** A subcommand: it parses nothing itself (main does, from `flags`), calls the library, returns an exit code. */
-export interface Command {
+/**
+ * A subcommand: main parses its flags into typed values (from `flags`); `run` turns them
+ * into the options of one API function, calls it, prints, and returns an exit code.
+ */
+export interface Command<S extends FlagSpecs = FlagSpecs> {
   name: string;
   /** one line for the command list */
   summary: string;
@@ -10,6 +13,11 @@ export interface Command {
   usage: string;
   /** longer text under the usage in --help */
   description?: string;
-  flags: Readonly<Record<string, FlagSpec>>;
-  run(args: ParsedArgs, io: CliIO): Promise<number>;
+  flags: S;
+  run(args: ParsedArgs<S>, io: CliIO): Promise<number>;
+}
+
+/** A command with its flags' types inferred from the spec (literal choices kept). */
+export function defineCommand<const S extends FlagSpecs>(c: Command<S>): Command {
+  return c as unknown as Command;
 }

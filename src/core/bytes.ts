@@ -5,7 +5,8 @@
  * A file source reads each requested range with one positioned read straight into
  * a fresh, 8-byte-aligned buffer (one copy: kernel to the returned array). A memory
  * source returns views into the caller's buffer when the alignment allows, so
- * nothing is copied.
+ * nothing is copied. Either way the bytes are READ-ONLY to everyone downstream
+ * (tensor data, constants): the one ownership rule is stated on TensorEntry.data.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { PosePortError } from './errors.js';

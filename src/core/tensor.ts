@@ -15,8 +15,10 @@ export interface TensorEntry<D extends DType = DType> {
   /** element count (product of shape; 1 for 0-d) */
   readonly numel: number;
   /**
-   * reads (and, for strided views, gathers) the elements in row-major order into a new
-   * array the caller owns (it may modify it; the next call reads afresh)
+   * the elements in row-major order. READ-ONLY: the array may be a view of memory the
+   * tensor does not own (a checkpoint held in memory returns views of the caller's
+   * buffer), so a caller that derives data allocates its own array. Each call reads
+   * afresh; callers that need the data twice keep the result.
    */
   data(): TypedArrayOf[D];
 }

@@ -126,8 +126,20 @@ export function scoreCocoKeypointResults(resultsJson: unknown, annJson: unknown,
 export function evaluateTopDown(
   rows: readonly TopDownOutputRow[],
   gt: CocoGtFile,
-  cfg: Omit<TopDownEvalConfig, 'numJoints' | 'sigmas' | 'wholebodyParts'> & { dataset: 'coco' | 'coco_wholebody'; evaluator?: CocoEvaluator },
+  cfg: Omit<TopDownEvalConfig, 'numJoints' | 'sigmas' | 'wholebodyParts'> & {
+    /** 'custom': a keypoint set of the model's own, scored COCO-style with `sigmas` */
+    dataset: 'coco' | 'coco_wholebody' | 'custom';
+    /** OKS sigmas of a custom set (one per keypoint) */
+    sigmas?: readonly number[];
+    evaluator?: CocoEvaluator;
+  },
 ): { results: CocoKeypointResult[]; score: ScoreResult } {
+  if (cfg.dataset === 'custom') {
+    const sigmas = cfg.sigmas;
+    if (!sigmas) throw new PosePortError('USAGE', 'a custom keypoint set needs its OKS sigmas to be scored');
+    const results = topDownCocoResults(rows, { ...cfg, numJoints: sigmas.length, sigmas });
+    return { results, score: { kind: 'coco', stats: new CocoKeypointEval(gt, results, { sigmas, evaluator: cfg.evaluator }).run().stats } };
+  }
   const ds = DATASETS[cfg.dataset];
   const results = topDownCocoResults(rows, { ...cfg, numJoints: ds.numKeypoints, sigmas: ds.sigmas!, wholebodyParts: ds.parts });
   if (cfg.dataset === 'coco_wholebody') {

@@ -6,7 +6,9 @@ import type { Value } from './types.js';
 /**
  * The float32 data of a constant, whatever its source: a checkpoint tensor is read
  * (and widened), a derived one computed now. Not cached: callers that need it twice
- * keep the result.
+ * keep the result. READ-ONLY (see TensorEntry.data): a checkpoint tensor's data may be
+ * the checkpoint's memory and computed data is shared; a pass that derives a weight
+ * allocates the result.
  */
 export function constantData(v: Value): Float32Array {
   const c = v.constant;

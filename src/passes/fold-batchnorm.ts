@@ -71,9 +71,9 @@ export const foldBatchNorm: Pass = {
         const w = constantData(wV);
         const [d0, d1, kh, kw] = wV.shape as number[];
         const k = kh * kw;
-        // checkpoint reads and derived data are fresh arrays this pass owns: scale them in
-        // place (element-wise, so reading and writing one array is safe); computed data is shared
-        const w2 = wV.constant!.kind === 'computed' ? new Float32Array(w.length) : w;
+        // constant data is read-only (a checkpoint read may be a view of the caller's
+        // buffer, computed data is shared): the derived weight gets its own array
+        const w2 = new Float32Array(w.length);
         if (!isTransposed) {
           for (let o = 0; o < d0; o++) {
             const s = scale[o];

@@ -13,15 +13,17 @@ import { numelOf } from '../core/tensor.js';
 import { onnxMetadataProps, tfjsUserMetadata, type ModelMetadata } from '../artifact/metadata.js';
 import { planOnnx, DEFAULT_OPSET, type OnnxBytes } from '../emit/onnx/index.js';
 import { emitTfjs, writeTfjs, type QuantizeDType } from '../emit/tfjs/index.js';
-import { DATASETS, datasetForKeypoints, type DatasetName } from '../eval/datasets.js';
+import { readCheckpointConfig, type CheckpointConfig } from '../config/index.js';
 import { runPasses, DEFAULT_PASSES, type AppliedPass } from '../passes/index.js';
-import { openCheckpoint } from '../pth/index.js';
 import type { Checkpoint } from '../pth/types.js';
 import type { Graph } from '../ir/graph.js';
 import { VERSION } from '../version.js';
 import { findZooEntry, listZoo } from '../zoo/registry.js';
 import type { ZooEntry } from '../zoo/types.js';
+import { inStoredKeys, layoutReport, openModelCheckpoint, type ModelCheckpoint } from './checkpoint.js';
 import { StagedOutput } from './staged-output.js';
+import { checkConfigAgainstKeys } from './config-check.js';
+import { resolveSettings, type ResolvedSettings, type SettingSource } from './settings.js';
 
 export type ArtifactFormat = 'onnx' | 'tfjs';
 export const ARTIFACT_FORMATS: readonly ArtifactFormat[] = ['onnx', 'tfjs'];
@@ -35,8 +37,10 @@ export interface ConvertOptions {
   zoo?: string;
   formats?: readonly ArtifactFormat[];
   opset?: number;
-  /** network input [height, width]; default: the zoo entry's, else 256x256 for MPII-sized heads, else 256x192 */
+  /** network input [height, width]; default: the zoo entry's, else the checkpoint config's, else 256x256 for MPII-sized heads, else 256x192 */
   inputSize?: readonly [number, number];
+  /** a setting that would fall back to a family default is an error (SETTING_DEFAULTED) instead of a warning */
+  strict?: boolean;
   /** RSN/MSPN: export every stage's and unit's heatmaps too */
   allOutputs?: boolean;
   /** run no optimisation passes (batch norm stays a separate op) */
@@ -62,16 +66,36 @@ export interface ArtifactRecord {
 export interface ConvertReport {
   kind: 'convert';
   poseport_version: string;
-  source: { file: string; sha256: string; bytes: number; format: 'zip' | 'legacy'; pickle_protocol: number; meta: boolean };
+  source: {
+    file: string;
+    sha256: string;
+    bytes: number;
+    format: 'zip' | 'legacy';
+    pickle_protocol: number;
+    meta: boolean;
+    /** which MMPose generation named the keys (pipeline/checkpoint.ts) */
+    layout: ReturnType<typeof layoutReport>;
+  };
   family: string;
   arch: string | null;
   zoo: string | null;
   config: unknown;
   facts: Record<string, unknown>;
-  dataset: DatasetName;
+  dataset: ModelMetadata['dataset'];
   num_keypoints: number;
   input_size_hw: [number, number];
   heatmap_size_hw: [number, number];
+  /** the MMPose config the checkpoint carries, as read (null: none) */
+  checkpoint_config: {
+    meta_key: 'config' | 'cfg';
+    mmpose: '0.x' | '1.x' | null;
+    chars: number;
+    refused: string | null;
+    not_read: string[];
+    notes: string[];
+  } | null;
+  /** where each setting came from, and where the zoo row and the config disagree */
+  settings: { sources: Record<string, SettingSource>; disagreements: ResolvedSettings['disagreements'] };
   keys: { total: number; consumed: number; ignored: string[] };
   parameter_count: number;
   passes: AppliedPass[];
@@ -90,15 +114,15 @@ export interface ConvertResult {
   files: string[];
 }
 
-/** Default decoding per family when no zoo entry says otherwise (MMPose's defaults for these heads). */
-function familyDecodeDefaults(family: string): ModelMetadata['decode'] {
-  if (family === 'rsn' || family === 'mspn') return { method: 'megvii', flip_test: true, shift_heatmap: false, modulate_kernel: 5 };
-  return { method: 'default', flip_test: true, shift_heatmap: true, modulate_kernel: 11 };
-}
-
-function decodeFromZoo(entry: ZooEntry): ModelMetadata['decode'] {
-  const t = entry.config.test_cfg;
-  return { method: t.post_process, flip_test: t.flip_test, shift_heatmap: t.shift_heatmap, modulate_kernel: t.modulate_kernel };
+/** What the report and the CLI say about the config: the text not read, fields that matter, fallbacks and disagreements. */
+function configWarnings(config: CheckpointConfig | null, settings: ResolvedSettings, heatmapSize: [number, number]): string[] {
+  const out: string[] = [];
+  if (config?.refused) out.push(`checkpoint config (meta['${config.metaKey}']) not read: ${config.refused}`);
+  for (const n of config?.settings?.notes ?? []) out.push(`checkpoint config (meta['${config!.metaKey}']): ${n}`);
+  const hm = config?.settings?.heatmapSizeHW;
+  if (hm && (hm.value[0] !== heatmapSize[0] || hm.value[1] !== heatmapSize[1]))
+    out.push(`checkpoint config says heatmap ${hm.value.join('x')} (${hm.field}); the model at input ${settings.inputSizeHW.join('x')} gives ${heatmapSize.join('x')}`);
+  return [...out, ...settings.warnings];
 }
 
 /** The zoo entry named by --zoo or a zoo NAME argument. */
@@ -111,8 +135,8 @@ function zooEntryByName(name: string | undefined): ZooEntry | undefined {
 
 interface GraphPlan {
   detection: Detection;
-  dataset: DatasetName;
   numKeypoints: number;
+  settings: ResolvedSettings;
   inputSize: [number, number];
   built: ReturnType<ReturnType<typeof familyByName>['build']>;
   builtNodes: number;
@@ -121,23 +145,17 @@ interface GraphPlan {
 }
 
 /** Detection (checked against --arch and the zoo entry), the built graph and the passes run on it. */
-function planGraph(ckpt: Checkpoint, ckptPath: string, opts: ConvertOptions, zoo: ZooEntry | undefined): GraphPlan {
-  const detection = resolveArchitecture(ckpt, opts.arch, zoo);
+function planGraph(ckpt: ModelCheckpoint, ckptPath: string, opts: ConvertOptions, zoo: ZooEntry | undefined, config: CheckpointConfig | null): GraphPlan {
+  const detection = inStoredKeys(ckpt, () => resolveArchitecture(ckpt, opts.arch, zoo));
   const family = familyByName(detection.family);
   const numKeypoints = Number(detection.facts.keypoints);
-  const dsInfo = datasetForKeypoints(numKeypoints);
-  if (!dsInfo && !zoo)
-    throw new PosePortError('ARCH_UNKNOWN', `${numKeypoints} keypoints match no dataset (coco 17, coco_wholebody 133, mpii 16)`, { file: ckptPath });
-  const dataset: DatasetName = zoo?.dataset ?? dsInfo!.name;
-  const inputSize: [number, number] = opts.inputSize
-    ? [opts.inputSize[0], opts.inputSize[1]]
-    : zoo
-      ? [zoo.input.height, zoo.input.width]
-      : defaultInputSize(dataset);
-  const built = family.build(ckpt.tensors, detection.config, { inputSize, allOutputs: opts.allOutputs });
+  if (config?.settings) checkConfigAgainstKeys(config.settings, detection, numKeypoints, ckptPath);
+  const settings = resolveSettings({ family: detection.family, numKeypoints, file: ckptPath, inputSizeFlag: opts.inputSize, zoo, config, strict: opts.strict });
+  const inputSize = settings.inputSizeHW;
+  const built = inStoredKeys(ckpt, () => family.build(ckpt.tensors, detection.config, { inputSize, allOutputs: opts.allOutputs }));
   const builtNodes = built.graph.nodes.length;
   const { graph, applied } = runPasses(built.graph, opts.noFold ? ['dead-code'] : DEFAULT_PASSES, { verify: true });
-  return { detection, dataset, numKeypoints, inputSize, built, builtNodes, graph, applied };
+  return { detection, numKeypoints, settings, inputSize, built, builtNodes, graph, applied };
 }
 
 function describeKeys(ckpt: Checkpoint): string {
@@ -172,46 +190,44 @@ export function listPresets(): string[] {
   return ['resnet', 'hrnet', 'rsn', 'mspn'].flatMap((f) => Object.keys(familyByName(f as never).presets));
 }
 
-function defaultInputSize(dataset: DatasetName): [number, number] {
-  return dataset === 'mpii' ? [256, 256] : [256, 192];
-}
-
 /** The model metadata both artifacts carry (schemas/model-metadata.schema.json). */
 export function modelMetadata(args: {
   sourceFile: string;
   sha256: string;
   detection: Detection;
   arch: string | null;
-  dataset: DatasetName;
+  settings: ResolvedSettings;
   numKeypoints: number;
-  inputSize: [number, number];
   heatmapSize: [number, number];
   zoo: ZooEntry | undefined;
 }): ModelMetadata {
-  const ds = DATASETS[args.dataset];
-  const norm = args.zoo?.config.normalize ?? { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+  const st = args.settings;
+  const kp = st.keypoints;
+  const norm = st.normalize;
   const meta: ModelMetadata = {
     poseport_version: VERSION,
     source: { file: basename(args.sourceFile), sha256: args.sha256 },
     family: args.detection.family,
     arch: args.arch,
     config: args.detection.config as Record<string, unknown>,
-    dataset: args.dataset,
+    dataset: st.dataset,
     num_keypoints: args.numKeypoints,
-    keypoint_names: [...ds.keypoints],
-    flip_pairs: (args.zoo?.config.flip_pairs ?? ds.flipPairs).map(([a, b]) => [a, b] as [number, number]),
-    skeleton: ds.skeleton.map(([a, b]) => [a, b] as [number, number]),
+    keypoint_names: [...kp.names],
+    flip_pairs: kp.flipPairs.map(([a, b]) => [a, b] as [number, number]),
+    skeleton: kp.skeleton.map(([a, b]) => [a, b] as [number, number]),
+    ...(kp.sigmas ? { sigmas: [...kp.sigmas] } : {}),
+    sources: st.sources,
     input: {
       name: 'input',
       layout: 'NCHW',
-      size_hw: args.inputSize,
+      size_hw: st.inputSizeHW,
       mean: [...norm.mean] as [number, number, number],
       std: [...norm.std] as [number, number, number],
       color: 'RGB',
       range: '0..1 before normalisation',
     },
     heatmap: { name: 'heatmaps', size_hw: args.heatmapSize },
-    decode: args.zoo ? decodeFromZoo(args.zoo) : familyDecodeDefaults(args.detection.family),
+    decode: { ...st.decode },
   };
   if (args.zoo) meta.zoo = { name: args.zoo.name, metrics: Object.fromEntries(args.zoo.metrics.map((m) => [m.key, m.value])) };
   return meta;
@@ -270,14 +286,20 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
   // in place once the index is known
   const fileSha = sha256FileInWorker(ckptPath);
   fileSha.catch(() => {}); // awaited below; a failed open must not leave it unhandled
-  let ckpt: Checkpoint;
+  let ckpt: ModelCheckpoint;
   try {
-    ckpt = await openCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals });
+    ckpt = await openModelCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals });
   } catch (e) {
     staged.abort();
     throw e;
   }
   try {
+    let config: CheckpointConfig | null;
+    try {
+      config = readCheckpointConfig(ckpt.meta);
+    } catch (e) {
+      throw e instanceof PosePortError ? e.withFile(ckptPath) : e;
+    }
     const hashed = ckpt.tensors.entries.filter((e) => !e.name.endsWith('.num_batches_tracked'));
     // after the file's digest, so the two do not share the other core
     const rangeSha = fileSha.then(() =>
@@ -303,7 +325,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
       lap('hash_wait');
     }
     let zoo = named ?? (sha256 !== null ? zooBySha(sha256) : undefined);
-    let plan = planGraph(ckpt, ckptPath, opts, zoo);
+    let plan = planGraph(ckpt, ckptPath, opts, zoo, config);
     lap('build');
 
     const metadataFor = (p: GraphPlan, z: ZooEntry | undefined, sha: string): ModelMetadata => {
@@ -313,9 +335,8 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
         sha256: sha,
         detection: p.detection,
         arch: opts.arch ?? z?.preset ?? p.detection.preset ?? null,
-        dataset: p.dataset,
+        settings: p.settings,
         numKeypoints: p.numKeypoints,
-        inputSize: p.inputSize,
         heatmapSize: [Number(hm.shape[2]), Number(hm.shape[3])],
         zoo: z,
       });
@@ -329,7 +350,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
       const z = named ?? zooBySha(sha256);
       if (z === zoo) return false;
       zoo = z;
-      plan = planGraph(ckpt, ckptPath, opts, zoo);
+      plan = planGraph(ckpt, ckptPath, opts, zoo, config);
       lap('rebuild_for_zoo');
       return true;
     };
@@ -353,7 +374,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
         } else if (await settleSha()) continue;
         break;
       }
-      const { detection, dataset, numKeypoints, inputSize, built, builtNodes, graph, applied } = plan;
+      const { detection, numKeypoints, inputSize, built, builtNodes, graph, applied, settings } = plan;
       const metadata = metadataFor(plan, zoo, sha256!);
       const heatmapSize = metadata.heatmap.size_hw;
       const arch = metadata.arch;
@@ -391,23 +412,38 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
           format: ckpt.format,
           pickle_protocol: ckpt.protocol,
           meta: ckpt.meta !== null,
+          layout: layoutReport(ckpt),
         },
         family: detection.family,
         arch,
         zoo: zoo?.name ?? null,
         config: detection.config,
         facts: detection.facts,
-        dataset,
+        dataset: settings.dataset,
         num_keypoints: numKeypoints,
         input_size_hw: inputSize,
         heatmap_size_hw: heatmapSize,
+        checkpoint_config: config
+          ? {
+              meta_key: config.metaKey,
+              mmpose: config.settings?.mmpose ?? null,
+              chars: config.chars,
+              refused: config.refused,
+              not_read: [
+                ...config.issues.map((i) => `line ${i.line}, column ${i.col}: ${i.message}`),
+                ...(config.moreIssues ? [`... and ${config.moreIssues} more`] : []),
+              ],
+              notes: config.settings?.notes ?? [],
+            }
+          : null,
+        settings: { sources: settings.sources, disagreements: settings.disagreements },
         keys: { total: ckpt.tensors.entries.length, consumed: built.consumed, ignored: built.ignored },
         parameter_count: params,
         passes: applied,
         nodes: { built: builtNodes, emitted: graph.nodes.length },
         artifacts,
         tensor_sha256: tensorSha,
-        warnings: [...ckpt.warnings, ...(zoo ? [] : ['decode settings are the family defaults: name a zoo entry (--zoo) for the recorded ones'])],
+        warnings: [...ckpt.warnings, ...configWarnings(config, settings, heatmapSize)],
         timings_ms: timings,
         metadata,
       };

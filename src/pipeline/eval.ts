@@ -85,7 +85,7 @@ export interface MetricRow {
 }
 
 export interface EvaluateResult {
-  dataset: 'coco' | 'coco_wholebody' | 'mpii';
+  dataset: 'coco' | 'coco_wholebody' | 'mpii' | 'custom';
   zoo: string | null;
   boxes: 'gt' | 'detections';
   flip: boolean;
@@ -307,6 +307,12 @@ export async function evaluateModel(model: PoseModel, opts: EvaluateOptions): Pr
   const zooEntry = meta.zoo?.name ? findZooEntry(meta.zoo.name) : undefined;
   const recorded = meta.zoo?.metrics;
   const [H, W] = model.inputSize;
+  if (dataset === 'custom' && !meta.sigmas)
+    throw new PosePortError(
+      'MODEL_FORMAT',
+      `the model's keypoint set is its checkpoint config's own (${meta.num_keypoints} keypoints) and records no OKS sigmas, so it cannot be scored: convert from a config whose dataset_info has sigmas`,
+      { file: model.file },
+    );
   const annJson = readJsonFile(opts.ann, 'annotation file');
 
   let persons: PersonEntry[];
@@ -423,6 +429,7 @@ export async function evaluateModel(model: PoseModel, opts: EvaluateOptions): Pr
     });
     const ev = evaluateTopDown(rows, gt!, {
       dataset,
+      sigmas: meta.sigmas,
       useNms: dataCfg.use_nms,
       softNms: dataCfg.soft_nms,
       oksThr: dataCfg.oks_thr,

@@ -1,8 +1,8 @@
 import { detectArchitecture } from '../arch/index.js';
 import { DTYPE_BYTES, type DType } from '../core/dtype.js';
 import { PosePortError } from '../core/errors.js';
-import { openCheckpoint } from '../pth/index.js';
 import type { PlainValue } from '../pth/types.js';
+import { inStoredKeys, layoutReport, openModelCheckpoint } from './checkpoint.js';
 
 export interface InspectTensor {
   name: string;
@@ -18,10 +18,14 @@ export interface InspectReport {
   format: 'zip' | 'legacy';
   pickle_protocol: number;
   wrapper_keys: string[] | null;
+  /** which MMPose generation named the keys: 'mmpose-0.x' or 'mmpose-1.x' (head class, keys set aside) */
+  layout: { name: string; head: string | null; set_aside: string[] };
   meta: {
     present: boolean;
     mmcv_version: string | null;
     mmpose_version: string | null;
+    /** MMPose 1.x files: meta.mmengine_version */
+    mmengine_version: string | null;
     time: string | null;
     config_text: boolean;
     other_keys: string[];
@@ -58,16 +62,17 @@ function mmposeVersion(meta: PlainValue | null): string | null {
 
 /** Everything `pose-port inspect` shows, read without touching tensor bytes. */
 export async function inspectCheckpoint(path: string, opts: { allowUnknownGlobals?: boolean } = {}): Promise<InspectReport> {
-  const ckpt = await openCheckpoint(path, opts).catch((e: unknown) => {
+  const ckpt = await openModelCheckpoint(path, opts).catch((e: unknown) => {
     throw e instanceof PosePortError ? e.withFile(path) : e;
   });
   try {
-    const tensors = ckpt.tensors.entries.map((e) => ({ name: e.name, dtype: e.dtype, shape: [...e.shape], bytes: e.numel * DTYPE_BYTES[e.dtype] }));
+    // the tensors as the file stores them
+    const tensors = ckpt.storedTensors.entries.map((e) => ({ name: e.name, dtype: e.dtype, shape: [...e.shape], bytes: e.numel * DTYPE_BYTES[e.dtype] }));
     const byDtype: Record<string, number> = {};
     for (const t of tensors) byDtype[t.dtype] = (byDtype[t.dtype] ?? 0) + 1;
-    const known = new Set(['mmcv_version', 'mmpose_version', 'time', 'config']);
+    const known = new Set(['mmcv_version', 'mmpose_version', 'mmengine_version', 'time', 'config', 'cfg']);
     const str = (v: PlainValue | undefined) => (typeof v === 'string' ? v : null);
-    const det = detectArchitecture(ckpt.tensors);
+    const det = inStoredKeys(ckpt, () => detectArchitecture(ckpt.tensors));
     return {
       kind: 'inspect',
       file: path,
@@ -75,18 +80,21 @@ export async function inspectCheckpoint(path: string, opts: { allowUnknownGlobal
       format: ckpt.format,
       pickle_protocol: ckpt.protocol,
       wrapper_keys: ckpt.wrapperKeys ? [...ckpt.wrapperKeys] : null,
+      layout: layoutReport(ckpt),
       meta: {
         present: ckpt.meta !== null,
         mmcv_version: str(field(ckpt.meta, 'mmcv_version')),
         mmpose_version: mmposeVersion(ckpt.meta),
+        mmengine_version: str(field(ckpt.meta, 'mmengine_version')),
         time: str(field(ckpt.meta, 'time')),
-        config_text: typeof field(ckpt.meta, 'config') === 'string',
+        // 0.x: meta.config (mmcv pretty_text); 1.x: meta.cfg (mmengine)
+        config_text: typeof field(ckpt.meta, 'config') === 'string' || typeof field(ckpt.meta, 'cfg') === 'string',
         other_keys: metaKeys(ckpt.meta).filter((k) => !known.has(k)),
       },
       tensors,
       totals: {
         tensors: tensors.length,
-        elements: ckpt.tensors.entries.reduce((s, e) => s + e.numel, 0),
+        elements: ckpt.storedTensors.entries.reduce((s, e) => s + e.numel, 0),
         bytes: tensors.reduce((s, t) => s + t.bytes, 0),
         by_dtype: byDtype,
       },

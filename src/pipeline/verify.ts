@@ -3,8 +3,9 @@
  * faithfully come from this checkpoint? Independent checks, each a named result:
  *
  * - provenance: the checkpoint's sha256 and every tensor's sha256 against report.json;
- * - integrity: each artifact's sha256 against report.json, the TF.js files against their
- *   manifest, the artifacts' embedded metadata against the report's;
+ * - integrity: the directory holds only what report.json lists, each artifact's sha256
+ *   against report.json, the TF.js files against their manifest, the artifacts' embedded
+ *   metadata against the report's;
  * - re-derivation: the graph is rebuilt from the checkpoint (detect, build, the recorded
  *   passes) and every ONNX initializer and every TF.js weight is compared with what the
  *   rebuilt graph gives, so an artifact whose weights were changed after conversion is
@@ -36,10 +37,11 @@ import { sha256File } from '../core/hash.js';
 import { Stopwatch } from '../core/stopwatch.js';
 import { emitOnnx, DEFAULT_OPSET } from '../emit/onnx/index.js';
 import { onnx } from '../emit/onnx/proto.js';
-import { openCheckpoint } from '../pth/index.js';
 import { VERSION } from '../version.js';
+import { openModelCheckpoint } from './checkpoint.js';
 import { evaluateModel } from './eval.js';
 import { artifactFileChecks } from './verify/artifact-files.js';
+import { directoryCheck } from './verify/directory.js';
 import { rebuildCheck } from './verify/architecture.js';
 import { evaluationCheck } from './verify/evaluation.js';
 import { result, type VerifyCheck } from './verify/finding.js';
@@ -90,7 +92,7 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
   const checks: Described[] = [];
 
   step('reading checkpoint');
-  const [ckpt, sha256] = await Promise.all([openCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals }), sha256File(ckptPath)]);
+  const [ckpt, sha256] = await Promise.all([openModelCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals }), sha256File(ckptPath)]);
   const [H, W] = report.input_size_hw;
   const shape = [1, 3, H, W];
   try {
@@ -102,7 +104,7 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
     // (b) the files against the report
     step('checking artifacts');
     const files = artifactFileChecks(dir, report);
-    checks.push(...files.checks);
+    checks.push(directoryCheck(dir, report), ...files.checks);
     lap('artifacts');
 
     // (c) re-derivation

@@ -98,7 +98,8 @@ export function openCheckpointSync(path: string, options: OpenOptions = {}): Che
 
 /**
  * Reads a checkpoint held in memory. Tensor data may be views of `bytes` (no copy)
- * when aligned: do not modify `bytes` while using the result.
+ * when aligned: do not modify `bytes` while using the result. pose-port never writes
+ * through them (tensor data is read-only, see TensorEntry.data).
  */
 export function openCheckpointBytes(bytes: Uint8Array, options: OpenOptions & { name?: string } = {}): Checkpoint {
   const { name = '<memory>', ...rest } = options;

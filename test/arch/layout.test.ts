@@ -124,6 +124,10 @@ test('keys that fit neither layout are refused, naming the key', (t) => {
   t.regex(nested.message, /one Conv2d/);
   const deep = refused(['head.conv_layers.0.x.weight']);
   t.is(deep.key, 'head.conv_layers.0.x.weight');
+  const noFinal = refused(['head.deconv_layers.0.weight', 'head.conv_layers.0.weight', 'head.conv_layers.0.bias']);
+  t.is(noFinal.code, 'KEY_MISSING');
+  t.is(noFinal.key, 'head.final_layer.weight');
+  t.regex(noFinal.message, /conv_layers and no final layer/);
 });
 
 test("the builders' errors about a 1.x file name its keys as stored", (t) => {

@@ -80,27 +80,37 @@ export function makeCheckpoint(model: string, opts: MakeOptions = {}): string {
   const hasExtras = Object.values(extras).some((v) => v !== undefined);
   const extrasTag = hasExtras ? `-x${createHash('sha256').update(JSON.stringify(extras)).digest('hex').slice(0, 12)}` : '';
   const tag = `${model}-s${seed}-${opts.legacy ? 'legacy' : 'zip'}${opts.meta ? '-meta' : ''}${extrasTag}`;
+  return cachedCheckpoint(tag, (tmp, tmpDir) => {
+    const args = [CHECKPOINT_WRITER, manifestPath(model), tmp, '--seed', String(seed)];
+    if (opts.legacy) args.push('--legacy');
+    if (opts.meta) args.push('--meta');
+    const optionFile = (flag: string, name: string, text: string | undefined): void => {
+      if (text === undefined) return;
+      const file = join(tmpDir, name);
+      writeFileSync(file, text);
+      args.push(flag, file);
+    };
+    optionFile('--meta-json', 'meta.json', opts.metaJson === undefined ? undefined : JSON.stringify(opts.metaJson));
+    optionFile('--config-text', 'config.py', opts.configText);
+    optionFile('--key-map', 'key-map.json', opts.keyMap === undefined ? undefined : JSON.stringify(opts.keyMap));
+    return args;
+  });
+}
+
+/**
+ * `.cache/ckpt/<tag>.pth`, written once by running PYTHON with `args(tmp, tmpDir)` (a
+ * script that saves the checkpoint to `tmp`): torch names the zip's folder after the
+ * file name, so it is written under the final name in a private folder, then moved.
+ */
+export function cachedCheckpoint(tag: string, args: (tmp: string, tmpDir: string) => string[]): string {
   const out = join(CACHE, `${tag}.pth`);
   if (existsSync(out)) return out;
   mkdirSync(CACHE, { recursive: true });
-  // torch names the zip's folder after the file name: write under the final name in a private dir
-  const tmpDir = join(CACHE, `.tmp-${process.pid}-${Date.now()}`);
+  const tmpDir = join(CACHE, `.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
   mkdirSync(tmpDir, { recursive: true });
   const tmp = join(tmpDir, `${tag}.pth`);
-  const args = [CHECKPOINT_WRITER, manifestPath(model), tmp, '--seed', String(seed)];
-  if (opts.legacy) args.push('--legacy');
-  if (opts.meta) args.push('--meta');
-  const optionFile = (flag: string, name: string, text: string | undefined): void => {
-    if (text === undefined) return;
-    const file = join(tmpDir, name);
-    writeFileSync(file, text);
-    args.push(flag, file);
-  };
-  optionFile('--meta-json', 'meta.json', opts.metaJson === undefined ? undefined : JSON.stringify(opts.metaJson));
-  optionFile('--config-text', 'config.py', opts.configText);
-  optionFile('--key-map', 'key-map.json', opts.keyMap === undefined ? undefined : JSON.stringify(opts.keyMap));
   try {
-    execFileSync(PYTHON, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(PYTHON, args(tmp, tmpDir), { stdio: ['ignore', 'ignore', 'inherit'] });
     renameSync(tmp, out);
   } finally {
     rmSync(tmpDir, { recursive: true, force: true });

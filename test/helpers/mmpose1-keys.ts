@@ -1,6 +1,7 @@
 /**
- * A 0.x key set as MMPose 1.x names it, for tests without PyTorch (the .pth files come
- * from mmengine_ckpt.py, whose `mmpose1_key` is the same rule): written from MMPose
+ * How MMPose 1.x names a 0.x state_dict's keys, as the project's checkpoint writer's
+ * `--key-map` prefix pairs (scripts/make-checkpoint.py; first matching prefix wins), and
+ * the same renaming of in-memory key sets for tests without PyTorch. Written from MMPose
  * 1.x's own conversion of 0.x files, not from src/arch/layout.ts: `keypoint_head` ->
  * `head` (BasePoseEstimator._load_state_dict_pre_hook); of the old
  * `final_layer.<i>.<leaf>`, the extra conv layers become `conv_layers.<i>.<leaf>` and
@@ -8,12 +9,18 @@
  */
 import { tensorSetOf, type TensorEntry, type TensorSet } from '../../src/core/tensor.js';
 
-export function mmpose1Name(name: string, numConvLayers: number): string {
-  if (!name.startsWith('keypoint_head.')) return name;
-  const rest = name.slice('keypoint_head.'.length).split('.');
-  if (rest[0] === 'final_layer' && rest.length === 3)
-    return Number(rest[1]) < 3 * numConvLayers ? `head.conv_layers.${rest[1]}.${rest[2]}` : `head.final_layer.${rest[2]}`;
-  return `head.${rest.join('.')}`;
+/** The prefix pairs for a head with `numConvLayers` extra conv layers (TopDownSimpleHead `extra.num_conv_layers`). */
+export function mmpose1KeyMap(numConvLayers = 0): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < 3 * numConvLayers; i++) pairs.push([`keypoint_head.final_layer.${i}.`, `head.conv_layers.${i}.`]);
+  if (numConvLayers > 0) pairs.push([`keypoint_head.final_layer.${3 * numConvLayers}.`, 'head.final_layer.']);
+  pairs.push(['keypoint_head.', 'head.']);
+  return pairs;
+}
+
+export function mmpose1Name(name: string, numConvLayers = 0): string {
+  const pair = mmpose1KeyMap(numConvLayers).find(([from]) => name.startsWith(from));
+  return pair ? pair[1] + name.slice(pair[0].length) : name;
 }
 
 /** `tensors` renamed to 1.x names (same entries, data and order); extra entries appended. */

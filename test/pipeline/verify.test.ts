@@ -65,6 +65,7 @@ test.serial('a fresh conversion passes every check (CLI, exit 0, JSON valid agai
     [
       'source-sha256',
       'tensor-sha256',
+      'directory',
       'artifact-sha256:model.onnx',
       'onnx-metadata',
       'artifact-sha256:tfjs/model.json',
@@ -90,8 +91,33 @@ test.serial('a fresh conversion passes every check (CLI, exit 0, JSON valid agai
 
   const text = runCli(['verify', ckpt, dir]);
   t.is(text.code, 0, text.stderr);
-  t.regex(text.stdout, /13 checks, all passed/);
+  t.regex(text.stdout, /14 checks, all passed/);
   t.regex(text.stdout, /ok {4}onnx-weights/);
+});
+
+test.serial('a directory mixing two conversions fails: a tfjs/ the report does not list, a stray shard (exit 1, files named)', async (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+  const { ckpt, dir } = await converted();
+  // what 'convert --format onnx' over an 'onnx,tfjs' directory left before conversions replaced --out whole
+  const mixed = copyOf(dir, 'mixed');
+  const rep = JSON.parse(readFileSync(join(mixed, 'report.json'), 'utf8'));
+  rep.artifacts = rep.artifacts.filter((a: { format: string }) => a.format === 'onnx');
+  writeFileSync(join(mixed, 'report.json'), JSON.stringify(rep, null, 2) + '\n');
+  const r = runCli(['verify', ckpt, mixed, '--json']);
+  t.is(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout) as VerifyReport;
+  t.deepEqual(failed(report), ['directory']);
+  const c = check(report, 'directory');
+  t.true(c.mismatches!.includes('tfjs/model.json'), JSON.stringify(c));
+  t.true(c.mismatches!.some((m) => /^tfjs\/group1-shard\d+of\d+\.bin$/.test(m)));
+  t.regex(c.detail, /file\(s\) that report\.json does not list \(left by another conversion\?\)/);
+
+  const stray = copyOf(dir, 'stray');
+  writeFileSync(join(stray, 'tfjs', 'group1-shard99of99.bin'), new Uint8Array(16));
+  const r2 = await verifyArtifacts(ckpt, stray);
+  t.deepEqual(failed(r2), ['directory']);
+  t.deepEqual(check(r2, 'directory').mismatches, ['tfjs/group1-shard99of99.bin']);
+  t.deepEqual(check(r2, 'directory').mismatches, ['tfjs/group1-shard99of99.bin']);
 });
 
 test.serial('one ONNX initializer value changed, report.json updated to match: only the weight re-derivation fails (exit 1)', async (t) => {

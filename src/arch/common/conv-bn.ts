@@ -55,3 +55,8 @@ export function convBnAct(p: ParamReader, x: Value, convKey: string, bnKey: stri
   y = batchNorm(p, y, bnKey);
   return o.act ? relu(p, y, bnKey) : y;
 }
+
+/** An MMPose ConvModule at `prefix` (`conv` + `bn`, optional ReLU). */
+export function convModule(p: ParamReader, x: Value, prefix: string, o: { k: number; outC: number; stride?: number; act: boolean; group?: number }): Value {
+  return convBnAct(p, x, `${prefix}.conv`, `${prefix}.bn`, { k: o.k, stride: o.stride ?? 1, outC: o.outC, group: o.group, act: o.act });
+}

@@ -1,4 +1,4 @@
-import type { MsmuConfig } from '../common/msmu.js';
+import type { MsmuConfig } from '../common/msmu-config.js';
 
 /** MSPN (MMPose `backbones/mspn.py`): the shared multi-stage config; its encoder blocks are ResNet bottlenecks. */
 export type MspnConfig = MsmuConfig;

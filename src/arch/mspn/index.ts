@@ -5,15 +5,10 @@
 import type { TensorSet } from '../../core/tensor.js';
 import type { BuildOptions, BuildResult, Detection, Family } from '../family.js';
 import { bottleneck } from '../common/blocks.js';
-import {
-  assertPresetMatches,
-  buildMsmuGraph,
-  inspectMultiStage,
-  matchingPreset,
-  msmuFacts,
-  validateMsmuConfig,
-  type EncoderSpec,
-} from '../common/msmu.js';
+import { buildMsmuGraph } from '../common/msmu.js';
+import { msmuFacts, validateMsmuConfig, type EncoderSpec } from '../common/msmu-config.js';
+import { inspectMultiStage } from '../common/msmu-keys.js';
+import { matchingPresets } from '../preset.js';
 import { MSPN_PRESETS, type MspnConfig } from './config.js';
 
 export type { MspnConfig } from './config.js';
@@ -39,13 +34,8 @@ export const MSPN_ENCODER: EncoderSpec<MspnConfig> = {
 export function detectMspn(tensors: TensorSet): Detection<MspnConfig> | null {
   const config = inspectMultiStage(tensors, STAGE_KEY, 'mspn');
   if (!config) return null;
-  const preset = matchingPreset(MSPN_PRESETS, config as unknown as Record<string, unknown>);
+  const preset = matchingPresets(MSPN_PRESETS, config)[0];
   return { family: 'mspn', config, preset, facts: msmuFacts(config) };
-}
-
-/** Throws ARCH_MISMATCH when the keys disagree with preset `name` (e.g. `--arch mspn50` on a 4xmspn50 file). */
-export function checkMspnPreset(detection: Detection<unknown>, name: string): void {
-  assertPresetMatches(detection, name, 'mspn', MSPN_PRESETS as Record<string, Record<string, unknown>>);
 }
 
 export const mspnFamily: Family<MspnConfig> = {
@@ -54,7 +44,7 @@ export const mspnFamily: Family<MspnConfig> = {
   detect: detectMspn,
   build(tensors: TensorSet, config: MspnConfig, options: BuildOptions): BuildResult {
     validateMsmuConfig(config, 'mspn');
-    const arch = matchingPreset(MSPN_PRESETS, config as unknown as Record<string, unknown>) ?? 'mspn';
+    const arch = matchingPresets(MSPN_PRESETS, config)[0] ?? 'mspn';
     return buildMsmuGraph(tensors, config, MSPN_ENCODER, options, { family: 'mspn', arch, facts: msmuFacts(config) });
   },
 };

@@ -1,6 +1,7 @@
 import type { Value } from '../../ir/types.js';
 import { add, relu } from '../common/conv-bn.js';
-import { convModule, type BlockPlace } from '../common/msmu.js';
+import { convModule } from '../common/conv-bn.js';
+import type { BlockPlace } from '../common/msmu-config.js';
 import type { ParamReader } from '../common/params.js';
 import type { RsnConfig } from './config.js';
 

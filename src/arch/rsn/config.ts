@@ -1,4 +1,4 @@
-import type { MsmuConfig } from '../common/msmu.js';
+import type { MsmuConfig } from '../common/msmu-config.js';
 
 /**
  * RSN (MMPose `backbones/rsn.py`): MsmuConfig plus the Residual Steps Block's

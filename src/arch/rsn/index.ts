@@ -5,17 +5,10 @@
 import { PosePortError } from '../../core/errors.js';
 import type { TensorSet } from '../../core/tensor.js';
 import type { BuildOptions, BuildResult, Detection, Family } from '../family.js';
-import {
-  assertPresetMatches,
-  buildMsmuGraph,
-  escapeRe,
-  inspectMultiStage,
-  matchingPreset,
-  maxKeyIndex,
-  msmuFacts,
-  validateMsmuConfig,
-  type EncoderSpec,
-} from '../common/msmu.js';
+import { buildMsmuGraph } from '../common/msmu.js';
+import { msmuFacts, validateMsmuConfig, type EncoderSpec } from '../common/msmu-config.js';
+import { escapeRe, inspectMultiStage, maxKeyIndex } from '../common/msmu-keys.js';
+import { matchingPresets } from '../preset.js';
 import { convBnWidth, voteDim } from '../common/keys.js';
 import { residualStepsBlock } from './block.js';
 import { RSN_PRESETS, type RsnConfig } from './config.js';
@@ -45,13 +38,8 @@ export function detectRsn(tensors: TensorSet): Detection<RsnConfig> | null {
   // block 0 of unit 1 takes the stem's output, so its branch width w equals expand_times
   const w = voteDim(tensors, convBnWidth(`${block0}.conv_bn_relu2_1_1.conv`, `${block0}.conv_bn_relu2_1_1.bn`), 'the RSN branch width');
   const config: RsnConfig = { ...base, numSteps, expandTimes: w };
-  const preset = matchingPreset(RSN_PRESETS, config as unknown as Record<string, unknown>);
+  const preset = matchingPresets(RSN_PRESETS, config)[0];
   return { family: 'rsn', config, preset, facts: msmuFacts(config, { steps: numSteps, expandTimes: w }) };
-}
-
-/** Throws ARCH_MISMATCH when the keys disagree with preset `name` (e.g. `--arch rsn50` on a 2xrsn50 file). */
-export function checkRsnPreset(detection: Detection<unknown>, name: string): void {
-  assertPresetMatches(detection, name, 'rsn', RSN_PRESETS as Record<string, Record<string, unknown>>);
 }
 
 export const rsnFamily: Family<RsnConfig> = {
@@ -62,7 +50,7 @@ export const rsnFamily: Family<RsnConfig> = {
     validateMsmuConfig(config, 'rsn');
     if (!Number.isInteger(config.numSteps) || config.numSteps < 2) throw new PosePortError('ARCH_MISMATCH', `invalid rsn config: numSteps ${config.numSteps} (needs >= 2)`);
     if (!Number.isInteger(config.expandTimes) || config.expandTimes < 1) throw new PosePortError('ARCH_MISMATCH', `invalid rsn config: expandTimes ${config.expandTimes}`);
-    const arch = matchingPreset(RSN_PRESETS, config as unknown as Record<string, unknown>) ?? 'rsn';
+    const arch = matchingPresets(RSN_PRESETS, config)[0] ?? 'rsn';
     return buildMsmuGraph(tensors, config, RSN_ENCODER, options, { family: 'rsn', arch, facts: msmuFacts(config, { steps: config.numSteps }) });
   },
 };

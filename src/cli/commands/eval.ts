@@ -4,10 +4,9 @@ import { loadModel } from '../../artifact/model.js';
 import { evaluateModel, type EvaluateResult } from '../../pipeline/eval.js';
 import { journalPathFor } from '../../pipeline/eval-journal.js';
 import { parseShard } from '../../pipeline/shard.js';
-import { numberFlag } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { Progress } from '../io.js';
-import { EXECUTION_PROVIDER_FLAG, IMAGE_FLAGS, executionProviderFlag, imageFlags, tfjsBackendFlag } from './run.js';
+import { ALLOW_SVG_FLAG, EXECUTION_PROVIDER_FLAG, executionProviderFlag, imageOptions, MAX_PIXELS_FLAG, TFJS_BACKEND_FLAG } from './run.js';
 
 function formatTable(r: EvaluateResult): string {
   const percent = r.dataset === 'mpii';
@@ -29,7 +28,7 @@ function timingLine(r: EvaluateResult): string {
   return `time ${ms(t.total)}: decode ${ms(t.decode)}, warp ${ms(t.warp)}, inference ${ms(t.inference)}, post-processing ${ms(t.post)}; ${(r.images / (t.total / 1000)).toFixed(2)} images/s, ${(r.persons / (t.total / 1000)).toFixed(2)} persons/s\n`;
 }
 
-export const evalCommand: Command = {
+export const evalCommand = defineCommand({
   name: 'eval',
   summary: "evaluate a converted model on COCO / COCO-WholeBody / MPII as MMPose's top-down test does",
   usage:
@@ -56,38 +55,37 @@ export const evalCommand: Command = {
     dets: { type: 'string', arg: 'FILE', help: 'person detections (COCO results list); default: GT boxes' },
     'mpii-gt': { type: 'string', arg: 'FILE', help: 'MPII: mpii_gt_val.mat fields as JSON (jnt_missing, pos_gt_src, headboxes_src, dataset_joints)' },
     'no-flip': { type: 'boolean', help: 'no flip test, whatever the model metadata says' },
-    batch: { type: 'string', arg: 'N', help: 'crops per model call (default 8)' },
-    'expect-ap': { type: 'string', arg: 'X', help: 'exit 1 when the measured AP (fraction) is below X - tolerance' },
-    tolerance: { type: 'string', arg: 'T', help: 'allowed shortfall for --expect-ap (default 0)' },
+    batch: { type: 'number', int: true, min: 1, arg: 'N', help: 'crops per model call (default 8)' },
+    'expect-ap': { type: 'number', min: 0, arg: 'X', help: 'exit 1 when the measured AP (fraction) is below X - tolerance' },
+    tolerance: { type: 'number', min: 0, arg: 'T', help: 'allowed shortfall for --expect-ap (default 0)' },
     results: { type: 'string', arg: 'FILE', help: 'COCO / WholeBody: write the keypoint results file (for pose-port score); journal in FILE.journal' },
     resume: { type: 'boolean', help: 'continue the interrupted evaluation recorded in the --results journal' },
     shard: { type: 'string', arg: 'i/n', help: 'evaluate the i-th of n slices of the images (0 <= i < n); needs --results' },
-    ...IMAGE_FLAGS,
-    'tfjs-backend': { type: 'string', arg: 'cpu|wasm', help: 'TF.js backend (default wasm)' },
+    'max-pixels': MAX_PIXELS_FLAG,
+    'allow-svg': ALLOW_SVG_FLAG,
+    'tfjs-backend': TFJS_BACKEND_FLAG,
     'execution-provider': EXECUTION_PROVIDER_FLAG,
     json: { type: 'boolean', help: 'print the result as JSON; no progress bar' },
   },
   async run(args, io) {
     if (args.positionals.length !== 1) throw new PosePortError('USAGE', 'eval: expected one model (model.onnx, model.json or a directory)');
-    const ann = args.flags.ann as string | undefined;
-    const images = args.flags.images as string | undefined;
+    const { ann, images } = args.flags;
     if (!ann || !images) throw new PosePortError('USAGE', 'eval: --ann and --images are required');
-    const expect = numberFlag('eval', 'expect-ap', args.flags['expect-ap'], { min: 0 });
+    const expect = args.flags['expect-ap'];
     if (expect !== undefined && expect > 1) throw new PosePortError('USAGE', `eval: --expect-ap is a fraction in [0, 1] (e.g. 0.704), got ${expect}`);
-    const tolerance = numberFlag('eval', 'tolerance', args.flags.tolerance, { min: 0 }) ?? 0;
+    const tolerance = args.flags.tolerance ?? 0;
     if (args.flags.tolerance !== undefined && expect === undefined) throw new PosePortError('USAGE', 'eval: --tolerance needs --expect-ap');
-    const batchSize = numberFlag('eval', 'batch', args.flags.batch, { int: true, min: 1 });
-    const json = Boolean(args.flags.json);
-    const results = args.flags.results as string | undefined;
-    const shard = args.flags.shard !== undefined ? parseShard(String(args.flags.shard)) : undefined;
+    const batchSize = args.flags.batch;
+    const json = args.flags.json;
+    const results = args.flags.results;
+    const shard = args.flags.shard !== undefined ? parseShard(args.flags.shard) : undefined;
     if (shard && !results) throw new PosePortError('USAGE', "eval: --shard needs --results (the shard's results file, merged by 'pose-port score')");
-    if (shard && expect !== undefined) throw new PosePortError('USAGE', "eval: --expect-ap applies to a whole evaluation, not a shard (check the merged score instead)");
+    if (shard && expect !== undefined) throw new PosePortError('USAGE', 'eval: --expect-ap applies to a whole evaluation, not a shard (check the merged score instead)');
     if (args.flags.resume && !results) throw new PosePortError('USAGE', 'eval: --resume needs --results (the journal lives beside it)');
-    const image = imageFlags('eval', args.flags);
     const progress = new Progress(io, !json);
 
     const model = await loadModel(args.positionals[0], {
-      tfjsBackend: tfjsBackendFlag('eval', args.flags['tfjs-backend']),
+      tfjsBackend: args.flags['tfjs-backend'],
       executionProviders: executionProviderFlag('eval', args.flags['execution-provider']),
     });
     let r: EvaluateResult;
@@ -95,13 +93,13 @@ export const evalCommand: Command = {
       r = await evaluateModel(model, {
         ann,
         images,
-        dets: args.flags.dets as string | undefined,
-        mpiiGt: args.flags['mpii-gt'] as string | undefined,
+        dets: args.flags.dets,
+        mpiiGt: args.flags['mpii-gt'],
         flip: args.flags['no-flip'] ? false : undefined,
         batchSize,
-        image,
+        image: imageOptions(args.flags['max-pixels'], args.flags['allow-svg']),
         shard,
-        ...(results ? { journal: { file: journalPathFor(results), resume: Boolean(args.flags.resume) } } : {}),
+        ...(results ? { journal: { file: journalPathFor(results), resume: args.flags.resume } } : {}),
         onProgress: (done, total) => progress.update('evaluating', done, total),
       });
     } finally {
@@ -109,9 +107,9 @@ export const evalCommand: Command = {
     }
     if (args.flags.results) {
       if (!r.results) throw new PosePortError('USAGE', 'eval: --results applies to COCO / COCO-WholeBody models');
-      writeFileSync(String(args.flags.results), JSON.stringify(r.results) + '\n');
+      writeFileSync(args.flags.results, JSON.stringify(r.results) + '\n');
       // the results are written: the journal has served its purpose
-      rmSync(journalPathFor(results!), { force: true });
+      rmSync(journalPathFor(args.flags.results), { force: true });
     }
     const pass = expect === undefined || r.ap >= expect - tolerance;
     if (json) {
@@ -120,8 +118,8 @@ export const evalCommand: Command = {
     } else {
       io.stdout(
         (r.shard ? `shard ${r.shard.index}/${r.shard.count} (metrics over this shard's images only): ` : '') +
-        (r.resumed !== undefined ? `resumed after ${r.resumed} persons from the journal; ` : '') +
-        `${r.zoo ?? r.dataset} on ${r.images} images, ${r.persons} persons (${r.boxes === 'gt' ? 'GT boxes' : 'detection boxes'}), flip test ${r.flip ? 'on' : 'off'}, ` +
+          (r.resumed !== undefined ? `resumed after ${r.resumed} persons from the journal; ` : '') +
+          `${r.zoo ?? r.dataset} on ${r.images} images, ${r.persons} persons (${r.boxes === 'gt' ? 'GT boxes' : 'detection boxes'}), flip test ${r.flip ? 'on' : 'off'}, ` +
           `${r.runtime}, batch ${r.batchSize}; ` +
           (r.dataset === 'mpii'
             ? 'PCKh (no NMS)\n'
@@ -129,11 +127,11 @@ export const evalCommand: Command = {
       );
       io.stdout(formatTable(r));
       io.stdout(timingLine(r));
-      if (args.flags.results) io.stdout(`wrote ${String(args.flags.results)}\n`);
+      if (args.flags.results) io.stdout(`wrote ${args.flags.results}\n`);
       if (expect !== undefined)
         io.stdout(`${pass ? 'PASS' : 'FAIL'}: ${r.apName} ${r.ap.toFixed(4)} ${pass ? '>=' : '<'} ${expect} - ${tolerance}\n`);
     }
     for (const w of r.warnings) io.stderr(`warning: ${w}\n`);
     return pass ? 0 : 1;
   },
-};
+});

@@ -1,12 +1,11 @@
 import { PosePortError } from '../../core/errors.js';
 import { defaultCheckpointDir, fetchCheckpoint } from '../../zoo/fetch.js';
-import { numberFlag } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { Progress } from '../io.js';
 
 const seconds = (s: number | undefined): number | undefined => (s === undefined ? undefined : s * 1000);
 
-export const fetchCommand: Command = {
+export const fetchCommand = defineCommand({
   name: 'fetch',
   summary: "download a zoo checkpoint and check its sha256 against the registry",
   usage: 'fetch NAME [--dir D] [--mirror URL] [--retries N] [--retry-delay MS] [--deadline S] [--min-rate B] [--max-bytes N] [--json]',
@@ -20,25 +19,25 @@ export const fetchCommand: Command = {
   flags: {
     dir: { type: 'string', arg: 'D', help: 'directory for the checkpoint (default: the cache)' },
     mirror: { type: 'string', arg: 'URL', help: 'http(s)://host[:port][/prefix] replacing the scheme and host of the registry URL' },
-    retries: { type: 'string', arg: 'N', help: 'further attempts after a server error or a broken connection (default 4)' },
-    'retry-delay': { type: 'string', arg: 'MS', help: 'delay before the first retry, doubled each time up to 16 s (default 1000)' },
-    deadline: { type: 'string', arg: 'S', help: 'give up after this many seconds, all attempts and waits included (default 7200)' },
-    'min-rate': { type: 'string', arg: 'B', help: 'retry an attempt that receives fewer bytes per second over 30 s (default 16384; 0: no minimum)' },
-    'max-bytes': { type: 'string', arg: 'N', help: "largest download accepted (default: the registry's size of the file, else 4 x its float32 parameter bytes + 64 MiB)" },
+    retries: { type: 'number', int: true, min: 0, arg: 'N', help: 'further attempts after a server error or a broken connection (default 4)' },
+    'retry-delay': { type: 'number', min: 0, arg: 'MS', help: 'delay before the first retry, doubled each time up to 16 s (default 1000)' },
+    deadline: { type: 'number', min: 0.001, arg: 'S', help: 'give up after this many seconds, all attempts and waits included (default 7200)' },
+    'min-rate': { type: 'number', int: true, min: 0, arg: 'B', help: 'retry an attempt that receives fewer bytes per second over 30 s (default 16384; 0: no minimum)' },
+    'max-bytes': { type: 'number', int: true, min: 1, arg: 'N', help: "largest download accepted (default: the registry's size of the file, else 4 x its float32 parameter bytes + 64 MiB)" },
     json: { type: 'boolean', help: 'print the result as JSON' },
   },
   async run(args, io) {
     if (args.positionals.length !== 1) throw new PosePortError('USAGE', `fetch: expected one NAME, got ${args.positionals.length} (see 'pose-port zoo list')`);
-    const json = args.flags.json === true;
+    const json = args.flags.json;
     const progress = new Progress(io, !json);
     const r = await fetchCheckpoint(args.positionals[0], {
-      dir: args.flags.dir as string | undefined,
-      mirror: args.flags.mirror as string | undefined,
-      retries: numberFlag('fetch', 'retries', args.flags.retries, { int: true, min: 0 }),
-      retryDelayMs: numberFlag('fetch', 'retry-delay', args.flags['retry-delay'], { min: 0 }),
-      deadlineMs: seconds(numberFlag('fetch', 'deadline', args.flags.deadline, { min: 0.001 })),
-      minBytesPerSecond: numberFlag('fetch', 'min-rate', args.flags['min-rate'], { int: true, min: 0 }),
-      maxBytes: numberFlag('fetch', 'max-bytes', args.flags['max-bytes'], { int: true, min: 1 }),
+      dir: args.flags.dir,
+      mirror: args.flags.mirror,
+      retries: args.flags.retries,
+      retryDelayMs: args.flags['retry-delay'],
+      deadlineMs: seconds(args.flags.deadline),
+      minBytesPerSecond: args.flags['min-rate'],
+      maxBytes: args.flags['max-bytes'],
       onProgress: (p) => {
         if (p.total !== undefined) progress.update(p.file, p.received, p.total);
       },
@@ -51,4 +50,4 @@ export const fetchCommand: Command = {
       );
     return 0;
   },
-};
+});

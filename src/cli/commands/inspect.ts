@@ -1,6 +1,6 @@
 import { inspectCheckpoint, type InspectReport } from '../../pipeline/inspect.js';
 import { PosePortError } from '../../core/errors.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 
 function human(n: number): string {
   const u = ['B', 'KiB', 'MiB', 'GiB'];
@@ -17,9 +17,13 @@ export function formatInspect(r: InspectReport, all: boolean): string {
     `file:      ${r.file} (${human(r.bytes)})`,
     `container: ${r.format}, pickle protocol ${r.pickle_protocol}${r.wrapper_keys ? `, wrapper {${r.wrapper_keys.join(', ')}}` : ', bare state_dict'}`,
   ];
+  lines.push(
+    `layout:    ${r.layout.name === 'mmpose-1.x' ? `MMPose 1.x keys (${r.layout.head ?? 'no head'})` : 'MMPose 0.x keys'}` +
+      (r.layout.set_aside.length ? `; set aside: ${r.layout.set_aside.join(', ')}` : ''),
+  );
   if (r.meta.present)
     lines.push(
-      `meta:      mmcv ${r.meta.mmcv_version ?? '?'}, mmpose ${r.meta.mmpose_version ?? '?'}, time ${r.meta.time ?? '?'}, config text ${r.meta.config_text ? 'present' : 'absent'}` +
+      `meta:      ${r.meta.mmengine_version ? `mmengine ${r.meta.mmengine_version}` : `mmcv ${r.meta.mmcv_version ?? '?'}, mmpose ${r.meta.mmpose_version ?? '?'}`}, time ${r.meta.time ?? '?'}, config text ${r.meta.config_text ? 'present' : 'absent'}` +
         (r.meta.other_keys.length ? `; other keys: ${r.meta.other_keys.join(', ')}` : ''),
     );
   else lines.push('meta:      none');
@@ -39,7 +43,7 @@ export function formatInspect(r: InspectReport, all: boolean): string {
   return lines.join('\n') + '\n';
 }
 
-export const inspectCommand: Command = {
+export const inspectCommand = defineCommand({
   name: 'inspect',
   summary: 'show what a checkpoint holds: container, meta, tensors, architecture',
   usage: 'inspect <ckpt.pth> [--json] [--all]',
@@ -51,10 +55,10 @@ export const inspectCommand: Command = {
   },
   async run(args, io) {
     if (args.positionals.length !== 1) throw new PosePortError('USAGE', 'inspect: expected one checkpoint path');
-    const r = await inspectCheckpoint(args.positionals[0], { allowUnknownGlobals: Boolean(args.flags['allow-unknown-globals']) });
+    const r = await inspectCheckpoint(args.positionals[0], { allowUnknownGlobals: args.flags['allow-unknown-globals'] });
     if (args.flags.json) io.stdout(JSON.stringify(r, null, 2) + '\n');
-    else io.stdout(formatInspect(r, Boolean(args.flags.all)));
+    else io.stdout(formatInspect(r, args.flags.all));
     for (const w of r.warnings) io.stderr(`warning: ${w}\n`);
     return 0;
   },
-};
+});

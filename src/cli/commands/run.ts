@@ -1,38 +1,19 @@
 import { PosePortError } from '../../core/errors.js';
 import { DEFAULT_IMAGE_FORMATS, decodeImage, writeImage, type DecodeImageOptions } from '../../io/image.js';
-import { loadModel, type TfjsBackendName } from '../../artifact/model.js';
+import { loadModel } from '../../artifact/model.js';
 import { estimatePoses, parseBboxFlag, readDetections, type PersonBox } from '../../pipeline/run.js';
 import { drawPoses } from '../../render/overlay.js';
-import { numberFlag } from '../args.js';
 import type { FlagSpec } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 
-export function tfjsBackendFlag(command: string, v: unknown): TfjsBackendName | undefined {
-  if (v === undefined) return undefined;
-  if (v !== 'cpu' && v !== 'wasm') throw new PosePortError('USAGE', `${command}: --tfjs-backend expects cpu or wasm, got '${String(v)}'`);
-  return v;
-}
-
-/** The image limit flags of run and eval. */
-export const IMAGE_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  'max-pixels': { type: 'string', arg: 'N', help: 'refuse images above N pixels, width x height (default 100000000: 100 MP)' },
-  'allow-svg': { type: 'boolean', help: 'also accept SVG images (refused by default: a vector image can declare any size and pull in other files)' },
-};
-
-/** The image decoding options of --max-pixels and --allow-svg. */
-export function imageFlags(command: string, flags: Record<string, unknown>): Omit<DecodeImageOptions, 'key'> {
-  const maxPixels = numberFlag(command, 'max-pixels', flags['max-pixels'], { int: true, min: 1 });
-  return {
-    ...(maxPixels !== undefined ? { maxPixels } : {}),
-    ...(flags['allow-svg'] ? { formats: [...DEFAULT_IMAGE_FORMATS, 'svg'] } : {}),
-  };
-}
+/** --tfjs-backend of run and eval */
+export const TFJS_BACKEND_FLAG = { type: 'string', choices: ['cpu', 'wasm'], arg: 'cpu|wasm', help: 'TF.js backend (default wasm)' } as const satisfies FlagSpec;
 
 /** --execution-provider, given once or more, each a name or a comma-separated list, in order of preference */
-export function executionProviderFlag(command: string, v: unknown): string[] | undefined {
-  if (v === undefined) return undefined;
-  const names = (v as string[]).flatMap((s) => s.split(',')).map((s) => s.trim());
-  if (names.some((n) => n === '')) throw new PosePortError('USAGE', `${command}: --execution-provider expects provider names such as cpu or cuda,cpu, got '${(v as string[]).join(' ')}'`);
+export function executionProviderFlag(command: string, v: readonly string[]): string[] | undefined {
+  if (v.length === 0) return undefined;
+  const names = v.flatMap((s) => s.split(',')).map((s) => s.trim());
+  if (names.some((n) => n === '')) throw new PosePortError('USAGE', `${command}: --execution-provider expects provider names such as cpu or cuda,cpu, got '${v.join(' ')}'`);
   return names;
 }
 
@@ -41,11 +22,23 @@ export const EXECUTION_PROVIDER_FLAG = {
   arg: 'EP[,EP]',
   multiple: true,
   help: "ONNX: onnxruntime execution provider(s) in order of preference (cpu, cuda, tensorrt, webgpu: what this build has; default cpu)",
-} as const;
+} as const satisfies FlagSpec;
+
+/** The image limit flags of run and eval. */
+export const MAX_PIXELS_FLAG = { type: 'number', int: true, min: 1, arg: 'N', help: 'refuse images above N pixels, width x height (default 100000000: 100 MP)' } as const satisfies FlagSpec;
+export const ALLOW_SVG_FLAG = {
+  type: 'boolean',
+  help: 'also accept SVG images (refused by default: a vector image can declare any size and pull in other files)',
+} as const satisfies FlagSpec;
+
+/** The image decoding options of --max-pixels and --allow-svg. */
+export function imageOptions(maxPixels: number | undefined, allowSvg: boolean): Omit<DecodeImageOptions, 'key'> {
+  return { ...(maxPixels !== undefined ? { maxPixels } : {}), ...(allowSvg ? { formats: [...DEFAULT_IMAGE_FORMATS, 'svg'] } : {}) };
+}
 
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
 
-export const runCommand: Command = {
+export const runCommand = defineCommand({
   name: 'run',
   summary: 'estimate the poses in one image with a converted model (ONNX or TF.js)',
   usage: 'run <model.onnx | model.json | DIR> <image> [--bbox x,y,w,h | --dets dets.json] [--overlay out.png] [--no-flip] [--json]',
@@ -57,41 +50,41 @@ export const runCommand: Command = {
   flags: {
     bbox: { type: 'string', arg: 'x,y,w,h', help: 'a person box (may be given several times)', multiple: true },
     dets: { type: 'string', arg: 'FILE', help: 'person boxes: a COCO detection list (entries of this image id) or [{bbox, score}]' },
-    'det-thr': { type: 'string', arg: 'S', help: 'drop detections with score < S (default 0)' },
+    'det-thr': { type: 'number', arg: 'S', help: 'drop detections with score < S (default 0)' },
     overlay: { type: 'string', arg: 'FILE', help: 'write the image with the skeletons drawn (.png, .jpg)' },
-    'kpt-thr': { type: 'string', arg: 'S', help: 'overlay: skip keypoints with score <= S (default 0.3)' },
+    'kpt-thr': { type: 'number', arg: 'S', help: 'overlay: skip keypoints with score <= S (default 0.3)' },
     'no-flip': { type: 'boolean', help: 'no flip test, whatever the model metadata says' },
-    batch: { type: 'string', arg: 'N', help: 'crops per model call (default 8)' },
-    'tfjs-backend': { type: 'string', arg: 'cpu|wasm', help: 'TF.js backend (default wasm)' },
-    ...IMAGE_FLAGS,
+    batch: { type: 'number', int: true, min: 1, arg: 'N', help: 'crops per model call (default 8)' },
+    'tfjs-backend': TFJS_BACKEND_FLAG,
+    'max-pixels': MAX_PIXELS_FLAG,
+    'allow-svg': ALLOW_SVG_FLAG,
     'execution-provider': EXECUTION_PROVIDER_FLAG,
     json: { type: 'boolean', help: 'print the persons as JSON' },
   },
   async run(args, io) {
     if (args.positionals.length !== 2) throw new PosePortError('USAGE', 'run: expected a model and an image');
     const [modelPath, imagePath] = args.positionals;
-    const bboxes = (args.flags.bbox as string[] | undefined) ?? [];
-    const detsFile = args.flags.dets as string | undefined;
+    const bboxes = args.flags.bbox;
+    const detsFile = args.flags.dets;
     if (bboxes.length && detsFile) throw new PosePortError('USAGE', 'run: give --bbox or --dets, not both');
-    const detThr = numberFlag('run', 'det-thr', args.flags['det-thr']) ?? 0;
-    const kptThr = numberFlag('run', 'kpt-thr', args.flags['kpt-thr']) ?? 0.3;
-    const batchSize = numberFlag('run', 'batch', args.flags.batch, { int: true, min: 1 });
-    const imageOpts = imageFlags('run', args.flags);
+    const detThr = args.flags['det-thr'] ?? 0;
+    const kptThr = args.flags['kpt-thr'] ?? 0.3;
+    const batchSize = args.flags.batch;
     let boxes: PersonBox[] | undefined;
     if (bboxes.length) boxes = bboxes.map((b) => ({ bbox: parseBboxFlag(b), score: 1 }));
     else if (detsFile) boxes = readDetections(detsFile, imagePath, detThr);
 
     const model = await loadModel(modelPath, {
-      tfjsBackend: tfjsBackendFlag('run', args.flags['tfjs-backend']),
+      tfjsBackend: args.flags['tfjs-backend'],
       executionProviders: executionProviderFlag('run', args.flags['execution-provider']),
     });
     try {
-      const image = await decodeImage(imagePath, imageOpts);
+      const image = await decodeImage(imagePath, imageOptions(args.flags['max-pixels'], args.flags['allow-svg']));
       const res = await estimatePoses(model, image, boxes, { flip: args.flags['no-flip'] ? false : undefined, batchSize });
       const names = model.metadata.keypoint_names;
       if (args.flags.overlay) {
         const drawn = drawPoses(image, res.persons, { skeleton: model.metadata.skeleton, kptThr });
-        await writeImage(String(args.flags.overlay), drawn);
+        await writeImage(args.flags.overlay, drawn);
       }
       if (args.flags.json) {
         io.stdout(
@@ -102,7 +95,7 @@ export const runCommand: Command = {
               image: { file: imagePath, ...res.image },
               keypoint_names: names,
               persons: res.persons.map((p) => ({ bbox: p.bbox, bbox_score: p.bboxScore, score: p.score, center: p.center, scale: p.scale, keypoints: p.keypoints })),
-              ...(args.flags.overlay ? { overlay: String(args.flags.overlay) } : {}),
+              ...(args.flags.overlay ? { overlay: args.flags.overlay } : {}),
             },
             null,
             2,
@@ -115,11 +108,11 @@ export const runCommand: Command = {
           io.stdout(`person ${i}: bbox [${p.bbox.map((v) => fmt(v, 1)).join(', ')}] box score ${fmt(p.bboxScore, 3)}, pose score ${fmt(p.score, 3)}\n`);
           p.keypoints.forEach(([x, y, s], k) => io.stdout(`  ${names[k].padEnd(w)}  ${fmt(x, 1).padStart(7)} ${fmt(y, 1).padStart(7)}  ${fmt(s, 3)}\n`));
         });
-        if (args.flags.overlay) io.stdout(`wrote ${String(args.flags.overlay)}\n`);
+        if (args.flags.overlay) io.stdout(`wrote ${args.flags.overlay}\n`);
       }
     } finally {
       await model.dispose();
     }
     return 0;
   },
-};
+});

@@ -1,11 +1,11 @@
 import { PosePortError } from '../../core/errors.js';
 import { STATS_NAMES } from '../../eval/cocoeval.js';
 import { checkEvaluator, scoreJson, scoreResultFiles } from '../../pipeline/score.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 
 const f = (v: number) => (v === -1 ? '-1' : v.toFixed(4));
 
-export const scoreCommand: Command = {
+export const scoreCommand = defineCommand({
   name: 'score',
   summary: 'COCOeval of a COCO keypoint results file (COCO or COCO-WholeBody annotations)',
   usage: 'score <results.json> [more.json ...] --ann ann.json [--json] [--evaluator NAME]',
@@ -24,9 +24,9 @@ export const scoreCommand: Command = {
   },
   async run(args, io) {
     if (args.positionals.length < 1) throw new PosePortError('USAGE', 'score: expected one or more results files');
-    const ann = args.flags.ann as string | undefined;
+    const ann = args.flags.ann;
     if (!ann) throw new PosePortError('USAGE', 'score: --ann is required');
-    const evaluator = args.flags.evaluator !== undefined ? checkEvaluator(String(args.flags.evaluator)) : undefined;
+    const evaluator = args.flags.evaluator !== undefined ? checkEvaluator(args.flags.evaluator) : undefined;
     const { score: r, imagesWithoutResults: missing } = scoreResultFiles(args.positionals, ann, { evaluator });
     if (missing > 0) io.stderr(`warning: ${missing} image(s) with annotated keypoints have no result in ${args.positionals.length > 1 ? 'any of the files' : 'the file'} (a shard missing?)\n`);
     if (args.flags.json) {
@@ -44,4 +44,4 @@ export const scoreCommand: Command = {
     }
     return 0;
   },
-};
+});

@@ -1,10 +1,7 @@
-import { existsSync } from 'node:fs';
 import { PosePortError } from '../../core/errors.js';
+import { resolveCheckpoint } from '../../pipeline/checkpoint-source.js';
 import { DEFAULT_METRIC_TOLERANCE, VERIFY_DEFAULTS, verifyArtifacts, type VerifyCheck } from '../../pipeline/verify.js';
-import { fetchCheckpoint } from '../../zoo/fetch.js';
-import { findZooEntry } from '../../zoo/registry.js';
-import { numberFlag } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { EXECUTION_PROVIDER_FLAG, executionProviderFlag } from './run.js';
 import { Progress } from '../io.js';
 
@@ -12,7 +9,7 @@ function line(c: VerifyCheck, w: number): string {
   return `  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(w)}  ${c.detail}\n`;
 }
 
-export const verifyCommand: Command = {
+export const verifyCommand = defineCommand({
   name: 'verify',
   summary: 'check that a conversion output directory faithfully comes from a checkpoint (file or zoo name)',
   usage: 'verify <ckpt.pth | ZOO_NAME> <DIR> [--json] [--tolerance T] [--seed N] [--ann FILE --images DIR [--dets FILE] [--metric-tolerance T]]',
@@ -29,60 +26,51 @@ export const verifyCommand: Command = {
   ].join('\n'),
   flags: {
     json: { type: 'boolean', help: 'print the verification report as JSON (schemas/report.schema.json, kind verify)' },
-    tolerance: { type: 'string', arg: 'T', help: `relative L2 bound between float32 outputs (default ${VERIFY_DEFAULTS.tolerance})` },
+    tolerance: { type: 'number', min: 0, arg: 'T', help: `relative L2 bound between float32 outputs (default ${VERIFY_DEFAULTS.tolerance})` },
     'quantized-tolerance': {
-      type: 'string',
+      type: 'number',
+      min: 0,
       arg: 'T',
       help: `relative L2 bound for quantized TF.js (default ${VERIFY_DEFAULTS.float16Tolerance} float16, ${VERIFY_DEFAULTS.uint8Tolerance} uint8)`,
     },
-    'weight-tolerance': { type: 'string', arg: 'T', help: `per-value relative bound of the weight re-derivation (default ${VERIFY_DEFAULTS.weightTolerance}; 0: bit-exact)` },
-    seed: { type: 'string', arg: 'N', help: `seed of the deterministic input (default ${VERIFY_DEFAULTS.seed})` },
+    'weight-tolerance': { type: 'number', min: 0, arg: 'T', help: `per-value relative bound of the weight re-derivation (default ${VERIFY_DEFAULTS.weightTolerance}; 0: bit-exact)` },
+    seed: { type: 'number', int: true, min: 0, arg: 'N', help: `seed of the deterministic input (default ${VERIFY_DEFAULTS.seed})` },
     dir: { type: 'string', arg: 'DIR', help: 'where a zoo checkpoint is looked for / downloaded (default: the cache dir)' },
     mirror: { type: 'string', arg: 'URL', help: 'download zoo checkpoints from this scheme+host instead' },
     ann: { type: 'string', arg: 'FILE', help: 'also evaluate: annotation file (needs --images)' },
     images: { type: 'string', arg: 'DIR', help: 'also evaluate: image directory (needs --ann)' },
     dets: { type: 'string', arg: 'FILE', help: 'also evaluate: person detections instead of GT boxes' },
     'mpii-gt': { type: 'string', arg: 'FILE', help: 'also evaluate, MPII: mpii_gt_val.mat fields as JSON' },
-    'metric-tolerance': { type: 'string', arg: 'T', help: `allowed |measured - recorded| per metric, a fraction (default ${DEFAULT_METRIC_TOLERANCE})` },
+    'metric-tolerance': { type: 'number', min: 0, arg: 'T', help: `allowed |measured - recorded| per metric, a fraction (default ${DEFAULT_METRIC_TOLERANCE})` },
     'execution-provider': EXECUTION_PROVIDER_FLAG,
     'allow-unknown-globals': { type: 'boolean', help: 'keep unknown pickle globals as inert placeholders instead of refusing' },
   },
   async run(args, io) {
     if (args.positionals.length !== 2) throw new PosePortError('USAGE', 'verify: expected a checkpoint (path or zoo name) and the conversion output directory');
     const [src, dir] = args.positionals;
-    const ann = args.flags.ann as string | undefined;
-    const images = args.flags.images as string | undefined;
-    const evalOnly = ['dets', 'mpii-gt', 'metric-tolerance'].filter((f) => args.flags[f] !== undefined);
+    const { ann, images } = args.flags;
+    const evalOnly = (['dets', 'mpii-gt', 'metric-tolerance'] as const).filter((f) => args.flags[f] !== undefined);
     if ((ann === undefined) !== (images === undefined) || (ann === undefined && evalOnly.length))
       throw new PosePortError('USAGE', `verify: evaluation needs both --ann and --images${evalOnly.length ? ` (--${evalOnly[0]} given)` : ''}`);
-    const metricTolerance = numberFlag('verify', 'metric-tolerance', args.flags['metric-tolerance'], { min: 0 });
-    const json = Boolean(args.flags.json);
+    const json = args.flags.json;
     const progress = new Progress(io, !json);
-    const quantized = numberFlag('verify', 'quantized-tolerance', args.flags['quantized-tolerance'], { min: 0 });
+    const quantized = args.flags['quantized-tolerance'];
+    const ckpt = await resolveCheckpoint(
+      src,
+      { dir: args.flags.dir, mirror: args.flags.mirror, onProgress: (p) => progress.update(`fetching ${src}`, p.received, p.total ?? p.received) },
+      'verify',
+    );
 
-    let ckpt = src;
-    if (!existsSync(src)) {
-      if (!findZooEntry(src)) throw new PosePortError('IO', `verify: '${src}' is neither a file nor a zoo name ('pose-port zoo list')`, { file: src });
-      const r = await fetchCheckpoint(src, {
-        dir: args.flags.dir as string | undefined,
-        mirror: args.flags.mirror as string | undefined,
-        onProgress: (p) => progress.update(`fetching ${src}`, p.received, p.total ?? p.received),
-      });
-      ckpt = r.path;
-    } else if (args.flags.dir !== undefined || args.flags.mirror !== undefined) {
-      throw new PosePortError('USAGE', 'verify: --dir and --mirror apply to a zoo name, not to a checkpoint file');
-    }
-
-    const report = await verifyArtifacts(ckpt, dir, {
-      tolerance: numberFlag('verify', 'tolerance', args.flags.tolerance, { min: 0 }),
+    const report = await verifyArtifacts(ckpt.path, dir, {
+      tolerance: args.flags.tolerance,
       float16Tolerance: quantized,
       uint8Tolerance: quantized,
-      weightTolerance: numberFlag('verify', 'weight-tolerance', args.flags['weight-tolerance'], { min: 0 }),
-      seed: numberFlag('verify', 'seed', args.flags.seed, { int: true, min: 0 }),
-      allowUnknownGlobals: Boolean(args.flags['allow-unknown-globals']),
+      weightTolerance: args.flags['weight-tolerance'],
+      seed: args.flags.seed,
+      allowUnknownGlobals: args.flags['allow-unknown-globals'],
       executionProviders: executionProviderFlag('verify', args.flags['execution-provider']),
       ...(ann !== undefined && images !== undefined
-        ? { evaluate: { ann, images, dets: args.flags.dets as string | undefined, mpiiGt: args.flags['mpii-gt'] as string | undefined, tolerance: metricTolerance } }
+        ? { evaluate: { ann, images, dets: args.flags.dets, mpiiGt: args.flags['mpii-gt'], tolerance: args.flags['metric-tolerance'] } }
         : {}),
       onStep: (s) => progress.step(s),
     });
@@ -95,4 +83,4 @@ export const verifyCommand: Command = {
     }
     return report.ok ? 0 : 1; // 1: a check failed (main's EXIT.CHECK_FAILED)
   },
-};
+});

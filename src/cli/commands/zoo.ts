@@ -1,7 +1,7 @@
 import { PosePortError } from '../../core/errors.js';
 import { getZooEntry, listZoo, zooMetric } from '../../zoo/registry.js';
 import type { ZooEntry } from '../../zoo/types.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 
 /** One row of `zoo list --json`. */
 function summary(e: ZooEntry) {
@@ -68,7 +68,7 @@ function showText(e: ZooEntry): string {
   ].join('\n');
 }
 
-export const zooCommand: Command = {
+export const zooCommand = defineCommand({
   name: 'zoo',
   summary: 'list the model zoo, or show one entry (config, recorded metrics, checkpoint URL)',
   usage: 'zoo [list | show NAME] [--family F] [--dataset D] [--json]',
@@ -82,17 +82,16 @@ export const zooCommand: Command = {
   },
   async run(args, io) {
     const [sub = 'list', ...rest] = args.positionals;
-    const json = args.flags.json === true;
+    const json = args.flags.json;
     if (sub === 'list') {
       if (rest.length) throw new PosePortError('USAGE', `zoo list: unexpected argument '${rest[0]}'`);
-      const family = args.flags.family as string | undefined;
-      const dataset = args.flags.dataset as string | undefined;
+      const { family, dataset } = args.flags;
       const all = listZoo();
       for (const [flag, v, known] of [
         ['family', family, new Set(all.map((e) => e.family))],
         ['dataset', dataset, new Set(all.map((e) => e.dataset))],
       ] as const)
-        if (v !== undefined && !known.has(v as never)) throw new PosePortError('USAGE', `zoo list: --${flag} '${v}' is none of ${[...known].join(', ')}`);
+        if (v !== undefined && !(known as ReadonlySet<string>).has(v)) throw new PosePortError('USAGE', `zoo list: --${flag} '${v}' is none of ${[...known].join(', ')}`);
       const entries = all.filter((e) => (family === undefined || e.family === family) && (dataset === undefined || e.dataset === dataset));
       io.stdout(json ? JSON.stringify({ ok: true, entries: entries.map(summary) }, null, 2) + '\n' : listText(entries));
       return 0;
@@ -106,4 +105,4 @@ export const zooCommand: Command = {
     }
     throw new PosePortError('USAGE', `zoo: unknown subcommand '${sub}' (expected 'list' or 'show NAME')`);
   },
-};
+});

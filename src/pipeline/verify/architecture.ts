@@ -2,7 +2,7 @@ import { familyByName } from '../../arch/index.js';
 import { deepEqualJson } from '../../core/json-equal.js';
 import type { Graph } from '../../ir/graph.js';
 import { runPasses } from '../../passes/index.js';
-import type { Checkpoint } from '../../pth/types.js';
+import { inStoredKeys, type ModelCheckpoint } from '../checkpoint.js';
 import { resolveArchitecture, type ConvertReport } from '../convert.js';
 import { result, type Finding } from './finding.js';
 import type { Described } from './format.js';
@@ -13,8 +13,8 @@ import type { Described } from './format.js';
  * that differs (subject 'family' or the config key, measured the checkpoint's value, bound
  * the report's); no graph when any differs.
  */
-export function rebuildCheck(ckpt: Checkpoint, report: ConvertReport, allOutputs: boolean): { check: Described; graph?: Graph } {
-  const detection = resolveArchitecture(ckpt, undefined, undefined);
+export function rebuildCheck(ckpt: ModelCheckpoint, report: ConvertReport, allOutputs: boolean): { check: Described; graph?: Graph } {
+  const detection = inStoredKeys(ckpt, () => resolveArchitecture(ckpt, undefined, undefined));
   const findings: Finding[] = [];
   const differs = (subject: string, got: unknown, want: unknown): Finding => ({
     check: 'architecture',
@@ -37,7 +37,7 @@ export function rebuildCheck(ckpt: Checkpoint, report: ConvertReport, allOutputs
       check: { result: result('architecture', findings), describe: () => `the checkpoint's keys say ${said}: the artifacts cannot come from it; weights and outputs not compared` },
     };
   }
-  const built = familyByName(detection.family).build(ckpt.tensors, detection.config, { inputSize: report.input_size_hw, allOutputs });
+  const built = inStoredKeys(ckpt, () => familyByName(detection.family).build(ckpt.tensors, detection.config, { inputSize: report.input_size_hw, allOutputs }));
   const passes = report.passes.map((p) => p.name);
   const { graph } = runPasses(built.graph, passes, { verify: true });
   const nodes = graph.nodes.length;

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { checkMspnPreset, mspnFamily } from '../../../src/arch/mspn/index.js';
+import { mspnFamily } from '../../../src/arch/mspn/index.js';
+import { checkPreset } from '../../../src/arch/preset.js';
 import { tensorSetFromManifest } from '../../helpers/manifest-tensors.js';
 import { detectOrFail, expectPoseError, structureTests } from '../rsn/msmu-suite.js';
 
@@ -10,9 +11,9 @@ structureTests(test, 'mspn', MSPN);
 test('a 4xmspn50 key set with preset 2xmspn50 is ARCH_MISMATCH naming what the keys show', (t) => {
   const d = detectOrFail(t, tensorSetFromManifest('4xmspn50_coco_256x192'));
   t.is(d.preset, '4xmspn50');
-  const e = expectPoseError(t, () => checkMspnPreset(d, '2xmspn50'), 'ARCH_MISMATCH');
-  t.regex(e.message, /keys show 4 stages, preset '2xmspn50' has 2/);
-  checkMspnPreset(d, '4xmspn50');
+  const e = expectPoseError(t, () => checkPreset(mspnFamily, '2xmspn50', d), 'ARCH_MISMATCH');
+  t.regex(e.message, /--arch 2xmspn50 expects numStages = 2, but the checkpoint keys say 4 \(they match preset '4xmspn50'\)/);
+  checkPreset(mspnFamily, '4xmspn50', d);
 });
 
 test('the MSPN unit-1 projection shortcut (64 -> 256) is read as downsample.{conv,bn}', (t) => {

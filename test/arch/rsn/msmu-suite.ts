@@ -5,7 +5,7 @@
 import type { ExecutionContext, TestFn } from 'ava';
 import { familyByName, detectArchitecture } from '../../../src/arch/index.js';
 import type { Detection } from '../../../src/arch/family.js';
-import type { MsmuConfig } from '../../../src/arch/common/msmu.js';
+import type { MsmuConfig } from '../../../src/arch/common/msmu-config.js';
 import { isPosePortError, type PosePortError } from '../../../src/core/errors.js';
 import type { TensorSet } from '../../../src/core/tensor.js';
 import { emitOnnx } from '../../../src/emit/onnx/index.js';

@@ -16,7 +16,7 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { poseRefineMachine } from '../../../src/arch/common/msmu.js';
+import { poseRefineMachine } from '../../../src/arch/common/msmu-head.js';
 import { ParamReader } from '../../../src/arch/common/params.js';
 import { rsnFamily } from '../../../src/arch/rsn/index.js';
 import type { DType } from '../../../src/core/dtype.js';

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { checkPreset } from '../../../src/arch/preset.js';
-import { checkRsnPreset, rsnFamily } from '../../../src/arch/rsn/index.js';
-import { checkMspnPreset } from '../../../src/arch/mspn/index.js';
+import { rsnFamily } from '../../../src/arch/rsn/index.js';
+import { mspnFamily } from '../../../src/arch/mspn/index.js';
 import { tensorSetFromManifest } from '../../helpers/manifest-tensors.js';
 import { detectOrFail, expectPoseError, structureTests } from './msmu-suite.js';
 
@@ -19,31 +19,28 @@ test('rsn18 has 2 blocks per unit, rsn50 3/4/6/3; both 4 steps and expand_times 
   t.is(b.expandTimes, 26);
 });
 
+// the one preset checker, the one convert calls for --arch: these are the messages users see
 test('a 2xrsn50 key set with preset rsn50 is ARCH_MISMATCH naming what the keys show', (t) => {
   const d = detectOrFail(t, tensorSetFromManifest('2xrsn50_coco_256x192'));
   t.is(d.preset, '2xrsn50');
-  const e = expectPoseError(t, () => checkRsnPreset(d, 'rsn50'), 'ARCH_MISMATCH');
-  t.regex(e.message, /keys show 2 stages, preset 'rsn50' has 1/);
+  const e = expectPoseError(t, () => checkPreset(rsnFamily, 'rsn50', d), 'ARCH_MISMATCH');
+  t.regex(e.message, /--arch rsn50 expects numStages = 1, but the checkpoint keys say 2/);
   t.regex(e.message, /match preset '2xrsn50'/);
-  // the generic check the convert pipeline may call says the same in its words
-  const g = expectPoseError(t, () => checkPreset(rsnFamily, 'rsn50', d), 'ARCH_MISMATCH');
-  t.regex(g.message, /numStages/);
-  checkRsnPreset(d, '2xrsn50');
   checkPreset(rsnFamily, '2xrsn50', d);
 });
 
 test('rsn18 keys with preset rsn50 name the blocks per unit', (t) => {
   const d = detectOrFail(t, tensorSetFromManifest('rsn18_coco_256x192'));
-  const e = expectPoseError(t, () => checkRsnPreset(d, 'rsn50'), 'ARCH_MISMATCH');
-  t.regex(e.message, /keys show \[2, 2, 2, 2\] blocks per unit, preset 'rsn50' has \[3, 4, 6, 3\]/);
+  const e = expectPoseError(t, () => checkPreset(rsnFamily, 'rsn50', d), 'ARCH_MISMATCH');
+  t.regex(e.message, /--arch rsn50 expects numBlocks = \[3,4,6,3\], but the checkpoint keys say \[2,2,2,2\]/);
 });
 
 test('an MSPN key set with an RSN preset (and the reverse) is ARCH_MISMATCH naming the family', (t) => {
   const mspn = detectOrFail(t, tensorSetFromManifest('mspn50_coco_256x192'));
-  t.regex(expectPoseError(t, () => checkRsnPreset(mspn, 'rsn50'), 'ARCH_MISMATCH').message, /keys show a 'mspn' network \('mspn50'\), preset 'rsn50' is 'rsn'/);
+  t.regex(expectPoseError(t, () => checkPreset(rsnFamily, 'rsn50', mspn), 'ARCH_MISMATCH').message, /--arch rsn50 is a rsn preset, but the checkpoint keys are a mspn model \(mspn50\)/);
   const rsn = detectOrFail(t, tensorSetFromManifest('rsn50_coco_256x192'));
-  expectPoseError(t, () => checkMspnPreset(rsn, 'mspn50'), 'ARCH_MISMATCH');
-  expectPoseError(t, () => checkRsnPreset(rsn, 'rsn101'), 'ARCH_UNKNOWN');
+  expectPoseError(t, () => checkPreset(mspnFamily, 'mspn50', rsn), 'ARCH_MISMATCH');
+  expectPoseError(t, () => checkPreset(rsnFamily, 'rsn101', rsn), 'ARCH_UNKNOWN');
 });
 
 test('the RSN step count comes from the conv_bn_relu2_<i>_<j> keys', (t) => {

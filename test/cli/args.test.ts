@@ -1,0 +1,43 @@
+import test from 'ava';
+import { parseArgs, type FlagSpecs } from '../../src/cli/args.js';
+import { PosePortError } from '../../src/core/errors.js';
+
+const SPEC = {
+  json: { type: 'boolean', help: '' },
+  out: { type: 'string', arg: 'DIR', help: '' },
+  seed: { type: 'number', int: true, min: 0, help: '' },
+  tol: { type: 'number', min: 0, help: '' },
+  bbox: { type: 'string', multiple: true, help: '' },
+  backend: { type: 'string', choices: ['cpu', 'wasm'], help: '' },
+} as const satisfies FlagSpecs;
+
+test('flags come back typed: booleans false, multiple [], numbers parsed, choices kept', (t) => {
+  const none = parseArgs([], SPEC, 'x');
+  t.deepEqual(none.flags, { json: false, out: undefined, seed: undefined, tol: undefined, bbox: [], backend: undefined });
+  const all = parseArgs(['a', '--json', '--out=o', '--seed', '3', '--tol', '1e-3', '--bbox', '1,2,3,4', '--bbox=5,6,7,8', '--backend', 'wasm', 'b'], SPEC, 'x');
+  t.deepEqual(all.positionals, ['a', 'b']);
+  t.deepEqual(all.flags, { json: true, out: 'o', seed: 3, tol: 1e-3, bbox: ['1,2,3,4', '5,6,7,8'], backend: 'wasm' });
+  // the types follow the spec: these lines compile only if they do
+  const seed: number | undefined = all.flags.seed;
+  const backend: 'cpu' | 'wasm' | undefined = all.flags.backend;
+  const boxes: string[] = all.flags.bbox;
+  t.is(`${seed} ${backend} ${boxes.length}`, '3 wasm 2');
+});
+
+test('unknown and ill-typed flags are USAGE errors naming the flag', (t) => {
+  const usage = (argv: string[], message: RegExp) => {
+    const e = t.throws(() => parseArgs(argv, SPEC, 'x'), { instanceOf: PosePortError, message });
+    t.is((e as PosePortError).code, 'USAGE');
+  };
+  usage(['--frob'], /x: unknown option '--frob'/);
+  usage(['-f'], /x: unknown option '-f'/);
+  usage(['--seed', '1.5'], /x: --seed expects an integer >= 0, got '1\.5'/);
+  usage(['--seed', '-1'], /--seed expects an integer >= 0, got '-1'/);
+  usage(['--tol', 'tight'], /x: --tol expects a number >= 0, got 'tight'/);
+  usage(['--tol='], /--tol expects a number >= 0, got ''/);
+  usage(['--backend', 'webgl'], /x: --backend expects cpu or wasm, got 'webgl'/);
+  usage(['--json=1'], /option '--json' takes no value/);
+  usage(['--out'], /option '--out' needs a value \(DIR\)/);
+  usage(['--out', 'a', '--out', 'b'], /option '--out' given twice/);
+  usage(['--constructor', 'x'], /unknown option '--constructor'/);
+});
