@@ -15,7 +15,8 @@ import * as ort from 'onnxruntime-node';
 import { emitOnnx } from '../src/emit/onnx/index.js';
 import { emitTfjs, writeTfjs } from '../src/emit/tfjs/index.js';
 import { tensorSetFromManifest } from '../test/helpers/manifest-tensors.js';
-import { buildFolded, imageSizeOf } from '../test/emit/tfjs/family-model.js';
+import { buildFolded } from '../test/emit/tfjs/family-model.js';
+import { inputSizeOf } from '../test/helpers/ckpt.js';
 import { loadTfjs, tf, useBackend, type Backend } from '../test/emit/tfjs/runtime.js';
 
 const MODELS = ['rsn18_coco_256x192', 'hrnet_w32_coco_256x192_dark'];
@@ -94,7 +95,7 @@ export async function benchTfjs(opts: TfjsBenchOptions = {}): Promise<{ rows: Tf
   const work = mkdtempSync(join(tmpdir(), 'pose-port-bench-tfjs-'));
   try {
     for (const model of opts.models ?? MODELS) {
-      const [h, w] = imageSizeOf(model);
+      const [h, w] = inputSizeOf(model);
       const { graph } = buildFolded(tensorSetFromManifest(model), [h, w]);
       const onnx = emitOnnx(graph);
       const bytes = { float32: 0, float16: 0, uint8: 0 };

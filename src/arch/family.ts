@@ -32,11 +32,40 @@ export interface BuildResult {
   ignored: string[];
 }
 
-/** One architecture family: detection from keys, presets, and the graph builder. */
+/** The heatmap decoding a family's head defaults to in MMPose (its test_cfg). */
+export interface DecodeDefaults {
+  method: 'default' | 'unbiased' | 'megvii';
+  flip_test: boolean;
+  shift_heatmap: boolean;
+  modulate_kernel: number;
+}
+
+/** What MMPose does with a family when no zoo row or config says otherwise. */
+export interface FamilyDefaults {
+  decode: DecodeDefaults;
+  /** whether the top-down test runs OKS-NMS on its persons (data_cfg.use_nms) */
+  useNms: boolean;
+}
+
+/** TopDownSimpleHead / TopDownMultiStageHead: default post-processing, flip with shifted heatmaps, OKS-NMS */
+export const SIMPLE_HEAD_DEFAULTS: FamilyDefaults = {
+  decode: { method: 'default', flip_test: true, shift_heatmap: true, modulate_kernel: 11 },
+  useNms: true,
+};
+
+/** TopDownMSMUHead (RSN, MSPN): megvii post-processing with kernel 5, no heatmap shift, no NMS */
+export const MSMU_HEAD_DEFAULTS: FamilyDefaults = {
+  decode: { method: 'megvii', flip_test: true, shift_heatmap: false, modulate_kernel: 5 },
+  useNms: false,
+};
+
+/** One architecture family: detection from keys, presets, defaults, and the graph builder. */
 export interface Family<C = unknown> {
   readonly name: FamilyName;
   /** preset name -> config facts that the keys must agree with */
   readonly presets: Readonly<Record<string, Partial<C>>>;
+  /** decoding and NMS when no zoo row or config says otherwise */
+  readonly defaults: FamilyDefaults;
   /** null when the key set is not this family's */
   detect(tensors: TensorSet): Detection<C> | null;
   /** builds the NCHW graph: input `input` [N,3,H,W] -> output `heatmaps` [N,K,h,w] */

@@ -45,6 +45,8 @@ export interface ModelMetadata {
     target_type?: 'GaussianHeatmap' | 'CombinedTarget';
     valid_radius_factor?: number;
   };
+  /** absent: 'heatmaps' (artifacts written before keypoint graphs existed) */
+  graph?: { kind: 'heatmaps' | 'keypoints' | 'crop-keypoints'; inputs: string[]; outputs: string[] };
   zoo?: { name: string; metrics: Record<string, number> };
 }
 
@@ -94,6 +96,7 @@ export function onnxMetadataProps(meta: ModelMetadata): Record<string, string> {
     source_sha256: meta.source.sha256,
   };
   if (meta.zoo) props.zoo = meta.zoo.name;
+  if (meta.graph) props.graph = meta.graph.kind;
   assertJson(FLAT_PROPS_SCHEMA, props, { code: 'EMIT_FORMAT', what: 'flat model metadata' });
   return props;
 }

@@ -1,7 +1,7 @@
 import { PosePortError } from '../core/errors.js';
 import type { TensorEntry } from '../core/tensor.js';
-import { inferShape } from './shape.js';
-import type { AttrsOf, ConstSource, Dim, Node, Op, Value } from './types.js';
+import { inferOutput } from './shape.js';
+import type { AttrsOf, ConstSource, DType, Dim, Node, Op, Value } from './types.js';
 
 /** Free-form facts the builders attach (family, config, keypoints, ...); emitters copy what they need. */
 export type GraphMeta = Record<string, unknown>;
@@ -28,15 +28,15 @@ export class Graph {
     return name;
   }
 
-  private newValue(name: string, shape: readonly Dim[], producer: Node | null, constant?: ConstSource): Value {
-    const v: Value = { id: this.nextId++, name: this.uniqueName(name), dtype: 'float32', shape: [...shape], producer, uses: [] };
+  private newValue(name: string, shape: readonly Dim[], producer: Node | null, constant?: ConstSource, dtype: DType = 'float32'): Value {
+    const v: Value = { id: this.nextId++, name: this.uniqueName(name), dtype, shape: [...shape], producer, uses: [] };
     if (constant) v.constant = constant;
     return v;
   }
 
   /** A graph input, e.g. `input` [N, 3, H, W]. */
-  addInput(name: string, shape: readonly Dim[]): Value {
-    const v = this.newValue(name, shape, null);
+  addInput(name: string, shape: readonly Dim[], dtype: DType = 'float32'): Value {
+    const v = this.newValue(name, shape, null, undefined, dtype);
     this.inputs.push(v);
     return v;
   }
@@ -48,9 +48,13 @@ export class Graph {
     return v;
   }
 
-  /** A constant holding computed data (passes). */
-  addComputedConstant(name: string, shape: readonly number[], data: Float32Array, from: readonly string[]): Value {
-    const v = this.newValue(name, shape, null, { kind: 'computed', data, from });
+  /**
+   * A constant holding computed data (passes, the keypoint graphs). For an int64,
+   * uint8 or bool constant the float32 data holds the (small, exact) values and the
+   * emitters convert them.
+   */
+  addComputedConstant(name: string, shape: readonly number[], data: Float32Array, from: readonly string[], dtype: DType = 'float32'): Value {
+    const v = this.newValue(name, shape, null, { kind: 'computed', data, from }, dtype);
     this.constants.push(v);
     return v;
   }
@@ -68,9 +72,9 @@ export class Graph {
    */
   add<O extends Op>(op: O, inputs: Value[], attrs: AttrsOf<O>, opts: { name?: string; origin?: string } = {}): Value {
     const name = this.uniqueName(opts.name ?? opts.origin ?? op);
-    const shape = inferShape(op, inputs, attrs, { node: name, origin: opts.origin });
+    const { shape, dtype } = inferOutput(op, inputs, attrs, { node: name, origin: opts.origin });
     const node = { id: this.nextId++, op, name, inputs: [...inputs], outputs: [] as Value[], attrs, origin: opts.origin } as unknown as Node;
-    const out = this.newValue(`${name}:out`, shape, node);
+    const out = this.newValue(`${name}:out`, shape, node, undefined, dtype);
     node.outputs.push(out);
     for (const v of inputs) v.uses.push(node);
     this.nodes.push(node);
@@ -86,6 +90,12 @@ export class Graph {
       v.name = name;
     }
     this.outputs.push(v);
+  }
+
+  /** Gives `v` a fresh name derived from `base` (its old name becomes free). */
+  rename(v: Value, base: string): void {
+    this.names.delete(v.name);
+    v.name = this.uniqueName(base);
   }
 
   /** Replaces every use of `from` by `to` (graph outputs included). */
@@ -118,6 +128,17 @@ export class Graph {
     }
     for (const o of node.outputs) this.names.delete(o.name);
     this.names.delete(node.name);
+  }
+
+  /**
+   * Re-infers every node's output shape in order, after an input was replaced by a
+   * value of another (symbolic) shape, e.g. a network's batch 'N' by '2*N'.
+   */
+  refreshShapes(): void {
+    for (const node of this.nodes) {
+      const { shape } = inferOutput(node.op, node.inputs, node.attrs as AttrsOf<Op>, { node: node.name, origin: node.origin });
+      node.outputs[0].shape = shape;
+    }
   }
 
   /** Drops constants nobody uses any more (after folding). */

@@ -1,7 +1,32 @@
 import { PosePortError } from '../core/errors.js';
 import { assertNever } from '../core/assert.js';
 import { shapeString } from '../core/tensor.js';
-import type { AttrsOf, Dim, Op, Value } from './types.js';
+import { asMultiple, multipleDim, sumDims } from './dim.js';
+import { inferDtype } from './dtype.js';
+import { inferTensorShape, isTensorOp } from './shape-tensor.js';
+import type { AttrsOf, DType, Dim, Op, Value } from './types.js';
+
+/** Output shape and element type of an op (see inferShape, inferDtype). */
+export function inferOutput<O extends Op>(
+  op: O,
+  inputs: readonly Value[],
+  attrs: AttrsOf<O>,
+  where: { node: string; origin?: string },
+): { shape: Dim[]; dtype: DType } {
+  const shape = inferShape(op, inputs, attrs, where);
+  const dtype = inferDtype(op, inputs, attrs, failer(op, inputs, where));
+  return { shape, dtype };
+}
+
+function failer(op: string, inputs: readonly Value[], where: { node: string; origin?: string }): (what: string) => never {
+  return (what: string): never => {
+    throw new PosePortError(
+      'SHAPE_MISMATCH',
+      `${op} '${where.node}'${where.origin ? ` (from '${where.origin}')` : ''}: ${what}`,
+      { key: where.origin, details: { node: where.node, inputs: inputs.map((v) => [v.name, [...v.shape]]) } },
+    );
+  };
+}
 
 /**
  * Output shape of an op from its operand shapes. Throws SHAPE_MISMATCH naming the
@@ -13,13 +38,8 @@ export function inferShape<O extends Op>(
   attrs: AttrsOf<O>,
   where: { node: string; origin?: string },
 ): Dim[] {
-  const fail = (what: string): never => {
-    throw new PosePortError(
-      'SHAPE_MISMATCH',
-      `${op} '${where.node}'${where.origin ? ` (from '${where.origin}')` : ''}: ${what}`,
-      { key: where.origin, details: { node: where.node, inputs: inputs.map((v) => [v.name, [...v.shape]]) } },
-    );
-  };
+  const fail = failer(op, inputs, where);
+  if (isTensorOp(op)) return inferTensorShape(op, inputs, attrs as AttrsOf<typeof op>, fail);
   const arity = (min: number, max = min) => {
     if (inputs.length < min || inputs.length > max) fail(`expected ${min}${max !== min ? `..${max}` : ''} inputs, got ${inputs.length}`);
   };
@@ -122,16 +142,17 @@ export function inferShape<O extends Op>(
       if (inputs.length < 1) fail('needs at least one input');
       const at = a as AttrsOf<'concat'>;
       const first = inputs[0].shape;
-      let total = 0;
+      if (!(Number.isInteger(at.axis) && at.axis >= 0 && at.axis < first.length)) fail(`axis ${at.axis} is out of range for rank ${first.length}`);
       for (const v of inputs) {
         if (v.shape.length !== first.length) fail(`rank differs for '${v.name}'`);
         v.shape.forEach((d, i) => {
           if (i !== at.axis && d !== first[i]) fail(`'${v.name}' ${shapeString(v.shape)} differs from ${shapeString(first)} off axis ${at.axis}`);
         });
-        total += staticDim(v.shape[at.axis], 'concat axis');
       }
+      const total = sumDims(inputs.map((v) => v.shape[at.axis]));
+      if (total === null) fail(`cannot add the sizes ${inputs.map((v) => v.shape[at.axis]).join(', ')} along axis ${at.axis}`);
       const out = [...first];
-      out[at.axis] = total;
+      out[at.axis] = total as Dim;
       return out;
     }
     case 'slice': {
@@ -168,11 +189,27 @@ export function inferShape<O extends Op>(
       arity(1);
       const at = a as AttrsOf<'reshape'>;
       const x = inputs[0];
-      const from = x.shape.reduce<number>((m, d) => m * staticDim(d, 'reshape input dim'), 1);
-      const to = at.shape.reduce((m, d) => m * d, 1);
-      if (from !== to || !at.shape.every((d) => Number.isInteger(d) && d > 0))
-        fail(`cannot reshape ${shapeString(x.shape)} to ${shapeString(at.shape)}`);
-      return [...at.shape];
+      const bad = () => fail(`cannot reshape ${shapeString(x.shape)} to ${shapeString(at.shape)}`);
+      const free = at.shape.filter((d) => d === -1).length;
+      if (free > 1 || !at.shape.every((d) => Number.isInteger(d) && (d > 0 || d === -1))) bad();
+      const to = at.shape.reduce((m, d) => (d === -1 ? m : m * d), 1);
+      const from = x.shape.reduce<number>((m, d) => (typeof d === 'number' ? m * d : m), 1);
+      const symbols = x.shape.filter((d): d is string => typeof d === 'string');
+      if (free === 0) {
+        if (symbols.length > 0 || from !== to) bad();
+        return [...at.shape];
+      }
+      let rest: Dim;
+      if (symbols.length === 0) {
+        if (from % to !== 0) bad();
+        rest = from / to;
+      } else if (symbols.length === 1) {
+        // one symbolic dim k*S regrouped: the free dim is (k*from/to)*S
+        const m = asMultiple(symbols[0]);
+        if ((m.k * from) % to !== 0) bad();
+        rest = multipleDim((m.k * from) / to, m.base);
+      } else rest = `${where.node}:rest`;
+      return at.shape.map((d) => (d === -1 ? rest : d));
     }
     default:
       return assertNever(op as never);

@@ -6,8 +6,12 @@ import type { TensorEntry } from '../core/tensor.js';
  * copying them. Layout is NCHW throughout (the emitters translate).
  */
 
-/** A dimension: a static size, or the symbolic batch dimension. */
-export type Dim = number | 'N';
+/**
+ * A dimension: a static size, or a symbol. Network graphs use 'N' (the batch); the
+ * keypoint graphs add 'H', 'W' (the image) and derived labels such as '2*N' (a batch
+ * concatenated with its mirror): see ./dim.ts.
+ */
+export type Dim = number | string;
 export type Shape = readonly Dim[];
 
 /** Where a constant's data comes from. */
@@ -23,11 +27,18 @@ export type ConstSource =
    */
   | { readonly kind: 'derived'; readonly compute: () => Float32Array; readonly from: readonly string[] };
 
+/**
+ * Element types. Networks are float32 throughout; the keypoint graphs also carry the
+ * uint8 image, integer indices ('int64': ONNX's index type; TF.js holds them as int32)
+ * and comparison results.
+ */
+export type DType = 'float32' | 'uint8' | 'int64' | 'bool';
+
 export interface Value {
   readonly id: number;
   /** unique within the graph; becomes the tensor name in the artifacts */
   name: string;
-  readonly dtype: 'float32';
+  readonly dtype: DType;
   shape: Shape;
   /** the node computing it; null for graph inputs and constants */
   producer: Node | null;
@@ -78,8 +89,43 @@ export interface SliceAttrs {
   readonly end: number;
 }
 export interface ReshapeAttrs {
-  /** the static target shape (same element count); used for constants, e.g. a Linear weight viewed as a 1x1 conv */
+  /**
+   * the target shape (same element count), row-major order kept; at most one -1 (the
+   * size that makes the count match, for a symbolic input dimension). Used for
+   * constants (a Linear weight viewed as a 1x1 conv) and in the keypoint graphs.
+   */
   readonly shape: readonly number[];
+}
+export interface BinaryAttrs {
+  /** elementwise with numpy broadcasting; 'and' on bool, the others on float32 or int64 */
+  readonly fn: 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'and';
+}
+export interface CompareAttrs {
+  readonly fn: 'greater' | 'less' | 'equal';
+}
+export interface UnaryAttrs {
+  /** 'round' is half to even (cvRound, numpy); 'not' on bool; 'sign' of 0 is 0 */
+  readonly fn: 'floor' | 'round' | 'sign' | 'log' | 'exp' | 'neg' | 'not';
+}
+export interface CastAttrs {
+  readonly to: DType;
+}
+export interface AxisAttrs {
+  readonly axis: number;
+}
+export interface ReduceAttrs {
+  readonly fn: 'max' | 'sum';
+  readonly axes: readonly number[];
+  readonly keepdims: boolean;
+}
+export interface PadAttrs {
+  /** ONNX order: the begin pads of every axis, then the end pads (non-negative) */
+  readonly pads: readonly number[];
+  /** the constant filling the border */
+  readonly value: number;
+}
+export interface TransposeAttrs {
+  readonly perm: readonly number[];
 }
 export type NoAttrs = Readonly<Record<string, never>>;
 
@@ -115,8 +161,30 @@ export type GlobalAvgPoolNode = NodeBase<'global_avg_pool', NoAttrs>;
 export type SigmoidNode = NodeBase<'sigmoid', NoAttrs>;
 /** inputs: [a, b] of equal rank; elementwise product with broadcasting of size-1 dims (numpy rules) */
 export type MulNode = NodeBase<'mul', NoAttrs>;
-/** a static-shape reshape (row-major order kept) */
+/** a reshape (row-major order kept) */
 export type ReshapeNode = NodeBase<'reshape', ReshapeAttrs>;
+
+// Tensor ops of the keypoint graphs (src/pipeline/keypoint-graph): any rank, any dtype
+// the attrs allow; shapes broadcast as numpy does.
+
+/** inputs: [a, b] */
+export type BinaryNode = NodeBase<'binary', BinaryAttrs>;
+/** inputs: [a, b] of one dtype; output bool */
+export type CompareNode = NodeBase<'compare', CompareAttrs>;
+export type UnaryNode = NodeBase<'unary', UnaryAttrs>;
+/** inputs: [cond (bool), a, b]: a where cond, else b */
+export type WhereNode = NodeBase<'where', NoAttrs>;
+export type CastNode = NodeBase<'cast', CastAttrs>;
+/** inputs: [data, indices (int64)]: data.shape[:axis] + indices.shape + data.shape[axis+1:] */
+export type GatherNode = NodeBase<'gather', AxisAttrs>;
+/** the shape of the input as an int64 vector */
+export type ShapeNode = NodeBase<'shape', NoAttrs>;
+/** index of the first maximum along `axis` (removed), int64 */
+export type ArgMaxNode = NodeBase<'argmax', AxisAttrs>;
+export type ReduceNode = NodeBase<'reduce', ReduceAttrs>;
+/** constant padding */
+export type PadNode = NodeBase<'pad', PadAttrs>;
+export type TransposeNode = NodeBase<'transpose', TransposeAttrs>;
 
 export type Node =
   | ConvNode
@@ -131,7 +199,18 @@ export type Node =
   | GlobalAvgPoolNode
   | SigmoidNode
   | MulNode
-  | ReshapeNode;
+  | ReshapeNode
+  | BinaryNode
+  | CompareNode
+  | UnaryNode
+  | WhereNode
+  | CastNode
+  | GatherNode
+  | ShapeNode
+  | ArgMaxNode
+  | ReduceNode
+  | PadNode
+  | TransposeNode;
 
 export type Op = Node['op'];
 export type AttrsOf<O extends Op> = Extract<Node, { op: O }>['attrs'];

@@ -1,7 +1,7 @@
 import { PosePortError } from '../core/errors.js';
 import { shapeString } from '../core/tensor.js';
 import type { Graph } from './graph.js';
-import { inferShape } from './shape.js';
+import { inferOutput } from './shape.js';
 import type { AttrsOf, Node, Op, Value } from './types.js';
 
 /**
@@ -15,7 +15,7 @@ import type { AttrsOf, Node, Op, Value } from './types.js';
  * - use lists match operands exactly (a node appears once per operand position),
  *   and no value is used by a node outside the graph;
  * - the graph has outputs, each produced by a node of the graph (or an input);
- * - every stored shape equals the shape re-inferred from the operands;
+ * - every stored shape and element type equals the one re-inferred from the operands;
  * - every constant is read by some node.
  */
 export function verifyGraph(graph: Graph): void {
@@ -61,9 +61,10 @@ export function verifyGraph(graph: Graph): void {
     if (out.producer !== node) fail(`${label}: output '${out.name}' names another producer`, node.name);
     if (out.constant) fail(`${label}: output '${out.name}' carries constant data`, node.name);
     claim(out.name, `output of ${label}`);
-    const inferred = inferShape(node.op, node.inputs, node.attrs as AttrsOf<Op>, { node: node.name, origin: node.origin });
-    if (shapeString(inferred) !== shapeString(out.shape))
-      fail(`${label}: stored shape ${shapeString(out.shape)} differs from inferred ${shapeString(inferred)}`, node.name);
+    const inferred = inferOutput(node.op, node.inputs, node.attrs as AttrsOf<Op>, { node: node.name, origin: node.origin });
+    if (shapeString(inferred.shape) !== shapeString(out.shape))
+      fail(`${label}: stored shape ${shapeString(out.shape)} differs from inferred ${shapeString(inferred.shape)}`, node.name);
+    if (inferred.dtype !== out.dtype) fail(`${label}: stored type ${out.dtype} differs from inferred ${inferred.dtype}`, node.name);
     available.add(out);
   }
 

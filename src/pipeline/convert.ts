@@ -2,7 +2,7 @@ import { Stopwatch } from '../core/stopwatch.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { detectArchitecture, familyByName, presetFamily } from '../arch/index.js';
+import { detectArchitecture, familyByName, presetFamily, FAMILIES } from '../arch/index.js';
 import type { Detection } from '../arch/family.js';
 import { checkPreset } from '../arch/preset.js';
 import { PosePortError } from '../core/errors.js';
@@ -21,6 +21,7 @@ import { VERSION } from '../version.js';
 import { findZooEntry, listZoo } from '../zoo/registry.js';
 import type { ZooEntry } from '../zoo/types.js';
 import { inStoredKeys, layoutReport, openModelCheckpoint, type ModelCheckpoint } from './checkpoint.js';
+import { artifactGraph, graphMetadata, GRAPH_KINDS, type GraphKind } from './keypoint-artifact.js';
 import { StagedOutput } from './staged-output.js';
 import { checkConfigAgainstKeys } from './config-check.js';
 import { resolveSettings, type ResolvedSettings, type SettingSource } from './settings.js';
@@ -43,6 +44,10 @@ export interface ConvertOptions {
   strict?: boolean;
   /** RSN/MSPN: export every stage's and unit's heatmaps too */
   allOutputs?: boolean;
+  /** the graph the artifacts hold (default 'heatmaps'; see keypoint-artifact.ts) */
+  graph?: GraphKind;
+  /** keypoint graphs: also output the flip-averaged heatmaps */
+  heatmapsOutput?: boolean;
   /** run no optimisation passes (batch norm stays a separate op) */
   noFold?: boolean;
   /** TF.js weight quantization */
@@ -140,8 +145,12 @@ interface GraphPlan {
   inputSize: [number, number];
   built: ReturnType<ReturnType<typeof familyByName>['build']>;
   builtNodes: number;
+  /** the network; wrapped in place by `artifact` for a keypoint graph */
   graph: Graph;
+  heatmapSize: [number, number];
   applied: AppliedPass[];
+  /** the artifact's graph, built once (the metadata supplies its settings) */
+  artifact?: Graph;
 }
 
 /** Detection (checked against --arch and the zoo entry), the built graph and the passes run on it. */
@@ -155,7 +164,9 @@ function planGraph(ckpt: ModelCheckpoint, ckptPath: string, opts: ConvertOptions
   const built = inStoredKeys(ckpt, () => family.build(ckpt.tensors, detection.config, { inputSize, allOutputs: opts.allOutputs }));
   const builtNodes = built.graph.nodes.length;
   const { graph, applied } = runPasses(built.graph, opts.noFold ? ['dead-code'] : DEFAULT_PASSES, { verify: true });
-  return { detection, numKeypoints, settings, inputSize, built, builtNodes, graph, applied };
+  const hm = graph.outputs.find((o) => o.name === 'heatmaps') ?? graph.outputs[0];
+  const heatmapSize: [number, number] = [Number(hm.shape[2]), Number(hm.shape[3])];
+  return { detection, numKeypoints, settings, inputSize, built, builtNodes, graph, heatmapSize, applied };
 }
 
 function describeKeys(ckpt: Checkpoint): string {
@@ -187,7 +198,7 @@ export function resolveArchitecture(ckpt: Checkpoint, arch: string | undefined, 
 }
 
 export function listPresets(): string[] {
-  return ['resnet', 'hrnet', 'rsn', 'mspn'].flatMap((f) => Object.keys(familyByName(f as never).presets));
+  return FAMILIES.flatMap((f) => Object.keys(f.presets));
 }
 
 /** The model metadata both artifacts carry (schemas/model-metadata.schema.json). */
@@ -328,19 +339,26 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
     let plan = planGraph(ckpt, ckptPath, opts, zoo, config);
     lap('build');
 
+    const kind = opts.graph ?? 'heatmaps';
+    if (!GRAPH_KINDS.includes(kind)) throw new PosePortError('USAGE', `unknown graph '${String(kind)}' (known: ${GRAPH_KINDS.join(', ')})`);
+    if (kind !== 'heatmaps' && opts.allOutputs) throw new PosePortError('USAGE', `--all-outputs exports network heatmaps; it does not combine with --graph ${kind}`);
+    if (kind === 'heatmaps' && opts.heatmapsOutput) throw new PosePortError('USAGE', `--heatmaps-output needs --graph keypoints or crop-keypoints`);
+    const heatmapsOutput = opts.heatmapsOutput ?? false;
     const metadataFor = (p: GraphPlan, z: ZooEntry | undefined, sha: string): ModelMetadata => {
-      const hm = p.graph.outputs.find((o) => o.name === 'heatmaps') ?? p.graph.outputs[0];
-      return modelMetadata({
+      const meta = modelMetadata({
         sourceFile: ckptPath,
         sha256: sha,
         detection: p.detection,
         arch: opts.arch ?? z?.preset ?? p.detection.preset ?? null,
         settings: p.settings,
         numKeypoints: p.numKeypoints,
-        heatmapSize: [Number(hm.shape[2]), Number(hm.shape[3])],
+        heatmapSize: p.heatmapSize,
         zoo: z,
       });
+      if (kind !== 'heatmaps') meta.graph = graphMetadata(kind, heatmapsOutput);
+      return meta;
     };
+    const graphFor = (p: GraphPlan, meta: ModelMetadata): Graph => (p.artifact ??= artifactGraph(p.graph, kind, meta, heatmapsOutput));
     /** the digest, and whether it asks for another build (a zoo entry this build did not use) */
     const settleSha = async (): Promise<boolean> => {
       if (sha256 === null) {
@@ -363,7 +381,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
           step('writing ONNX');
           const opset = opts.opset ?? DEFAULT_OPSET;
           const p = plan;
-          const onnxPlan = planOnnx(p.graph, { opset, metadata: onnxMetadataProps(metadataFor(p, zoo, PENDING_SHA256)), producerVersion: VERSION });
+          const onnxPlan = planOnnx(graphFor(p, metadataFor(p, zoo, PENDING_SHA256)), { opset, metadata: onnxMetadataProps(metadataFor(p, zoo, PENDING_SHA256)), producerVersion: VERSION });
           const digest = await writeOnnx(staged.path('model.onnx'), onnxPlan, async () => {
             lap('onnx_body');
             return (await settleSha()) ? null : onnxPlan.tail(onnxMetadataProps(metadataFor(p, zoo, sha256!)));
@@ -374,14 +392,20 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
         } else if (await settleSha()) continue;
         break;
       }
-      const { detection, numKeypoints, inputSize, built, builtNodes, graph, applied, settings } = plan;
+      const { detection, numKeypoints, inputSize, built, builtNodes, applied, settings } = plan;
       const metadata = metadataFor(plan, zoo, sha256!);
+      const graph = graphFor(plan, metadata);
       const heatmapSize = metadata.heatmap.size_hw;
       const arch = metadata.arch;
 
       if (formats.includes('tfjs')) {
         step('writing TF.js');
-        const art = emitTfjs(graph, { metadata: tfjsUserMetadata(metadata), quantize: opts.quantize });
+        // keypoint graphs keep their declared inputs and outputs in both formats (the I/O contract)
+        const art = emitTfjs(graph, {
+          metadata: kind === 'heatmaps' ? tfjsUserMetadata(metadata) : { pose_port: metadata },
+          quantize: opts.quantize,
+          ...(kind === 'heatmaps' ? {} : { inputLayout: 'as-declared' as const, outputLayout: 'NCHW' as const }),
+        });
         staged.path('tfjs/model.json');
         writeTfjs(`${staged.staging}/tfjs`, art);
         const json = JSON.stringify(art.modelJson);

@@ -20,6 +20,7 @@
 import { readJsonFile } from '../io/json.js';
 import { realpathSync } from 'node:fs';
 import { checkConfinedName, resolveConfined } from '../core/confined-path.js';
+import { familyByName } from '../arch/index.js';
 import { PosePortError } from '../core/errors.js';
 import { headBoxRow } from '../eval/bbox.js';
 import { evaluateTopDown, isWholeBodyGt, parseCocoGt, type ScoreResult } from '../eval/coco-results.js';
@@ -132,8 +133,7 @@ export function evalDataConfig(model: PoseModel): EvalDataConfig {
       source: 'zoo',
     };
   }
-  const fam = model.metadata.family;
-  return { use_nms: fam !== 'rsn' && fam !== 'mspn', soft_nms: false, oks_thr: 0.9, vis_thr: 0.2, det_bbox_thr: 0, source: 'defaults' };
+  return { use_nms: familyByName(model.metadata.family).defaults.useNms, soft_nms: false, oks_thr: 0.9, vis_thr: 0.2, det_bbox_thr: 0, source: 'defaults' };
 }
 
 /** Round-half-even to 0.1, as numpy's `round(v, 1)`. */

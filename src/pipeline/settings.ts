@@ -9,6 +9,7 @@
  * (SETTING_DEFAULTED, exit 2) under `strict`.
  */
 import type { FamilyName } from '../arch/family.js';
+import { familyByName } from '../arch/index.js';
 import type { CheckpointConfig, KeypointSet } from '../config/index.js';
 import { PosePortError } from '../core/errors.js';
 import type { ModelMetadata } from '../artifact/metadata.js';
@@ -49,9 +50,9 @@ export interface SettingInputs {
 
 const IMAGENET = { mean: [0.485, 0.456, 0.406] as [number, number, number], std: [0.229, 0.224, 0.225] as [number, number, number] };
 
+/** the decoding the family's head defaults to (Family.defaults) */
 function familyDecode(family: FamilyName): ModelMetadata['decode'] {
-  if (family === 'rsn' || family === 'mspn') return { method: 'megvii', flip_test: true, shift_heatmap: false, modulate_kernel: 5 };
-  return { method: 'default', flip_test: true, shift_heatmap: true, modulate_kernel: 11 };
+  return { ...familyByName(family).defaults.decode };
 }
 
 function builtinKeypoints(name: 'coco' | 'coco_wholebody' | 'mpii', flipPairs?: readonly (readonly [number, number])[]): KeypointSet {

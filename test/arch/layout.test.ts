@@ -5,12 +5,14 @@
  * zoo lacks (extra conv layers, no final layer, other stage counts) too, and keys that
  * fit neither layout are refused naming the key as the file stores it.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { applyKeyLayout, detectKeyLayout, inStoredNames } from '../../src/arch/layout.js';
 import type { ResNetConfig } from '../../src/arch/resnet/index.js';
 import { isPosePortError, PosePortError } from '../../src/core/errors.js';
 import { tensorSetOf, type TensorSet } from '../../src/core/tensor.js';
-import { detectAndBuild, errorOf, inputSizeOf } from '../helpers/arch-cases.js';
+import { detectAndBuild } from '../helpers/arch-cases.js';
+import { inputSizeOf } from '../helpers/ckpt.js';
+import { expectPoseError } from '../helpers/errors.js';
 import { listManifests, readManifest } from '../helpers/ckpt.js';
 import { entryOf, tensorSetFromManifest } from '../helpers/manifest-tensors.js';
 import { asMmpose1 } from '../helpers/mmpose1-keys.js';
@@ -105,26 +107,24 @@ test('data_preprocessor.mean/std of a 1.x file are set aside, not weights', (t) 
   t.notThrows(() => detectAndBuild(read.tensors, [256, 192]));
 });
 
-function refused(names: string[]): PosePortError {
-  const e = errorOf(() => detectKeyLayout(names));
-  if (!e) throw new Error('not refused');
-  return e;
+function refused(t: ExecutionContext, names: string[]): PosePortError {
+  return expectPoseError(t, () => detectKeyLayout(names));
 }
 
 test('keys that fit neither layout are refused, naming the key', (t) => {
-  const mixed = refused(['backbone.conv1.weight', 'keypoint_head.final_layer.weight', 'head.final_layer.bias']);
+  const mixed = refused(t, ['backbone.conv1.weight', 'keypoint_head.final_layer.weight', 'head.final_layer.bias']);
   t.is(mixed.code, 'KEY_UNEXPECTED');
   t.is(mixed.key, 'head.final_layer.bias');
   t.regex(mixed.message, /'keypoint_head\.final_layer\.weight' is an MMPose 0\.x one/);
-  const twoHeads = refused(['head.deconv_layers.0.weight', 'head.predict_layers.0.conv_layers.0.conv.weight']);
+  const twoHeads = refused(t, ['head.deconv_layers.0.weight', 'head.predict_layers.0.conv_layers.0.conv.weight']);
   t.is(twoHeads.key, 'head.predict_layers.0.conv_layers.0.conv.weight');
   t.regex(twoHeads.message, /'head\.deconv_layers\.0\.weight' is a HeatmapHead one/);
-  const nested = refused(['head.final_layer.0.weight']);
+  const nested = refused(t, ['head.final_layer.0.weight']);
   t.is(nested.key, 'head.final_layer.0.weight');
   t.regex(nested.message, /one Conv2d/);
-  const deep = refused(['head.conv_layers.0.x.weight']);
+  const deep = refused(t, ['head.conv_layers.0.x.weight']);
   t.is(deep.key, 'head.conv_layers.0.x.weight');
-  const noFinal = refused(['head.deconv_layers.0.weight', 'head.conv_layers.0.weight', 'head.conv_layers.0.bias']);
+  const noFinal = refused(t, ['head.deconv_layers.0.weight', 'head.conv_layers.0.weight', 'head.conv_layers.0.bias']);
   t.is(noFinal.code, 'KEY_MISSING');
   t.is(noFinal.key, 'head.final_layer.weight');
   t.regex(noFinal.message, /conv_layers and no final layer/);
@@ -151,7 +151,7 @@ test("the builders' errors about a 1.x file name its keys as stored", (t) => {
   // a tensor of the wrong shape
   const bad = tensorSetOf(renamed.entries.map((e) => (e.name === 'head.final_layer.weight' ? entryOf(e.name, [3, 8, 1, 2]) : e)));
   const read = applyKeyLayout(bad);
-  const e = inStoredNames(errorOf(() => detectAndBuild(read.tensors, [64, 64])), read.layout) as PosePortError;
+  const e = inStoredNames(expectPoseError(t, () => detectAndBuild(read.tensors, [64, 64])), read.layout) as PosePortError;
   t.is(e.key, 'head.final_layer.weight');
   t.notRegex(e.message, /keypoint_head/);
 });

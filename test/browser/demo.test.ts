@@ -17,7 +17,8 @@ import { emitTfjs, writeTfjs } from '../../src/emit/tfjs/index.js';
 import { boxToCenterScale, cropInput, decodeHeatmaps, heatmapToImage } from '../../demo/pose.js';
 import { ROOT } from '../helpers/ckpt.js';
 import { tensorSetFromManifest } from '../helpers/manifest-tensors.js';
-import { buildFolded, imageSizeOf } from '../emit/tfjs/family-model.js';
+import { buildFolded } from '../emit/tfjs/family-model.js';
+import { inputSizeOf } from '../helpers/ckpt.js';
 import { loadTfjs, runOnnx, runTfjs } from '../emit/tfjs/runtime.js';
 import { serveStatic } from './server.js';
 
@@ -46,7 +47,7 @@ test.serial('the demo page runs the TF.js and ONNX models in chromium and matche
     return;
   }
   // convert: the same graph to TF.js and ONNX
-  const [H, W] = imageSizeOf(MODEL);
+  const [H, W] = inputSizeOf(MODEL);
   const { graph } = buildFolded(tensorSetFromManifest(MODEL), [H, W]);
   const work = mkdtempSync(join(tmpdir(), 'pose-port-demo-'));
   t.teardown(() => rmSync(work, { recursive: true, force: true }));

@@ -6,7 +6,6 @@
 import { detectArchitecture, familyByName } from '../../src/arch/index.js';
 import type { BuildResult, Detection } from '../../src/arch/family.js';
 import { checkPreset } from '../../src/arch/preset.js';
-import { isPosePortError, type PosePortError } from '../../src/core/errors.js';
 import type { TensorSet } from '../../src/core/tensor.js';
 import { readManifest } from './ckpt.js';
 
@@ -20,23 +19,6 @@ export function detectAndBuild(
   const family = familyByName(detection.family);
   if (preset) checkPreset(family, preset, detection);
   return { detection, built: family.build(tensors, detection.config, { inputSize }) };
-}
-
-/** The PosePortError `fn` throws (fails the caller's assertion by returning null otherwise). */
-export function errorOf(fn: () => unknown): PosePortError | null {
-  try {
-    fn();
-  } catch (e) {
-    if (isPosePortError(e)) return e;
-    throw e;
-  }
-  return null;
-}
-
-/** [height, width] of a manifest's network input. */
-export function inputSizeOf(model: string): [number, number] {
-  const m = readManifest(model);
-  return [m.image_size[1], m.image_size[0]];
 }
 
 /**

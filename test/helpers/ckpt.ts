@@ -66,6 +66,12 @@ export function readManifest(model: string): any {
   return readDataJson(manifestPath(model));
 }
 
+/** [height, width] of a manifest's network input (`image_size` is [w, h]). */
+export function inputSizeOf(model: string): [number, number] {
+  const [w, h] = readManifest(model).image_size as [number, number];
+  return [h, w];
+}
+
 export function listManifests(): string[] {
   return readdirSync(MANIFESTS)
     .filter((f) => f.endsWith('.json.gz'))

@@ -209,6 +209,19 @@ function evalNode(node: Node, ins: Interpreted[], out: number[]): Float32Array {
     }
     case 'reshape':
       return Float32Array.from(x.data);
+    case 'binary':
+    case 'compare':
+    case 'unary':
+    case 'where':
+    case 'cast':
+    case 'gather':
+    case 'shape':
+    case 'argmax':
+    case 'reduce':
+    case 'pad':
+    case 'transpose':
+      // the keypoint graphs are checked against the TypeScript pipeline through the runtimes
+      throw new Error(`the interpreter covers network graphs; '${node.name}' is a ${node.op}`);
     default:
       return assertNever(node);
   }
@@ -226,7 +239,12 @@ export function interpret(graph: Graph, input: Float32Array, shape: readonly num
 
 export function interpretFull(graph: Graph, input: Float32Array, shape: readonly number[]): Map<string, Interpreted> {
   const batch = shape[0];
-  const concrete = (v: Value) => v.shape.map((d) => (d === 'N' ? batch : d));
+  const concrete = (v: Value): number[] =>
+    v.shape.map((d) => {
+      if (d === 'N') return batch;
+      if (typeof d !== 'number') throw new Error(`the interpreter binds only 'N'; '${v.name}' has '${d}'`);
+      return d;
+    });
   const values = new Map<Value, Interpreted>();
   const inp = graph.inputs[0];
   const want = concrete(inp);

@@ -7,8 +7,8 @@ import type { ExecutionContext, TestFn } from 'ava';
 import * as ort from 'onnxruntime-node';
 import { emitOnnx, validateOnnx, type OnnxSummary } from '../../src/emit/onnx/index.js';
 import { verifyGraph } from '../../src/ir/verify.js';
-import { detectAndBuild, inputSizeOf } from './arch-cases.js';
-import { listManifests, readManifest } from './ckpt.js';
+import { detectAndBuild } from './arch-cases.js';
+import { inputSizeOf, listManifests, readManifest } from './ckpt.js';
 import { diff, withinParity, type Diff } from './compare.js';
 import { tensorSetFromManifest } from './manifest-tensors.js';
 

@@ -1,4 +1,4 @@
-import type { Family } from '../family.js';
+import { SIMPLE_HEAD_DEFAULTS, type Family } from '../family.js';
 import { buildHRNet } from './build.js';
 import { HRNET_PRESETS, type HRNetConfig } from './config.js';
 import { detectHRNet } from './detect.js';
@@ -9,6 +9,7 @@ export type { HRNetConfig, HRNetStageConfig } from './config.js';
 export const hrnet: Family<HRNetConfig> = {
   name: 'hrnet',
   presets: HRNET_PRESETS,
+  defaults: SIMPLE_HEAD_DEFAULTS,
   detect: detectHRNet,
   build: buildHRNet,
 };

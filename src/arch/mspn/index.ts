@@ -3,7 +3,7 @@
  * keys `backbone.top.*`, `backbone.multi_stage_mspn.<s>.*`, `keypoint_head.predict_layers.<n>.*`.
  */
 import type { TensorSet } from '../../core/tensor.js';
-import type { BuildOptions, BuildResult, Detection, Family } from '../family.js';
+import { MSMU_HEAD_DEFAULTS, type BuildOptions, type BuildResult, type Detection, type Family } from '../family.js';
 import { bottleneck } from '../common/blocks.js';
 import { buildMsmuGraph } from '../common/msmu.js';
 import { msmuFacts, validateMsmuConfig, type EncoderSpec } from '../common/msmu-config.js';
@@ -41,6 +41,7 @@ export function detectMspn(tensors: TensorSet): Detection<MspnConfig> | null {
 export const mspnFamily: Family<MspnConfig> = {
   name: 'mspn',
   presets: MSPN_PRESETS,
+  defaults: MSMU_HEAD_DEFAULTS,
   detect: detectMspn,
   build(tensors: TensorSet, config: MspnConfig, options: BuildOptions): BuildResult {
     validateMsmuConfig(config, 'mspn');

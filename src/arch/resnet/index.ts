@@ -1,4 +1,4 @@
-import type { Family } from '../family.js';
+import { SIMPLE_HEAD_DEFAULTS, type Family } from '../family.js';
 import { buildResNet } from './build.js';
 import { RESNET_PRESETS, type ResNetConfig } from './config.js';
 import { detectResNet } from './detect.js';
@@ -10,6 +10,7 @@ export { RESNET_DEPTHS } from './config.js';
 export const resnet: Family<ResNetConfig> = {
   name: 'resnet',
   presets: RESNET_PRESETS,
+  defaults: SIMPLE_HEAD_DEFAULTS,
   detect: detectResNet,
   build: buildResNet,
 };

@@ -4,7 +4,7 @@
  */
 import { PosePortError } from '../../core/errors.js';
 import type { TensorSet } from '../../core/tensor.js';
-import type { BuildOptions, BuildResult, Detection, Family } from '../family.js';
+import { MSMU_HEAD_DEFAULTS, type BuildOptions, type BuildResult, type Detection, type Family } from '../family.js';
 import { buildMsmuGraph } from '../common/msmu.js';
 import { msmuFacts, validateMsmuConfig, type EncoderSpec } from '../common/msmu-config.js';
 import { escapeRe, inspectMultiStage, maxKeyIndex } from '../common/msmu-keys.js';
@@ -45,6 +45,7 @@ export function detectRsn(tensors: TensorSet): Detection<RsnConfig> | null {
 export const rsnFamily: Family<RsnConfig> = {
   name: 'rsn',
   presets: RSN_PRESETS,
+  defaults: MSMU_HEAD_DEFAULTS,
   detect: detectRsn,
   build(tensors: TensorSet, config: RsnConfig, options: BuildOptions): BuildResult {
     validateMsmuConfig(config, 'rsn');

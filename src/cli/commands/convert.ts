@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { PosePortError } from '../../core/errors.js';
 import { resolveCheckpoint } from '../../pipeline/checkpoint-source.js';
 import { ARTIFACT_FORMATS, convertCheckpoint, listPresets, type ArtifactFormat } from '../../pipeline/convert.js';
+import { GRAPH_KINDS, type GraphKind } from '../../pipeline/keypoint-artifact.js';
 import { defineCommand } from '../command.js';
 import { Progress } from '../io.js';
 
@@ -16,7 +17,7 @@ function parseSize(v: string | undefined): [number, number] | undefined {
 export const convertCommand = defineCommand({
   name: 'convert',
   summary: 'convert a checkpoint (file or zoo name) to ONNX and/or TensorFlow.js',
-  usage: 'convert <ckpt.pth | ZOO_NAME> [--arch NAME] [--out DIR] [--format onnx,tfjs] [--opset N] [--json]',
+  usage: 'convert <ckpt.pth | ZOO_NAME> [--arch NAME] [--out DIR] [--format onnx,tfjs] [--graph heatmaps|keypoints|crop-keypoints] [--opset N] [--json]',
   description: [
     'Reads the checkpoint safely, infers the architecture from its keys (checked against --arch when given),',
     'builds the graph, folds batch norm, and writes DIR/model.onnx, DIR/tfjs/ and DIR/report.json.',
@@ -32,6 +33,8 @@ export const convertCommand = defineCommand({
     'input-size': { type: 'string', arg: 'HxW', help: 'network input size (default: the zoo entry\'s, else the checkpoint config\'s, else 256x192, 256x256 for MPII)' },
     strict: { type: 'boolean', help: 'refuse (exit 2) when a setting would fall back to a family default instead of coming from a flag, the zoo row or the checkpoint\'s config' },
     'all-outputs': { type: 'boolean', help: 'RSN/MSPN: also export every stage/unit heatmap' },
+    graph: { type: 'string', choices: GRAPH_KINDS, arg: 'KIND', help: 'what the artifacts compute: heatmaps (default), keypoints, crop-keypoints (docs/keypoint-graphs.md)' },
+    'heatmaps-output': { type: 'boolean', help: 'keypoint graphs: also output the flip-averaged heatmaps' },
     'no-fold': { type: 'boolean', help: 'keep batch norm as separate ops (no optimisation passes)' },
     quantize: { type: 'string', choices: ['float16', 'uint8'], arg: 'float16|uint8', help: 'TF.js weight quantization' },
     dir: { type: 'string', arg: 'DIR', help: 'where a zoo checkpoint is downloaded (default: the cache dir)' },
@@ -71,6 +74,8 @@ export const convertCommand = defineCommand({
       inputSize: parseSize(args.flags['input-size']),
       allOutputs: args.flags['all-outputs'],
       strict: args.flags.strict,
+      graph: (args.flags.graph ?? 'heatmaps') as GraphKind,
+      heatmapsOutput: args.flags['heatmaps-output'],
       noFold: args.flags['no-fold'],
       quantize,
       allowUnknownGlobals: args.flags['allow-unknown-globals'],

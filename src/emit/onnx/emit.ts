@@ -3,10 +3,11 @@ import { PosePortError } from '../../core/errors.js';
 import { shapeString } from '../../core/tensor.js';
 import type { Graph } from '../../ir/graph.js';
 import type { Shape, Value } from '../../ir/types.js';
+import { assertNever } from '../../core/assert.js';
 import { VERSION } from '../../version.js';
-import { lowerNodes } from './lower.js';
+import { lowerNodes, ONNX_TYPE } from './lower.js';
 import { checkOpset, DEFAULT_OPSET, irVersionFor } from './opset.js';
-import { DATA_TYPE, type IValueInfoProto } from './proto.js';
+import type { IValueInfoProto } from './proto.js';
 import { collect, layoutModel, littleEndianBytes, type LazyInitializer, type OnnxBytes } from './write.js';
 
 export interface EmitOnnxOptions {
@@ -31,7 +32,22 @@ function checkOptions(opts: EmitOnnxOptions): void {
 
 function valueInfo(v: Value): IValueInfoProto {
   const dim = (d: Shape[number]) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d });
-  return { name: v.name, type: { tensorType: { elemType: DATA_TYPE.FLOAT, shape: { dim: v.shape.map(dim) } } } };
+  return { name: v.name, type: { tensorType: { elemType: ONNX_TYPE[v.dtype], shape: { dim: v.shape.map(dim) } } } };
+}
+
+/** Float32 constant data in the constant's own element type (int64, uint8 and bool hold small exact values). */
+function typedData(v: Value, data: Float32Array): Float32Array | BigInt64Array | Uint8Array {
+  switch (v.dtype) {
+    case 'float32':
+      return data;
+    case 'int64':
+      return BigInt64Array.from(data, (x) => BigInt(x));
+    case 'uint8':
+    case 'bool':
+      return Uint8Array.from(data);
+    default:
+      return assertNever(v.dtype);
+  }
 }
 
 /** The initializer of an IR constant: data read on demand, widened to float32 if needed. */
@@ -44,15 +60,15 @@ function constantInitializer(v: Value): LazyInitializer {
   return {
     name: v.name,
     dims,
-    dataType: DATA_TYPE.FLOAT,
-    byteLength: numel * 4,
+    dataType: ONNX_TYPE[v.dtype],
+    byteLength: numel * { float32: 4, int64: 8, uint8: 1, bool: 1 }[v.dtype],
     bytes() {
       const data = constantData(v);
       if (data.length !== numel)
         throw new PosePortError('EMIT_FORMAT', `constant '${v.name}' holds ${data.length} elements, shape ${shapeString(dims)} needs ${numel}`, {
           key: v.name,
         });
-      return littleEndianBytes(data);
+      return littleEndianBytes(typedData(v, data));
     },
   };
 }

@@ -1,7 +1,7 @@
 import { assertNever } from '../../core/assert.js';
 import { PosePortError } from '../../core/errors.js';
 import type { Graph } from '../../ir/graph.js';
-import type { Node, Value } from '../../ir/types.js';
+import type { BinaryAttrs, CompareAttrs, DType, Node, UnaryAttrs, Value } from '../../ir/types.js';
 import { ATTR_TYPE, DATA_TYPE, type IAttributeProto, type INodeProto } from './proto.js';
 
 /**
@@ -14,9 +14,16 @@ import { ATTR_TYPE, DATA_TYPE, type IAttributeProto, type INodeProto } from './p
 export interface AuxInitializer {
   readonly name: string;
   readonly dims: readonly number[];
-  readonly dataType: (typeof DATA_TYPE)['FLOAT'] | (typeof DATA_TYPE)['INT64'];
-  readonly data: Float32Array | BigInt64Array;
+  readonly dataType: (typeof DATA_TYPE)[keyof typeof DATA_TYPE];
+  readonly data: Float32Array | BigInt64Array | Uint8Array;
 }
+
+/** The ONNX element type of each IR type. */
+export const ONNX_TYPE: Record<DType, number> = { float32: DATA_TYPE.FLOAT, uint8: DATA_TYPE.UINT8, int64: DATA_TYPE.INT64, bool: DATA_TYPE.BOOL };
+const BINARY_OP: Record<BinaryAttrs['fn'], string> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', max: 'Max', min: 'Min', and: 'And' };
+const COMPARE_OP: Record<CompareAttrs['fn'], string> = { greater: 'Greater', less: 'Less', equal: 'Equal' };
+/** Round is half to even, as cvRound and numpy */
+const UNARY_OP: Record<UnaryAttrs['fn'], string> = { floor: 'Floor', round: 'Round', sign: 'Sign', log: 'Log', exp: 'Exp', neg: 'Neg', not: 'Not' };
 
 export interface Lowered {
   readonly nodes: INodeProto[];
@@ -176,6 +183,61 @@ export function lowerNodes(graph: Graph, opset: number, taken: Set<string>): Low
         break;
       case 'reshape':
         nodes.push({ ...base, opType: 'Reshape', input: [node.inputs[0].name, auxInt64(`${node.name}.shape`, node.attrs.shape)] });
+        break;
+      case 'binary': {
+        const fn = node.attrs.fn;
+        if ((fn === 'max' || fn === 'min') && node.inputs[0].dtype !== 'float32' && opset < 12)
+          throw new PosePortError('EMIT_UNSUPPORTED', `binary '${node.name}': ${fn} of ${node.inputs[0].dtype} needs opset 12`, { key: node.name });
+        nodes.push({ ...base, opType: BINARY_OP[fn] });
+        break;
+      }
+      case 'compare':
+        nodes.push({ ...base, opType: COMPARE_OP[node.attrs.fn] });
+        break;
+      case 'unary':
+        nodes.push({ ...base, opType: UNARY_OP[node.attrs.fn] });
+        break;
+      case 'where':
+        nodes.push({ ...base, opType: 'Where' });
+        break;
+      case 'cast':
+        nodes.push({ ...base, opType: 'Cast', attribute: [int('to', ONNX_TYPE[node.attrs.to])] });
+        break;
+      case 'gather':
+        nodes.push({ ...base, opType: 'Gather', attribute: [int('axis', node.attrs.axis)] });
+        break;
+      case 'shape':
+        nodes.push({ ...base, opType: 'Shape' });
+        break;
+      case 'argmax':
+        // keepdims 0; the first maximum wins (select_last_index defaults to 0 from opset 12, and onnxruntime does so at 11)
+        nodes.push({ ...base, opType: 'ArgMax', attribute: [int('axis', node.attrs.axis), int('keepdims', 0)] });
+        break;
+      case 'reduce': {
+        const a = node.attrs;
+        const opType = a.fn === 'max' ? 'ReduceMax' : 'ReduceSum';
+        const keep = int('keepdims', a.keepdims ? 1 : 0);
+        // ReduceSum takes its axes as an input from opset 13 (ReduceMax from 18, beyond our range)
+        if (opType === 'ReduceSum' && opset >= 13) nodes.push({ ...base, opType, input: [node.inputs[0].name, auxInt64(`${node.name}.axes`, a.axes)], attribute: [keep] });
+        else nodes.push({ ...base, opType, attribute: [ints('axes', a.axes), keep] });
+        break;
+      }
+      case 'pad': {
+        const x = node.inputs[0];
+        const value = fresh(`${node.name}.value`);
+        const v = node.attrs.value;
+        aux.push(
+          x.dtype === 'float32'
+            ? { name: value, dims: [], dataType: DATA_TYPE.FLOAT, data: Float32Array.of(v) }
+            : x.dtype === 'int64'
+              ? { name: value, dims: [], dataType: DATA_TYPE.INT64, data: BigInt64Array.of(BigInt(v)) }
+              : { name: value, dims: [], dataType: ONNX_TYPE[x.dtype] as AuxInitializer['dataType'], data: Uint8Array.of(v) },
+        );
+        nodes.push({ ...base, opType: 'Pad', input: [x.name, auxInt64(`${node.name}.pads`, node.attrs.pads), value], attribute: [str('mode', 'constant')] });
+        break;
+      }
+      case 'transpose':
+        nodes.push({ ...base, opType: 'Transpose', attribute: [ints('perm', node.attrs.perm)] });
         break;
       default:
         return assertNever(node);

@@ -5,10 +5,10 @@ import { attrString, NODE_NAME, type NodeDefJson } from './graphdef.js';
 /**
  * Attributes TensorFlow defines that the converter does not read, allowed only with the
  * value the converter hard-wires (so the GraphDef means the same in TensorFlow): type
- * attributes (a graph of float32 activations and int32 shapes), NHWC, inference mode.
+ * attributes (float32 activations, int32 shapes and indices, bool masks), NHWC, inference mode.
  */
 const HARDWIRED_OK: Readonly<Record<string, (n: NodeDefJson) => boolean>> = {
-  T: (n) => typeOf(n, 'T') === 'DT_FLOAT',
+  T: (n) => ['DT_FLOAT', 'DT_INT32', 'DT_BOOL'].includes(typeOf(n, 'T') ?? ''),
   U: (n) => typeOf(n, 'U') === 'DT_FLOAT',
   Tidx: (n) => typeOf(n, 'Tidx') === 'DT_INT32',
   Tperm: (n) => typeOf(n, 'Tperm') === 'DT_INT32',

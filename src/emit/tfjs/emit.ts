@@ -23,6 +23,8 @@ export interface EmitTfjsOptions {
   quantize?: QuantizeDType;
   /** layout of the outputs: NHWC (default, no transposes) or NCHW (one Transpose per output) */
   outputLayout?: 'NHWC' | 'NCHW';
+  /** rank-4 float32 inputs as NHWC placeholders (default), or every input in the IR's own layout and type */
+  inputLayout?: 'NHWC' | 'as-declared';
   /** maximum bytes per weight shard (default 4 MiB) */
   shardBytes?: number;
 }
@@ -61,7 +63,7 @@ export interface TfjsArtifact {
   shards: TfjsShard[];
 }
 
-const OPTION_KEYS = new Set(['metadata', 'quantize', 'outputLayout', 'shardBytes']);
+const OPTION_KEYS = new Set(['metadata', 'quantize', 'outputLayout', 'inputLayout', 'shardBytes']);
 /** userDefinedMetadata keys TF.js's GraphModel interprets itself (graph_model.ts) */
 const RESERVED_METADATA = new Set(['signature', 'structuredOutputKeys']);
 
@@ -119,7 +121,9 @@ export function shardName(i: number, n: number): string {
 export function emitTfjs(graph: Graph, opts: EmitTfjsOptions = {}): TfjsArtifact {
   checkOptions(opts);
   if (graph.outputs.length === 0) throw new PosePortError('GRAPH_INVALID', 'the graph has no outputs');
-  const lowered = lowerToTf(graph, { outputLayout: opts.outputLayout ?? 'NHWC' });
+  if (opts.inputLayout !== undefined && opts.inputLayout !== 'NHWC' && opts.inputLayout !== 'as-declared')
+    throw new PosePortError('USAGE', `TF.js inputLayout must be 'NHWC' or 'as-declared', got '${String(opts.inputLayout)}'`);
+  const lowered = lowerToTf(graph, { outputLayout: opts.outputLayout ?? 'NHWC', inputLayout: opts.inputLayout ?? 'NHWC' });
   checkConverterGraph(lowered.nodes);
 
   const specs: WeightSpec[] = [];

@@ -3,7 +3,7 @@
  * int64 fields as decimal strings, bytes as base64. Only the parts pose-port writes.
  */
 
-export type TfDType = 'DT_FLOAT' | 'DT_INT32';
+export type TfDType = 'DT_FLOAT' | 'DT_INT32' | 'DT_BOOL';
 
 export interface TensorShapeJson {
   /** absent for a scalar; size '-1' for an unknown dimension */

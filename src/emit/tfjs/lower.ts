@@ -1,9 +1,8 @@
 import { PosePortError } from '../../core/errors.js';
-import { shapeString } from '../../core/tensor.js';
 import type { Graph } from '../../ir/graph.js';
 import type { Node, Op } from '../../ir/types.js';
 import { attr, type NodeDefJson } from './graphdef.js';
-import { LowerContext, staticDim, type LowerOptions, type TfConst } from './lower/context.js';
+import { LowerContext, staticDim, TF_DTYPE, type LowerOptions, type TfConst } from './lower/context.js';
 import { lowerConv } from './lower/conv.js';
 import { lowerConvTranspose } from './lower/conv-transpose.js';
 import {
@@ -19,6 +18,19 @@ import {
   lowerSigmoid,
   lowerSlice,
 } from './lower/ops.js';
+import {
+  lowerArgMax,
+  lowerBinary,
+  lowerCast,
+  lowerCompare,
+  lowerGather,
+  lowerPad,
+  lowerReduce,
+  lowerShape,
+  lowerTranspose,
+  lowerUnary,
+  lowerWhere,
+} from './lower/tensor.js';
 
 /**
  * Lowering of the NCHW IR to an NHWC TensorFlow graph that TF.js executes. Weights are
@@ -63,6 +75,17 @@ const OP_LOWERING: OpLowering = {
   sigmoid: lowerSigmoid,
   mul: lowerMul,
   reshape: lowerReshape,
+  binary: lowerBinary,
+  compare: lowerCompare,
+  unary: lowerUnary,
+  where: lowerWhere,
+  cast: lowerCast,
+  gather: lowerGather,
+  shape: lowerShape,
+  argmax: lowerArgMax,
+  reduce: lowerReduce,
+  pad: lowerPad,
+  transpose: lowerTranspose,
 };
 
 function lowerNode<O extends Op>(ctx: LowerContext, node: Extract<Node, { op: O }>): void {
@@ -74,7 +97,14 @@ function lowerNode<O extends Op>(ctx: LowerContext, node: Extract<Node, { op: O 
 export function lowerToTf(graph: Graph, opts: LowerOptions): LoweredTf {
   const ctx = new LowerContext(graph, opts);
   const inputs = graph.inputs.map((v): TfIo => {
-    if (v.shape.length !== 4) throw new PosePortError('EMIT_UNSUPPORTED', `input '${v.name}' ${shapeString(v.shape)} is not rank 4 (NCHW)`, { key: v.name });
+    if (v.shape.length !== 4 || v.dtype !== 'float32' || opts.inputLayout === 'as-declared') {
+      // in the IR's own order and type (-1 for symbolic dims)
+      const dims = v.shape.map((d) => (typeof d === 'number' ? d : -1));
+      const name = ctx.fresh(v.name);
+      ctx.emit(name, 'Placeholder', [], { dtype: attr.type(TF_DTYPE[v.dtype]), shape: attr.shape(dims) });
+      ctx.define(v, name, 'plain');
+      return { name, shape: dims };
+    }
     const [n, c, h, w] = v.shape;
     const dims = [typeof n === 'number' ? n : -1, staticDim(h, () => `input '${v.name}' height`), staticDim(w, () => `input '${v.name}' width`), staticDim(c, () => `input '${v.name}' channels`)];
     const name = ctx.fresh(v.name);
@@ -91,7 +121,10 @@ export function lowerToTf(graph: Graph, opts: LowerOptions): LoweredTf {
     const t = ctx.computed(v);
     if (t === undefined) throw new PosePortError('GRAPH_INVALID', `output '${v.name}' is not computed by the graph`);
     const nchw = v.shape.map((d) => (typeof d === 'number' ? d : -1));
-    if (v.shape.length !== 4) throw new PosePortError('EMIT_UNSUPPORTED', `output '${v.name}' ${shapeString(v.shape)} is not rank 4`, { key: v.name });
+    if (ctx.layoutOf(v) === 'plain') {
+      if (t !== name) ctx.emit(name, 'Identity', [t], { T: attr.type(TF_DTYPE[v.dtype]) });
+      return { name, shape: nchw };
+    }
     if (opts.outputLayout === 'NCHW') {
       ctx.emit(name, 'Transpose', [t, ctx.int32(`${name}/perm`, [0, 3, 1, 2])], { T: attr.type('DT_FLOAT'), Tperm: attr.type('DT_INT32') });
       return { name, shape: nchw };

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { listManifests, readManifest } from '../../helpers/ckpt.js';
-import { detectAndBuild, inputSizeOf } from '../../helpers/arch-cases.js';
+import { detectAndBuild } from '../../helpers/arch-cases.js';
+import { inputSizeOf } from '../../helpers/ckpt.js';
 import { tensorSetFromManifest } from '../../helpers/manifest-tensors.js';
 import { expectedHRNet } from '../../helpers/mmpose-config.js';
 import { verifyGraph } from '../../../src/ir/verify.js';

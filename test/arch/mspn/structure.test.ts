@@ -2,7 +2,8 @@ import test from 'ava';
 import { mspnFamily } from '../../../src/arch/mspn/index.js';
 import { checkPreset } from '../../../src/arch/preset.js';
 import { tensorSetFromManifest } from '../../helpers/manifest-tensors.js';
-import { detectOrFail, expectPoseError, structureTests } from '../rsn/msmu-suite.js';
+import { detectOrFail, structureTests } from '../rsn/msmu-suite.js';
+import { expectPoseError } from '../../helpers/errors.js';
 
 const MSPN = ['mspn50_coco_256x192', '2xmspn50_coco_256x192', '3xmspn50_coco_256x192', '4xmspn50_coco_256x192'];
 

@@ -2,7 +2,9 @@ import test from 'ava';
 import { resnet } from '../../../src/arch/resnet/index.js';
 import { checkPreset } from '../../../src/arch/preset.js';
 import { hrnet } from '../../../src/arch/hrnet/index.js';
-import { alteredShape, detectAndBuild, errorOf, inputSizeOf, sampleKeys } from '../../helpers/arch-cases.js';
+import { alteredShape, detectAndBuild, sampleKeys } from '../../helpers/arch-cases.js';
+import { inputSizeOf } from '../../helpers/ckpt.js';
+import { expectPoseError } from '../../helpers/errors.js';
 import { tensorSetFromManifest } from '../../helpers/manifest-tensors.js';
 
 const MODELS = ['res50_coco_256x192_dark', 'res101_coco_384x288_dark', 'res152_coco_256x192_dark'];
@@ -25,7 +27,7 @@ for (const model of MODELS) {
   const size = inputSizeOf(model);
   test(`${model}: a removed key is KEY_MISSING naming it`, (t) => {
     for (const { name } of sampleKeys(model, 24, ALWAYS)) {
-      const e = errorOf(() => detectAndBuild(tensorSetFromManifest(model, { drop: [name] }), size));
+      const e = expectPoseError(t, () => detectAndBuild(tensorSetFromManifest(model, { drop: [name] }), size));
       t.is(e?.code, 'KEY_MISSING', `dropping ${name}: ${e?.message}`);
       t.is(e?.key, name);
       t.true(e!.message.includes(`'${name}'`));
@@ -34,7 +36,7 @@ for (const model of MODELS) {
 
   test(`${model}: an altered shape is SHAPE_MISMATCH naming the key`, (t) => {
     for (const { name, shape } of sampleKeys(model, 24, ALWAYS)) {
-      const e = errorOf(() => detectAndBuild(tensorSetFromManifest(model, { reshape: { [name]: alteredShape(shape) } }), size));
+      const e = expectPoseError(t, () => detectAndBuild(tensorSetFromManifest(model, { reshape: { [name]: alteredShape(shape) } }), size));
       t.is(e?.code, 'SHAPE_MISMATCH', `reshaping ${name}: ${e?.message}`);
       t.is(e?.key, name, e?.message);
     }
@@ -42,7 +44,7 @@ for (const model of MODELS) {
 
   test(`${model}: an extra key is KEY_UNEXPECTED listing it`, (t) => {
     for (const extra of ['backbone.fc.weight', 'keypoint_head.final_layer.scale', 'backbone.layer4.0.se.weight']) {
-      const e = errorOf(() => detectAndBuild(tensorSetFromManifest(model, { add: [[extra, [8]]] }), size));
+      const e = expectPoseError(t, () => detectAndBuild(tensorSetFromManifest(model, { add: [[extra, [8]]] }), size));
       t.is(e?.code, 'KEY_UNEXPECTED', `adding ${extra}: ${e?.message}`);
       t.deepEqual(e?.details?.unexpected, [extra]);
       t.true(e!.message.includes(extra));
@@ -58,17 +60,17 @@ test('a preset that disagrees with the keys is ARCH_MISMATCH naming what the key
     ['res101', 'depth = 101, but the checkpoint keys say 50'],
     ['res152', 'depth = 152, but the checkpoint keys say 50'],
   ]) {
-    const e = errorOf(() => detectAndBuild(tensors, size, preset));
+    const e = expectPoseError(t, () => detectAndBuild(tensors, size, preset));
     t.is(e?.code, 'ARCH_MISMATCH');
     t.true(e!.message.includes(field), e!.message);
     t.true(e!.message.includes("preset 'res50'"), e!.message);
   }
-  const wrongFamily = errorOf(() => checkPreset(hrnet, 'hrnet_w32', resnet.detect(tensors)!));
+  const wrongFamily = expectPoseError(t, () => checkPreset(hrnet, 'hrnet_w32', resnet.detect(tensors)!));
   t.is(wrongFamily?.code, 'ARCH_MISMATCH');
   t.regex(wrongFamily!.message, /hrnet preset, but the checkpoint keys are a resnet model \(res50\)/);
-  t.is(errorOf(() => checkPreset(resnet, 'res18', resnet.detect(tensors)!))?.code, 'ARCH_UNKNOWN');
+  t.is(expectPoseError(t, () => checkPreset(resnet, 'res18', resnet.detect(tensors)!))?.code, 'ARCH_UNKNOWN');
   const r101 = tensorSetFromManifest('res101_coco_256x192_dark');
-  const e = errorOf(() => detectAndBuild(r101, size, 'res50'));
+  const e = expectPoseError(t, () => detectAndBuild(r101, size, 'res50'));
   t.is(e?.code, 'ARCH_MISMATCH');
   t.true(e!.message.includes('--arch res50 expects depth = 50, but the checkpoint keys say 101'), e!.message);
 });

@@ -6,11 +6,11 @@ import type { ExecutionContext, TestFn } from 'ava';
 import { familyByName, detectArchitecture } from '../../../src/arch/index.js';
 import type { Detection } from '../../../src/arch/family.js';
 import type { MsmuConfig } from '../../../src/arch/common/msmu-config.js';
-import { isPosePortError, type PosePortError } from '../../../src/core/errors.js';
+import { expectPoseError } from '../../helpers/errors.js';
 import type { TensorSet } from '../../../src/core/tensor.js';
 import { emitOnnx } from '../../../src/emit/onnx/index.js';
 import { verifyGraph } from '../../../src/ir/verify.js';
-import { readManifest } from '../../helpers/ckpt.js';
+import { inputSizeOf, readManifest } from '../../helpers/ckpt.js';
 import { diff } from '../../helpers/compare.js';
 import { tensorSetFromManifest } from '../../helpers/manifest-tensors.js';
 import { runOrt } from '../../emit/onnx/ort.js';
@@ -20,30 +20,10 @@ export function presetOf(model: string): string {
   return model.slice(0, model.indexOf('_'));
 }
 
-/** [height, width] of the network input of a manifest (`image_size` is [w, h]). */
-export function inputSizeOf(model: string): [number, number] {
-  const [w, h] = readManifest(model).image_size as [number, number];
-  return [h, w];
-}
-
 export function detectOrFail(t: ExecutionContext, tensors: TensorSet): Detection<MsmuConfig & { numSteps?: number }> {
   const d = detectArchitecture(tensors);
   if (!d) return t.fail('no family detected') as never;
   return d as Detection<MsmuConfig & { numSteps?: number }>;
-}
-
-/** Runs `fn`, expecting a PosePortError with `code`; returns it. */
-export function expectPoseError(t: ExecutionContext, fn: () => unknown, code: PosePortError['code']): PosePortError {
-  try {
-    fn();
-  } catch (e) {
-    if (isPosePortError(e)) {
-      t.is(e.code, code, e.message);
-      return e;
-    }
-    throw e;
-  }
-  return t.fail(`expected ${code}, nothing was thrown`) as never;
 }
 
 /** Registers structure, detection and error tests for `models` of `family`. */

@@ -3,7 +3,8 @@ import { checkPreset } from '../../../src/arch/preset.js';
 import { rsnFamily } from '../../../src/arch/rsn/index.js';
 import { mspnFamily } from '../../../src/arch/mspn/index.js';
 import { tensorSetFromManifest } from '../../helpers/manifest-tensors.js';
-import { detectOrFail, expectPoseError, structureTests } from './msmu-suite.js';
+import { detectOrFail, structureTests } from './msmu-suite.js';
+import { expectPoseError } from '../../helpers/errors.js';
 
 const RSN = ['rsn18_coco_256x192', 'rsn50_coco_256x192', '2xrsn50_coco_256x192', '3xrsn50_coco_256x192'];
 

@@ -42,16 +42,24 @@ test('attributes the converter would ignore or not read are refused; hard-wired 
 });
 
 test('an IR node with no TF.js lowering fails at conversion time, naming the node', (t) => {
-  // a reshape of an activation means NCHW element order: no transpose-free NHWC lowering
+  // TF.js has no integer division of int32 tensors that truncates like ONNX's Div
+  const g = new Graph();
+  const x = g.addInput('index', ['N', 4], 'int64');
+  const two = g.addComputedConstant('two', [], Float32Array.of(2), [], 'int64');
+  g.markOutput(g.add('binary', [x, two], { fn: 'div' }, { name: 'half.index' }), 'out');
+  const e = t.throws(() => emitTfjs(g), { instanceOf: PosePortError });
+  t.is(e.code, 'EMIT_UNSUPPORTED');
+  t.regex(e.message, /binary 'half\.index'.*integer division.*TF\.js/);
+});
+
+test('a reshape of an activation reshapes the NCHW-order tensor (transposed from NHWC first)', (t) => {
   const g = new Graph();
   const x = g.addInput('input', [1, 3, 4, 4]);
   const w = g.addComputedConstant('w', [4, 3, 1, 1], randomData(12, 3), []);
   const y = g.add('conv', [x, w], { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 }, { name: 'c' });
-  const r = g.add('reshape', [y], { shape: [1, 16, 2, 2] }, { name: 'head.view' });
-  g.markOutput(r, 'heatmaps');
-  const e = t.throws(() => emitTfjs(g), { instanceOf: PosePortError });
-  t.is(e.code, 'EMIT_UNSUPPORTED');
-  t.regex(e.message, /reshape 'head\.view'.*TF\.js/);
+  g.markOutput(g.add('reshape', [y], { shape: [1, 16, 2, 2] }, { name: 'head.view' }), 'heatmaps');
+  const ops = emitTfjs(g).modelJson.modelTopology.node.map((n: { op: string }) => n.op);
+  t.true(ops.includes('Transpose') && ops.includes('Reshape'), ops.join(' '));
 });
 
 test('options are validated: unknown keys, reserved metadata keys, bad quantize', (t) => {

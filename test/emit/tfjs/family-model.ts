@@ -3,13 +3,7 @@ import { detectArchitecture, familyByName } from '../../../src/arch/index.js';
 import type { TensorSet } from '../../../src/core/tensor.js';
 import type { Graph } from '../../../src/ir/graph.js';
 import { DEFAULT_PASSES, runPasses } from '../../../src/passes/index.js';
-import { readManifest } from '../../helpers/ckpt.js';
-
-/** [height, width] of a manifest's network input */
-export function imageSizeOf(model: string): [number, number] {
-  const [w, h] = readManifest(model).image_size as [number, number];
-  return [h, w];
-}
+import { inputSizeOf, readManifest } from '../../helpers/ckpt.js';
 
 /**
  * The input size to test a model at: RSN/MSPN heads resize to a fixed out_shape, so
@@ -18,7 +12,7 @@ export function imageSizeOf(model: string): [number, number] {
  */
 export function testSizeOf(model: string): [number, number] {
   const family = readManifest(model).family as string;
-  return family === 'rsn' || family === 'mspn' ? imageSizeOf(model) : [64, 64];
+  return family === 'rsn' || family === 'mspn' ? inputSizeOf(model) : [64, 64];
 }
 
 export function buildFolded(tensors: TensorSet, inputSize: readonly [number, number]): { graph: Graph; family: string } {

@@ -3,7 +3,7 @@ import { PosePortError } from '../../../core/errors.js';
 import { shapeString } from '../../../core/tensor.js';
 import { nchwToNhwc } from '../../../core/layout.js';
 import type { Graph } from '../../../ir/graph.js';
-import type { Dim, Node, Value } from '../../../ir/types.js';
+import type { DType, Dim, Node, Value } from '../../../ir/types.js';
 import { attr, sanitizeNodeName, type AttrValueJson, type NodeDefJson, type TfDType } from '../graphdef.js';
 
 /**
@@ -27,7 +27,19 @@ export interface TfConst {
 
 export interface LowerOptions {
   outputLayout: 'NHWC' | 'NCHW';
+  /** rank-4 float32 inputs as NHWC placeholders (default), or every input as the IR declares it */
+  inputLayout?: 'NHWC' | 'as-declared';
 }
+
+/**
+ * How the TF tensor of an IR value is laid out: 'nhwc' is the NHWC permutation of a
+ * rank-4 NCHW value (the network's activations); 'plain' is the IR's own order (the
+ * tensor ops of the keypoint graphs, and every value of another rank).
+ */
+export type TfLayout = 'nhwc' | 'plain';
+
+/** The TF element type holding each IR type: TF.js has no 64-bit or 8-bit integers (int32 holds indices and bytes). */
+export const TF_DTYPE: Readonly<Record<DType, TfDType>> = { float32: 'DT_FLOAT', int64: 'DT_INT32', uint8: 'DT_INT32', bool: 'DT_BOOL' };
 
 /** NCHW axis -> NHWC axis */
 export const NHWC_AXIS = [0, 3, 1, 2] as const;
@@ -75,6 +87,9 @@ export class LowerContext {
   /** graph outputs keep their names (NHWC) on the node computing them */
   readonly outputName = new Map<Value, string>();
   private readonly tensor = new Map<Value, string>();
+  private readonly layout = new Map<Value, TfLayout>();
+  /** the other layout of a rank-4 value, transposed once */
+  private readonly transposed = new Map<Value, string>();
   /** an IR weight, transformed; the same (value, layout) is emitted once */
   private readonly weightCache = new Map<string, string>();
 
@@ -105,10 +120,13 @@ export class LowerContext {
     return n !== undefined && this.opts.outputLayout === 'NHWC' && !this.graph.inputs.includes(v) ? n : this.fresh(base);
   }
 
-  /** the TF tensor holding operand `v` of `user` (a constant operand is stored NHWC like the activations) */
+  /**
+   * the TF tensor holding operand `v` of the network op `user`, NHWC when rank 4 (a
+   * constant operand is stored NHWC like the activations; a plain value is transposed)
+   */
   input(v: Value, user: Node): string {
     const t = this.tensor.get(v);
-    if (t !== undefined) return t;
+    if (t !== undefined) return this.layout.get(v) === 'plain' && v.shape.length === 4 ? this.transpose(v, t, [0, 2, 3, 1], 'nhwc') : t;
     if (isConstLike(v)) {
       if (v.shape.length !== 4) fail(user, `constant operand '${v.name}' ${shapeString(v.shape)} is not rank 4`);
       const [N, C, H, W] = v.shape as number[];
@@ -117,14 +135,51 @@ export class LowerContext {
     throw new PosePortError('GRAPH_INVALID', `'${user.name}' reads '${v.name}' before it is computed`);
   }
 
-  /** the TF tensor computed for `v`, if any */
+  /** the TF tensor holding `v` in the IR's own order (transposed from NHWC, or a constant as it is) */
+  plain(v: Value, user: Node): string {
+    const t = this.tensor.get(v);
+    if (t !== undefined) return this.layout.get(v) === 'nhwc' ? this.transpose(v, t, [0, 3, 1, 2], 'nchw') : t;
+    if (v.constant) {
+      const dtype = TF_DTYPE[v.dtype];
+      if (dtype === 'DT_BOOL') fail(user, `bool constant '${v.name}'`);
+      const shape = v.shape as number[];
+      return this.plainConst.get(v) ?? this.cachePlain(v, this.addConst(v.name, dtype === 'DT_FLOAT' ? 'float32' : 'int32', shape, () => (dtype === 'DT_FLOAT' ? constData(v) : Int32Array.from(constData(v))), false));
+    }
+    throw new PosePortError('GRAPH_INVALID', `'${user.name}' reads '${v.name}' before it is computed`);
+  }
+
+  private readonly plainConst = new Map<Value, string>();
+  private cachePlain(v: Value, t: string): string {
+    this.plainConst.set(v, t);
+    return t;
+  }
+
+  private transpose(v: Value, t: string, perm: number[], what: string): string {
+    let out = this.transposed.get(v);
+    if (out === undefined) {
+      out = this.emit(this.fresh(`${t}/${what}`), 'Transpose', [t, this.int32(`${t}/${what}_perm`, perm)], { T: attr.type(TF_DTYPE[v.dtype]), Tperm: attr.type('DT_INT32') });
+      this.transposed.set(v, out);
+    }
+    return out;
+  }
+
+  /** the TF tensor computed for `v`, if any, and its layout */
   computed(v: Value): string | undefined {
     return this.tensor.get(v);
   }
+  layoutOf(v: Value): TfLayout | undefined {
+    return this.tensor.has(v) ? (this.layout.get(v) ?? 'nhwc') : undefined;
+  }
 
-  /** records that TF tensor `t` holds IR value `v` */
-  define(v: Value, t: string): void {
+  /** records that TF tensor `t` holds IR value `v` (network ops: NHWC when rank 4) */
+  define(v: Value, t: string, layout: TfLayout = v.shape.length === 4 ? 'nhwc' : 'plain'): void {
     this.tensor.set(v, t);
+    this.layout.set(v, layout);
+  }
+
+  /** whether every computed operand of `node` is an NHWC network activation (constants adapt) */
+  allNhwc(node: Node): boolean {
+    return node.inputs.every((v) => (isConstLike(v) ? v.shape.length === 4 : this.layoutOf(v) === 'nhwc'));
   }
 
   emit(name: string, op: string, input: string[], a: Record<string, AttrValueJson> = {}): string {

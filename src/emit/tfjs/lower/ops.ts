@@ -16,6 +16,7 @@ import type {
 import { attr } from '../graphdef.js';
 import { tfPadding } from '../padding.js';
 import { FLOAT_T, NHWC_AXIS, fail, isConstLike, type LowerContext } from './context.js';
+import { lowerPlainConcat, lowerPlainReshape, lowerPlainSlice } from './tensor.js';
 
 /**
  * The lowering of each op kind that maps to one TF node or a short fixed sequence
@@ -109,6 +110,7 @@ export function lowerResize(ctx: LowerContext, node: ResizeNode): void {
 }
 
 export function lowerConcat(ctx: LowerContext, node: ConcatNode): void {
+  if (!ctx.allNhwc(node)) return lowerPlainConcat(ctx, node);
   const out = node.outputs[0];
   const axis = NHWC_AXIS[node.attrs.axis];
   if (axis === undefined) fail(node, `axis ${node.attrs.axis} of a rank-4 tensor`);
@@ -120,7 +122,7 @@ export function lowerSlice(ctx: LowerContext, node: SliceNode): void {
   const at = node.attrs;
   const [x] = node.inputs;
   const out = node.outputs[0];
-  if (x.shape.length !== 4) fail(node, `slicing a rank-${x.shape.length} tensor`);
+  if (!ctx.allNhwc(node)) return lowerPlainSlice(ctx, node);
   const axis = NHWC_AXIS[at.axis];
   const begin = [0, 0, 0, 0];
   const size = [-1, -1, -1, -1];
@@ -136,9 +138,9 @@ export function lowerSlice(ctx: LowerContext, node: SliceNode): void {
 }
 
 /**
- * A reshape of a constant is folded into the constant (see isConstLike); of an activation
- * it would mean NCHW order, which an NHWC graph can only honour with runtime transposes.
+ * A reshape of a constant is folded into the constant (see isConstLike); of any other
+ * value it reshapes the IR-order tensor (an NHWC activation is transposed to NCHW first).
  */
-export function lowerReshape(_ctx: LowerContext, node: ReshapeNode): void {
-  if (!isConstLike(node.inputs[0])) fail(node, `reshape of the activation '${node.inputs[0].name}' (NCHW order) has no transpose-free NHWC lowering`);
+export function lowerReshape(ctx: LowerContext, node: ReshapeNode): void {
+  if (!isConstLike(node.inputs[0])) lowerPlainReshape(ctx, node);
 }

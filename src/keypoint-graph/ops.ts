@@ -1,0 +1,97 @@
+import type { Graph } from '../ir/graph.js';
+import type { BinaryAttrs, CompareAttrs, DType, UnaryAttrs, Value } from '../ir/types.js';
+
+/**
+ * Terse construction of the keypoint graphs' tensor arithmetic on a Graph: one method
+ * per IR op, constants from plain numbers, node names under the stage's `scope`
+ * (e.g. 'crop/x0'), so an artifact's nodes say which stage they belong to.
+ */
+export class Ops {
+  constructor(
+    readonly graph: Graph,
+    readonly scope: string,
+  ) {}
+
+  /** the same graph, nodes named under `scope` */
+  in(scope: string): Ops {
+    return new Ops(this.graph, scope);
+  }
+
+  private name(what: string): { name: string } {
+    return { name: `${this.scope}/${what}` };
+  }
+
+  /** a constant of `shape` from row-major `values` (exact small integers for int64/uint8/bool) */
+  constant(what: string, shape: readonly number[], values: ArrayLike<number>, dtype: DType = 'float32'): Value {
+    return this.graph.addComputedConstant(`${this.scope}/${what}`, shape, Float32Array.from(values), [], dtype);
+  }
+
+  scalar(what: string, v: number, dtype: DType = 'float32'): Value {
+    return this.constant(what, [], [v], dtype);
+  }
+
+  private binary(fn: BinaryAttrs['fn'], a: Value, b: Value, what: string): Value {
+    return this.graph.add('binary', [a, b], { fn }, this.name(what || fn));
+  }
+  add(a: Value, b: Value, what = ''): Value {
+    return this.binary('add', a, b, what);
+  }
+  sub(a: Value, b: Value, what = ''): Value {
+    return this.binary('sub', a, b, what);
+  }
+  mul(a: Value, b: Value, what = ''): Value {
+    return this.binary('mul', a, b, what);
+  }
+  div(a: Value, b: Value, what = ''): Value {
+    return this.binary('div', a, b, what);
+  }
+  max(a: Value, b: Value, what = ''): Value {
+    return this.binary('max', a, b, what);
+  }
+  min(a: Value, b: Value, what = ''): Value {
+    return this.binary('min', a, b, what);
+  }
+  and(a: Value, b: Value, what = ''): Value {
+    return this.binary('and', a, b, what);
+  }
+
+  compare(fn: CompareAttrs['fn'], a: Value, b: Value, what = ''): Value {
+    return this.graph.add('compare', [a, b], { fn }, this.name(what || fn));
+  }
+  unary(fn: UnaryAttrs['fn'], x: Value, what = ''): Value {
+    return this.graph.add('unary', [x], { fn }, this.name(what || fn));
+  }
+  where(cond: Value, a: Value, b: Value, what = 'where'): Value {
+    return this.graph.add('where', [cond, a, b], {}, this.name(what));
+  }
+  cast(x: Value, to: DType, what = `to_${to}`): Value {
+    return this.graph.add('cast', [x], { to }, this.name(what));
+  }
+  gather(x: Value, indices: Value, axis: number, what = 'gather'): Value {
+    return this.graph.add('gather', [x, indices], { axis }, this.name(what));
+  }
+  shape(x: Value, what = 'shape'): Value {
+    return this.graph.add('shape', [x], {}, this.name(what));
+  }
+  argmax(x: Value, axis: number, what = 'argmax'): Value {
+    return this.graph.add('argmax', [x], { axis }, this.name(what));
+  }
+  reduce(fn: 'max' | 'sum', x: Value, axes: readonly number[], keepdims: boolean, what = `reduce_${fn}`): Value {
+    return this.graph.add('reduce', [x], { fn, axes, keepdims }, this.name(what));
+  }
+  pad(x: Value, pads: readonly number[], value: number, what = 'pad'): Value {
+    return this.graph.add('pad', [x], { pads, value }, this.name(what));
+  }
+  transpose(x: Value, perm: readonly number[], what = 'transpose'): Value {
+    return this.graph.add('transpose', [x], { perm }, this.name(what));
+  }
+  reshape(x: Value, shape: readonly number[], what = 'reshape'): Value {
+    return this.graph.add('reshape', [x], { shape }, this.name(what));
+  }
+  slice(x: Value, axis: number, start: number, end: number, what = 'slice'): Value {
+    return this.graph.add('slice', [x], { axis, start, end }, this.name(what));
+  }
+  concat(xs: Value[], axis: number, what = 'concat'): Value {
+    return this.graph.add('concat', xs, { axis }, this.name(what));
+  }
+}

@@ -1,0 +1,19 @@
+import type { ExecutionContext } from 'ava';
+import { isPosePortError, type PosePortError } from '../../src/core/errors.js';
+
+/**
+ * The one error expectation of the tests: runs `fn`, which must throw a PosePortError
+ * (with `code` when given, asserted with the message shown); returns it for further
+ * assertions. Anything else thrown is rethrown; nothing thrown fails the test.
+ */
+export function expectPoseError(t: ExecutionContext, fn: () => unknown, code?: PosePortError['code']): PosePortError {
+  try {
+    fn();
+  } catch (e) {
+    if (!isPosePortError(e)) throw e;
+    if (code !== undefined) t.is(e.code, code, e.message);
+    return e;
+  }
+  t.fail(`expected a PosePortError${code ? ` ${code}` : ''}, nothing was thrown`);
+  throw new Error(`expected a PosePortError${code ? ` ${code}` : ''}, nothing was thrown`);
+}
