@@ -121,6 +121,24 @@ export function checkOnnxInputShape(file: string, inputs: readonly OnnxValueInfo
     });
 }
 
+/** onnxruntime's words for a failed allocation (BFCArena, the CPU allocator, std::bad_alloc) */
+const OUT_OF_MEMORY = /bad_alloc|bad allocation|Failed to allocate memory|out of memory|Cannot allocate memory/i;
+
+/**
+ * An onnxruntime failure while running a batch: running out of memory is a resource
+ * limit the user can lower (--batch); anything else is the model's (a loaded artifact
+ * that cannot run), never an internal error.
+ */
+export function runFailure(file: string, e: unknown, n: number, H: number, W: number): PosePortError {
+  const msg = (e as Error)?.message ?? String(e);
+  if (OUT_OF_MEMORY.test(msg))
+    return new PosePortError('RESOURCE_LIMIT', `onnxruntime ran out of memory running a batch of ${n} at ${H}x${W} (${msg}); try a smaller --batch`, {
+      file,
+      details: { batch: n },
+    });
+  return modelFormat(file, `onnxruntime cannot run the model on a batch of ${n}: ${msg}`);
+}
+
 async function loadOnnx(file: string, opts: LoadModelOptions): Promise<PoseModel> {
   const bytes = readModelFile(file);
   const props = readOnnxMetadataProps(bytes, file);
@@ -150,7 +168,12 @@ async function loadOnnx(file: string, opts: LoadModelOptions): Promise<PoseModel
     runtime: `onnxruntime-node ${providers.join(',')}`,
     async run(batch, n) {
       if (batch.length !== n * 3 * H * W) throw new PosePortError('SHAPE_MISMATCH', `run: ${batch.length} values for a batch of ${n} x 3x${H}x${W}`);
-      const r = await session.run({ [input]: new ort.Tensor('float32', batch, [n, 3, H, W]) }, [output]);
+      let r: import('onnxruntime-node').InferenceSession.OnnxValueMapType;
+      try {
+        r = await session.run({ [input]: new ort.Tensor('float32', batch, [n, 3, H, W]) }, [output]);
+      } catch (e) {
+        throw runFailure(file, e, n, H, W);
+      }
       const t = r[output];
       checkOutput(file, t.dims.map(Number), n, fields.numKeypoints, fields.heatmapSize);
       const data = t.data as Float32Array;

@@ -44,6 +44,8 @@ export type ErrorCode =
   | 'IO'
   /** an onnxruntime execution provider this build lacks or that cannot start here */
   | 'EXECUTION_PROVIDER'
+  /** a memory or size limit reached (onnxruntime out of memory): smaller work may pass */
+  | 'RESOURCE_LIMIT'
   // command line
   | 'USAGE';
 

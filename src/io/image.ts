@@ -13,6 +13,7 @@
 import sharp, { type OutputInfo } from 'sharp';
 import { PosePortError } from '../core/errors.js';
 import { readRegularFile } from '../core/regular-file.js';
+import { writeFileReplacing } from '../core/file-sink.js';
 import type { ImageU8 } from '../core/image.js';
 
 export type { ImageU8 } from '../core/image.js';
@@ -159,19 +160,29 @@ export async function encodeJpeg(img: ImageU8, quality = 90): Promise<Buffer> {
     .toBuffer();
 }
 
-/** Writes `img` to `path` as PNG or JPEG, chosen by the extension. */
+/** The format an output image path asks for by its extension; USAGE when it names none. */
+export function imageOutputFormat(path: string): 'png' | 'jpeg' {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.jpg') || lower.endsWith('.jpeg')) return 'jpeg';
+  if (lower.endsWith('.png')) return 'png';
+  throw new PosePortError('USAGE', `cannot tell the image format of '${path}' (use .png, .jpg or .jpeg)`, { file: path });
+}
+
+/**
+ * Writes `img` to `path` as PNG or JPEG, chosen by the extension: encoded in memory,
+ * then written beside the path and renamed over it (no partial image on a failure).
+ */
 export async function writeImage(path: string, img: ImageU8): Promise<void> {
   checkImage(img);
-  const lower = path.toLowerCase();
+  const format = imageOutputFormat(path);
   const s = sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
     raw: { width: img.width, height: img.height, channels: img.channels as 1 | 3 | 4 },
   });
+  let bytes: Buffer;
   try {
-    if (lower.endsWith('.jpg') || lower.endsWith('.jpeg')) await s.jpeg({ quality: 90 }).toFile(path);
-    else if (lower.endsWith('.png')) await s.png().toFile(path);
-    else throw new PosePortError('USAGE', `cannot tell the image format of '${path}' (use .png, .jpg or .jpeg)`, { file: path });
+    bytes = await (format === 'jpeg' ? s.jpeg({ quality: 90 }) : s.png()).toBuffer();
   } catch (e) {
-    if (e instanceof PosePortError) throw e;
-    throw new PosePortError('IO', `cannot write image: ${(e as Error).message}`, { file: path });
+    throw new PosePortError('IO', `cannot encode image: ${(e as Error).message}`, { file: path });
   }
+  writeFileReplacing(path, bytes);
 }

@@ -8,6 +8,7 @@
  * same shard given twice, or shards of different splits), as is the same file twice.
  */
 import { realpathSync } from 'node:fs';
+import { loadModel } from '../artifact/model.js';
 import { readJsonFile } from '../io/json.js';
 import { PosePortError } from '../core/errors.js';
 import { parseCocoGt, parseCocoResults, scoreCocoKeypointResults, type ScoreResult } from '../eval/coco-results.js';
@@ -15,6 +16,21 @@ import { COCO_EVALUATORS, type CocoEvaluator, type CocoKeypointResult } from '..
 
 export interface ScoreFileOptions {
   evaluator?: CocoEvaluator;
+  /** OKS sigmas for annotations that are not COCO's 17 keypoints (e.g. a model's own keypoint set: sigmasOfModel) */
+  sigmas?: readonly number[];
+}
+
+/** The OKS sigmas a converted model records (its checkpoint config's); refuses a model that records none. */
+export async function sigmasOfModel(path: string): Promise<number[]> {
+  const model = await loadModel(path);
+  try {
+    const s = model.metadata.sigmas;
+    if (!s)
+      throw new PosePortError('MODEL_FORMAT', `the model records no OKS sigmas (its checkpoint's config named none): they cannot score its keypoints`, { file: path });
+    return s;
+  } finally {
+    await model.dispose();
+  }
 }
 
 
@@ -82,7 +98,7 @@ export function scoreResultFiles(resultsFiles: string | readonly string[], annFi
   let imagesWithoutResults = 0;
   for (const id of annotated) if (!imageIds.has(id)) imagesWithoutResults++;
   try {
-    return { score: scoreCocoKeypointResults(results, gt, { evaluator: opts.evaluator }), results: results.length, imagesWithoutResults };
+    return { score: scoreCocoKeypointResults(results, gt, { evaluator: opts.evaluator, sigmas: opts.sigmas }), results: results.length, imagesWithoutResults };
   } catch (e) {
     if (!(e instanceof PosePortError) || e.file !== undefined) throw e;
     // the parse errors say which list they are about: results entries are '[i]...', annotations 'images[...]'/'annotations[...]'

@@ -1,4 +1,6 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { checkOutputFile } from '../../core/output-path.js';
+import { writeFileReplacing } from '../../core/file-sink.js';
 import { PosePortError } from '../../core/errors.js';
 import { loadModel } from '../../artifact/model.js';
 import { evaluateModel, type EvaluateResult } from '../../pipeline/eval.js';
@@ -77,7 +79,8 @@ export const evalCommand = defineCommand({
     if (args.flags.tolerance !== undefined && expect === undefined) throw new PosePortError('USAGE', 'eval: --tolerance needs --expect-ap');
     const batchSize = args.flags.batch;
     const json = args.flags.json;
-    const results = args.flags.results;
+    // checked before any work: a bad --results fails at once, not after the whole evaluation
+    const results = args.flags.results === undefined ? undefined : checkOutputFile(args.flags.results, '--results');
     const shard = args.flags.shard !== undefined ? parseShard(args.flags.shard) : undefined;
     if (shard && !results) throw new PosePortError('USAGE', "eval: --shard needs --results (the shard's results file, merged by 'pose-port score')");
     if (shard && expect !== undefined) throw new PosePortError('USAGE', 'eval: --expect-ap applies to a whole evaluation, not a shard (check the merged score instead)');
@@ -90,6 +93,8 @@ export const evalCommand = defineCommand({
     });
     let r: EvaluateResult;
     try {
+      if (results !== undefined && model.metadata.dataset === 'mpii')
+        throw new PosePortError('USAGE', 'eval: --results applies to COCO / COCO-WholeBody models (this one is MPII)', { file: model.file });
       r = await evaluateModel(model, {
         ann,
         images,
@@ -105,11 +110,11 @@ export const evalCommand = defineCommand({
     } finally {
       await model.dispose();
     }
-    if (args.flags.results) {
+    if (results !== undefined) {
       if (!r.results) throw new PosePortError('USAGE', 'eval: --results applies to COCO / COCO-WholeBody models');
-      writeFileSync(args.flags.results, JSON.stringify(r.results) + '\n');
+      writeFileReplacing(results, JSON.stringify(r.results) + '\n');
       // the results are written: the journal has served its purpose
-      rmSync(journalPathFor(args.flags.results), { force: true });
+      rmSync(journalPathFor(results), { force: true });
     }
     const pass = expect === undefined || r.ap >= expect - tolerance;
     if (json) {

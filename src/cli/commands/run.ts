@@ -1,5 +1,6 @@
 import { PosePortError } from '../../core/errors.js';
-import { DEFAULT_IMAGE_FORMATS, decodeImage, writeImage, type DecodeImageOptions } from '../../io/image.js';
+import { checkOutputFile } from '../../core/output-path.js';
+import { DEFAULT_IMAGE_FORMATS, decodeImage, imageOutputFormat, writeImage, type DecodeImageOptions } from '../../io/image.js';
 import { loadModel } from '../../artifact/model.js';
 import { estimatePoses, parseBboxFlag, readDetections, type PersonBox } from '../../pipeline/run.js';
 import { drawPoses } from '../../render/overlay.js';
@@ -70,6 +71,12 @@ export const runCommand = defineCommand({
     const detThr = args.flags['det-thr'] ?? 0;
     const kptThr = args.flags['kpt-thr'] ?? 0.3;
     const batchSize = args.flags.batch;
+    // outputs checked before any work: a bad --overlay fails at once, not after inference
+    const overlay = args.flags.overlay;
+    if (overlay !== undefined) {
+      imageOutputFormat(overlay);
+      checkOutputFile(overlay, '--overlay');
+    }
     let boxes: PersonBox[] | undefined;
     if (bboxes.length) boxes = bboxes.map((b) => ({ bbox: parseBboxFlag(b), score: 1 }));
     else if (detsFile) boxes = readDetections(detsFile, imagePath, detThr);
@@ -82,9 +89,9 @@ export const runCommand = defineCommand({
       const image = await decodeImage(imagePath, imageOptions(args.flags['max-pixels'], args.flags['allow-svg']));
       const res = await estimatePoses(model, image, boxes, { flip: args.flags['no-flip'] ? false : undefined, batchSize });
       const names = model.metadata.keypoint_names;
-      if (args.flags.overlay) {
+      if (overlay !== undefined) {
         const drawn = drawPoses(image, res.persons, { skeleton: model.metadata.skeleton, kptThr });
-        await writeImage(args.flags.overlay, drawn);
+        await writeImage(overlay, drawn);
       }
       if (args.flags.json) {
         io.stdout(

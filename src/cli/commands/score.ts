@@ -1,6 +1,6 @@
 import { PosePortError } from '../../core/errors.js';
 import { STATS_NAMES } from '../../eval/cocoeval.js';
-import { checkEvaluator, scoreJson, scoreResultFiles } from '../../pipeline/score.js';
+import { checkEvaluator, scoreJson, scoreResultFiles, sigmasOfModel } from '../../pipeline/score.js';
 import { defineCommand } from '../command.js';
 
 const f = (v: number) => (v === -1 ? '-1' : v.toFixed(4));
@@ -8,7 +8,7 @@ const f = (v: number) => (v === -1 ? '-1' : v.toFixed(4));
 export const scoreCommand = defineCommand({
   name: 'score',
   summary: 'COCOeval of a COCO keypoint results file (COCO or COCO-WholeBody annotations)',
-  usage: 'score <results.json> [more.json ...] --ann ann.json [--json] [--evaluator NAME]',
+  usage: 'score <results.json> [more.json ...] --ann ann.json [--model MODEL] [--json] [--evaluator NAME]',
   description: [
     "Scores a standard results file as COCO's own tools do (xtcocotools 1.6, the version MMPose v0.12 used, which equals",
     'pycocotools). COCO-WholeBody annotations give body, foot, face, lefthand, righthand and wholebody stats.',
@@ -20,6 +20,7 @@ export const scoreCommand = defineCommand({
   flags: {
     ann: { type: 'string', arg: 'FILE', help: 'the annotation file (COCO or COCO-WholeBody keypoints)' },
     evaluator: { type: 'string', arg: 'NAME', help: 'xtcocotools_1.6 (default), pycocotools, xtcocotools_1.8, xtcocotools_1.9-1.11, xtcocotools_1.14' },
+    model: { type: 'string', arg: 'MODEL', help: "use the OKS sigmas this converted model records (its checkpoint config's keypoint set)" },
     json: { type: 'boolean', help: 'print the stats as JSON' },
   },
   async run(args, io) {
@@ -27,7 +28,8 @@ export const scoreCommand = defineCommand({
     const ann = args.flags.ann;
     if (!ann) throw new PosePortError('USAGE', 'score: --ann is required');
     const evaluator = args.flags.evaluator !== undefined ? checkEvaluator(args.flags.evaluator) : undefined;
-    const { score: r, imagesWithoutResults: missing } = scoreResultFiles(args.positionals, ann, { evaluator });
+    const sigmas = args.flags.model !== undefined ? await sigmasOfModel(args.flags.model) : undefined;
+    const { score: r, imagesWithoutResults: missing } = scoreResultFiles(args.positionals, ann, { evaluator, sigmas });
     if (missing > 0) io.stderr(`warning: ${missing} image(s) with annotated keypoints have no result in ${args.positionals.length > 1 ? 'any of the files' : 'the file'} (a shard missing?)\n`);
     if (args.flags.json) {
       io.stdout(JSON.stringify(scoreJson(r)) + '\n');
