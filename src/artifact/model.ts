@@ -209,7 +209,8 @@ async function loadTfjs(file: string, opts: LoadModelOptions): Promise<PoseModel
   const fields = commonFields(metadata, file);
   const graphInput = tfjsInputDims((json as { modelTopology?: { node?: NodeDefJson[] } }).modelTopology?.node ?? []);
   const [H0, W0] = metadata.input.size_hw;
-  if (!graphInput || graphInput.dims.length !== 4 || graphInput.dims[1] !== H0 || graphInput.dims[2] !== W0 || graphInput.dims[3] !== 3)
+  // a keypoint graph's inputs are the image and the boxes (docs/keypoint-graphs.md)
+  if (!keypointGraph && (!graphInput || graphInput.dims.length !== 4 || graphInput.dims[1] !== H0 || graphInput.dims[2] !== W0 || graphInput.dims[3] !== 3))
     throw new PosePortError('MODEL_FORMAT', `the graph's input ${graphInput ? `'${graphInput.name}' is [${graphInput.dims.join(', ')}]` : 'is missing'}, the metadata's input.size_hw says [N, ${H0}, ${W0}, 3]`, {
       file,
       key: 'input.size_hw',
