@@ -205,7 +205,7 @@ async function benchBrowser(reps: number): Promise<KeypointBenchRow[]> {
         inputs: { image: { url: url.image, dtype: 'uint8', shape: [image.height, image.width, 3] }, boxes: { url: url.boxes, dtype: 'float32', shape: [N, 4] } },
       });
       await q.page.close();
-      const cpu = (kp.facts.placement as Record<string, unknown[]> | undefined)?.CPUExecutionProvider?.length;
+      const cpu = (kp.facts.placement as { counts: Record<string, number> } | undefined)?.counts.CPUExecutionProvider;
       rows.push(row(`${runtime}-web ${backend}${cpu ? ` (${cpu} nodes on the CPU EP)` : ''}`.replace('tfjs-web', 'tfjs'), 'default (tiny ResNet)', N, median(net.ms.slice(1)), median(kp.ms.slice(1))));
     }
     return rows;

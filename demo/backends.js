@@ -88,22 +88,28 @@ console.error = (...args) => {
   consoleError.apply(console, args);
 };
 
-/** The placement onnxruntime logged last: { 'CPUExecutionProvider': [{ op, name }], ... } */
+/**
+ * The placement onnxruntime logged last: { nodes: { EP: [{ op, name }] }, counts: { EP: n } }.
+ * With several EPs it lists every node ("Node(s) placed on [EP]. Number of nodes: n" and
+ * one line per node); with one it logs only "All nodes placed on [EP]. Number of nodes: n".
+ */
 function parsePlacement(lines) {
   const start = lines.findLastIndex((l) => l.includes('Node placements'));
-  const placement = {};
+  const nodes = {};
+  const counts = {};
   let ep = null;
   for (const l of lines.slice(start + 1)) {
-    const head = /Node\(s\) placed on \[(\w+)\]/.exec(l);
+    const head = /(?:All nodes|Node\(s\)) placed on \[(\w+)\]\. Number of nodes: (\d+)/.exec(l);
     if (head) {
       ep = head[1];
-      placement[ep] = [];
+      nodes[ep] = [];
+      counts[ep] = Number(head[2]);
       continue;
     }
     const node = /VerifyEachNodeIsAssignedToAnEp\]\s+(\S+) \((.*)\)\s*$/.exec(l);
-    if (node && ep) placement[ep].push({ op: node[1], name: node[2] });
+    if (node && ep) nodes[ep].push({ op: node[1], name: node[2] });
   }
-  return placement;
+  return { nodes, counts };
 }
 
 /**
@@ -112,8 +118,8 @@ function parsePlacement(lines) {
  * it prefers on the CPU) to the CPU EP and says so only in a log. With `cpuNodes`
  * 'refuse' (the default) `session.disable_cpu_ep_fallback` makes session creation fail
  * when any node would run on the CPU; with 'report' the session is created with verbose
- * logging and `facts.placement` lists every node per EP (onnxruntime's "Node placements"),
- * for the caller to judge. The WebGPU device must exist afterwards.
+ * logging and `facts.placement` gives onnxruntime's "Node placements": `counts` per EP and,
+ * when several EPs share the graph, `nodes` (op and name) per EP, for the caller to judge. The WebGPU device must exist afterwards.
  */
 export async function createOrtSession(model, ep, { wasmPaths, logLevel, cpuNodes = 'refuse' } = {}) {
   if (ep !== 'wasm' && ep !== 'webgpu') throw new Error(`unknown onnxruntime-web execution provider '${ep}' (wasm, webgpu)`);
@@ -134,7 +140,7 @@ export async function createOrtSession(model, ep, { wasmPaths, logLevel, cpuNode
   const facts = { ep };
   if (report) {
     facts.placement = parsePlacement(placementLines.slice(seen));
-    if (!facts.placement.WebGpuExecutionProvider) throw new Error('onnxruntime-web webgpu: no node placement was logged (cannot tell where the nodes run)');
+    if (Object.keys(facts.placement.counts).length === 0) throw new Error('onnxruntime-web webgpu: no node placement was logged (cannot tell where the nodes run)');
   }
   if (ep === 'webgpu') {
     const device = ort.env.webgpu.device;

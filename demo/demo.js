@@ -125,7 +125,7 @@ async function main() {
   if (ONNX_BACKEND !== 'none') {
     state.onnx = await runOnnx(image, BOXES);
     drawn.push({ persons: state.onnx.persons, color: '#d0d', dash: [8, 6] });
-    const cpu = state.onnx.facts.placement?.CPUExecutionProvider ?? [];
+    const cpu = state.onnx.facts.placement?.nodes.CPUExecutionProvider ?? [];
     log(`ONNX (onnxruntime-web ${ONNX_BACKEND}): ${state.onnx.ms.toFixed(1)} ms${cpu.length ? `, ${cpu.length} node(s) on the CPU EP: ${cpu.map((n) => n.op).join(' ')}` : ''}`);
   }
   draw(image, BOXES, skeleton, drawn);

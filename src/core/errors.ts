@@ -39,6 +39,8 @@ export type ErrorCode =
   | 'DOWNLOAD_FAILED'
   | 'CHECKSUM_MISMATCH'
   | 'VERIFY_FAILED'
+  | 'JOURNAL_FORMAT'
+  | 'JOURNAL_MISMATCH'
   | 'IO'
   /** an onnxruntime execution provider this build lacks or that cannot start here */
   | 'EXECUTION_PROVIDER'

@@ -50,7 +50,7 @@ interface PageRun {
   ms: number;
   backend?: string;
   ep?: string;
-  facts: { placement?: Record<string, { op: string; name: string }[]> } & Record<string, unknown>;
+  facts: { placement?: { nodes: Record<string, { op: string; name: string }[]>; counts: Record<string, number> } } & Record<string, unknown>;
 }
 interface PageState {
   done: boolean;
@@ -114,9 +114,11 @@ test.serial('the demo runs the keypoint artifacts on every backend and matches o
       t.true(d[d.length - 1] <= TOLERANCE_PX, line);
     }
     if (load.onnxBackend === 'webgpu') {
-      const cpu = state.onnx!.facts.placement?.CPUExecutionProvider ?? [];
+      const placement = state.onnx!.facts.placement!;
+      const cpu = placement.nodes.CPUExecutionProvider ?? [];
       const unknown = cpu.filter((n) => !KNOWN_WEBGPU_CPU_NODES.some(([op, re]) => n.op === op && re.test(n.name)));
-      t.log(`onnxruntime-web webgpu: ${state.onnx!.facts.placement?.WebGpuExecutionProvider?.length} nodes on WebGPU, ${cpu.length} on the CPU EP (${[...new Set(cpu.map((n) => n.op))].join(', ')})`);
+      t.is(cpu.length, placement.counts.CPUExecutionProvider ?? 0, 'every CPU-placed node is listed');
+      t.log(`onnxruntime-web webgpu: ${placement.counts.WebGpuExecutionProvider} nodes on WebGPU, ${cpu.length} on the CPU EP (${[...new Set(cpu.map((n) => n.op))].join(', ')})`);
       t.deepEqual(unknown, [], 'nodes placed on the CPU EP beyond the known ones');
     }
   }
