@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- PART ...]`: runs the benchmark parts (reader, convert, tfjs, eval;
+ * `npm run bench [-- PART ...]`: runs the benchmark parts (reader, convert, tfjs, eval, keypoints, eval-memory;
  * all by default) and prints each measurement with its ratio against the baseline
  * measured in the same run. Results are also written to .cache/bench/latest.json.
  */
@@ -14,6 +14,8 @@ const PARTS: Part[] = [
   { name: 'convert', run: async () => (await import('./convert.js')).benchConvert() },
   { name: 'tfjs', run: async () => (await import('./tfjs.js')).benchTfjs() },
   { name: 'eval', run: async () => (await import('./eval.js')).benchEval() },
+  { name: 'eval-memory', run: async () => (await import('./eval-memory.js')).benchEvalMemory() },
+  { name: 'keypoints', run: async () => (await import('./keypoints.js')).benchKeypoints() },
 ];
 
 const wanted = process.argv.slice(2);

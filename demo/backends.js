@@ -77,21 +77,71 @@ export function loadTfjsModel(url) {
   return tf.loadGraphModel(url, { fetchFunc: wholeBodyFetch });
 }
 
+// onnxruntime's wasm module binds console.error when it is first loaded (at the first
+// session); the verbose "Node placements" lines it prints go through this wrapper, which
+// keeps them for createOrtSession's 'report' mode and forwards everything.
+const placementLines = [];
+const consoleError = console.error;
+console.error = (...args) => {
+  const line = args.map(String).join(' ');
+  if (line.includes('VerifyEachNodeIsAssignedToAnEp')) placementLines.push(line);
+  consoleError.apply(console, args);
+};
+
+/**
+ * The placement onnxruntime logged last: { nodes: { EP: [{ op, name }] }, counts: { EP: n } }.
+ * With several EPs it lists every node ("Node(s) placed on [EP]. Number of nodes: n" and
+ * one line per node); with one it logs only "All nodes placed on [EP]. Number of nodes: n".
+ */
+function parsePlacement(lines) {
+  const start = lines.findLastIndex((l) => l.includes('Node placements'));
+  const nodes = {};
+  const counts = {};
+  let ep = null;
+  for (const l of lines.slice(start + 1)) {
+    const head = /(?:All nodes|Node\(s\)) placed on \[(\w+)\]\. Number of nodes: (\d+)/.exec(l);
+    if (head) {
+      ep = head[1];
+      nodes[ep] = [];
+      counts[ep] = Number(head[2]);
+      continue;
+    }
+    const node = /VerifyEachNodeIsAssignedToAnEp\]\s+(\S+) \((.*)\)\s*$/.exec(l);
+    if (node && ep) nodes[ep].push({ op: node[1], name: node[2] });
+  }
+  return { nodes, counts };
+}
+
 /**
  * onnxruntime-web session on exactly the execution provider `ep` ('wasm' or 'webgpu').
- * For webgpu, `session.disable_cpu_ep_fallback` makes session creation fail when any node
- * would be placed on the CPU EP (onnxruntime otherwise assigns nodes the WebGPU EP lacks
- * to the CPU and says so only in a warning); the WebGPU device must exist afterwards.
+ * onnxruntime assigns the nodes the WebGPU EP has no kernel for (and the shape arithmetic
+ * it prefers on the CPU) to the CPU EP and says so only in a log. With `cpuNodes`
+ * 'refuse' (the default) `session.disable_cpu_ep_fallback` makes session creation fail
+ * when any node would run on the CPU; with 'report' the session is created with verbose
+ * logging and `facts.placement` gives onnxruntime's "Node placements": `counts` per EP and,
+ * when several EPs share the graph, `nodes` (op and name) per EP, for the caller to judge. The WebGPU device must exist afterwards.
  */
-export async function createOrtSession(model, ep, { wasmPaths, logLevel } = {}) {
+export async function createOrtSession(model, ep, { wasmPaths, logLevel, cpuNodes = 'refuse' } = {}) {
   if (ep !== 'wasm' && ep !== 'webgpu') throw new Error(`unknown onnxruntime-web execution provider '${ep}' (wasm, webgpu)`);
+  if (cpuNodes !== 'refuse' && cpuNodes !== 'report') throw new Error(`cpuNodes must be 'refuse' or 'report', got '${cpuNodes}'`);
   if (wasmPaths) ort.env.wasm.wasmPaths = wasmPaths;
   ort.env.wasm.numThreads = 1;
   if (logLevel) ort.env.logLevel = logLevel;
   const options = { executionProviders: [ep], graphOptimizationLevel: 'all' };
-  if (ep === 'webgpu') options.extra = { session: { disable_cpu_ep_fallback: '1' } };
+  const report = ep === 'webgpu' && cpuNodes === 'report';
+  if (ep === 'webgpu' && !report) options.extra = { session: { disable_cpu_ep_fallback: '1' } };
+  if (report) {
+    ort.env.logLevel = 'verbose';
+    options.logSeverityLevel = 0;
+    options.logVerbosityLevel = 0;
+  }
+  const seen = placementLines.length;
   const session = await ort.InferenceSession.create(model, options);
   const facts = { ep };
+  if (report) {
+    facts.placement = parsePlacement(placementLines.slice(seen));
+    if (Object.keys(facts.placement.counts).length === 0) throw new Error('onnxruntime-web webgpu: no node placement was logged (cannot tell where the nodes run)');
+  }
   if (ep === 'webgpu') {
     const device = ort.env.webgpu.device;
     if (!device) throw new Error('onnxruntime-web webgpu: no WebGPU device after the session was created');

@@ -68,6 +68,9 @@ export function checkModelMetadata(meta: unknown): asserts meta is ModelMetadata
     throw new PosePortError('EMIT_FORMAT', `model metadata: ${key}: ${msg}`, { key });
   };
   if (m.keypoint_names.length !== k) bad(`${m.keypoint_names.length} names for num_keypoints ${k}`, '$.keypoint_names');
+  const [ih, iw] = m.input.size_hw;
+  const [hh, hw] = m.heatmap.size_hw;
+  if (hh > ih || hw > iw) bad(`the heatmap ${hh}x${hw} is larger than the input ${ih}x${iw}`, '$.heatmap.size_hw');
   if (m.sigmas && m.sigmas.length !== k) bad(`${m.sigmas.length} sigmas for num_keypoints ${k}`, '$.sigmas');
   for (const [name, pairs] of [['flip_pairs', m.flip_pairs], ['skeleton', m.skeleton]] as const)
     pairs.forEach(([a, b], i) => {

@@ -4,14 +4,17 @@
  * wasm backend. Both are used the same way: an NCHW float32 batch in, NCHW heatmaps out,
  * and the model metadata the converter embedded (decoding, flip pairs, input size).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { PosePortError, isPosePortError } from '../core/errors.js';
 import { MODEL_JSON } from '../emit/tfjs/index.js';
+import type { NodeDefJson } from '../emit/tfjs/graphdef.js';
+import { tfjsInputDims } from './check-tfjs-graph.js';
+import { readModelFile } from './files.js';
 import { checkModelMetadata, type ModelMetadata } from './metadata.js';
 import { resolveExecutionProviders } from './execution-providers.js';
-import { readOnnxMetadataProps } from './onnx-runtime.js';
+import { readOnnxGraphIO, readOnnxMetadataProps, type OnnxValueInfo } from './onnx-runtime.js';
 import { loadTfjsGraph, useTfjsBackend, type TfjsBackendName } from './tfjs-runtime.js';
 
 export type ModelKind = 'onnx' | 'tfjs';
@@ -100,12 +103,49 @@ function checkOutput(file: string, dims: readonly number[], n: number, k: number
     throw modelFormat(file, `the model returned heatmaps [${dims.join(', ')}], its metadata says [${want.join(', ')}]`);
 }
 
+/**
+ * The metadata's input against the graph's own: the graph input it names must be
+ * [N, 3, H, W] with H, W static and equal to the metadata's size_hw (a model whose
+ * metadata disagrees with its graph would be fed crops of the wrong size).
+ */
+export function checkOnnxInputShape(file: string, inputs: readonly OnnxValueInfo[], meta: ModelMetadata): void {
+  const input = inputs.find((i) => i.name === meta.input.name) ?? inputs[0];
+  const [H, W] = meta.input.size_hw;
+  if (!input) throw new PosePortError('MODEL_FORMAT', 'the ONNX graph has no input', { file, key: 'graph.input' });
+  const d = input.dims;
+  if (d.length !== 4 || d[1] !== 3 || d[2] !== H || d[3] !== W)
+    throw new PosePortError('MODEL_FORMAT', `the graph's input '${input.name}' is [${d.join(', ')}], the metadata's input.size_hw says [N, 3, ${H}, ${W}]`, {
+      file,
+      key: 'input.size_hw',
+      details: { graph: d, metadata: [H, W] },
+    });
+}
+
+/** onnxruntime's words for a failed allocation (BFCArena, the CPU allocator, std::bad_alloc) */
+const OUT_OF_MEMORY = /bad_alloc|bad allocation|Failed to allocate memory|out of memory|Cannot allocate memory/i;
+
+/**
+ * An onnxruntime failure while running a batch: running out of memory is a resource
+ * limit the user can lower (--batch); anything else is the model's (a loaded artifact
+ * that cannot run), never an internal error.
+ */
+export function runFailure(file: string, e: unknown, n: number, H: number, W: number): PosePortError {
+  const msg = (e as Error)?.message ?? String(e);
+  if (OUT_OF_MEMORY.test(msg))
+    return new PosePortError('RESOURCE_LIMIT', `onnxruntime ran out of memory running a batch of ${n} at ${H}x${W} (${msg}); try a smaller --batch`, {
+      file,
+      details: { batch: n },
+    });
+  return modelFormat(file, `onnxruntime cannot run the model on a batch of ${n}: ${msg}`);
+}
+
 async function loadOnnx(file: string, opts: LoadModelOptions): Promise<PoseModel> {
-  const bytes = readFileSync(file);
+  const bytes = readModelFile(file);
   const props = readOnnxMetadataProps(bytes, file);
   const metadata = parseMetadata(file, props.pose_port, `metadata_props 'pose_port' of ${basename(file)}`);
   if (metadata.input.layout !== 'NCHW') throw modelFormat(file, `ONNX model metadata says input layout ${metadata.input.layout}, expected NCHW`);
   const fields = commonFields(metadata, file);
+  checkOnnxInputShape(file, readOnnxGraphIO(bytes, file).inputs, metadata);
   const ort = await import('onnxruntime-node');
   const providers = opts.executionProviders ? await resolveExecutionProviders(opts.executionProviders) : ['cpu'];
   let session: import('onnxruntime-node').InferenceSession;
@@ -128,7 +168,12 @@ async function loadOnnx(file: string, opts: LoadModelOptions): Promise<PoseModel
     runtime: `onnxruntime-node ${providers.join(',')}`,
     async run(batch, n) {
       if (batch.length !== n * 3 * H * W) throw new PosePortError('SHAPE_MISMATCH', `run: ${batch.length} values for a batch of ${n} x 3x${H}x${W}`);
-      const r = await session.run({ [input]: new ort.Tensor('float32', batch, [n, 3, H, W]) }, [output]);
+      let r: import('onnxruntime-node').InferenceSession.OnnxValueMapType;
+      try {
+        r = await session.run({ [input]: new ort.Tensor('float32', batch, [n, 3, H, W]) }, [output]);
+      } catch (e) {
+        throw runFailure(file, e, n, H, W);
+      }
       const t = r[output];
       checkOutput(file, t.dims.map(Number), n, fields.numKeypoints, fields.heatmapSize);
       const data = t.data as Float32Array;
@@ -144,13 +189,21 @@ async function loadOnnx(file: string, opts: LoadModelOptions): Promise<PoseModel
 async function loadTfjs(file: string, opts: LoadModelOptions): Promise<PoseModel> {
   let json: { userDefinedMetadata?: Record<string, unknown> };
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(readModelFile(file).toString('utf8'));
   } catch (e) {
+    if (isPosePortError(e)) throw e;
     throw modelFormat(file, `cannot read the TF.js model.json: ${(e as Error).message}`);
   }
   const metadata = parseMetadata(file, json?.userDefinedMetadata?.pose_port, `userDefinedMetadata.pose_port of ${basename(file)}`);
   if (metadata.input.layout !== 'NHWC') throw modelFormat(file, `TF.js model metadata says input layout ${metadata.input.layout}, expected NHWC`);
   const fields = commonFields(metadata, file);
+  const graphInput = tfjsInputDims((json as { modelTopology?: { node?: NodeDefJson[] } }).modelTopology?.node ?? []);
+  const [H0, W0] = metadata.input.size_hw;
+  if (!graphInput || graphInput.dims.length !== 4 || graphInput.dims[1] !== H0 || graphInput.dims[2] !== W0 || graphInput.dims[3] !== 3)
+    throw new PosePortError('MODEL_FORMAT', `the graph's input ${graphInput ? `'${graphInput.name}' is [${graphInput.dims.join(', ')}]` : 'is missing'}, the metadata's input.size_hw says [N, ${H0}, ${W0}, 3]`, {
+      file,
+      key: 'input.size_hw',
+    });
   const backend = opts.tfjsBackend ?? 'wasm';
   const tf = await useTfjsBackend(backend);
   const model = await loadTfjsGraph(dirname(file), backend);

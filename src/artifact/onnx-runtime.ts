@@ -30,6 +30,46 @@ export function readOnnxMetadataProps(bytes: Uint8Array, file: string): Record<s
   return out;
 }
 
+/** A graph input or output: its name and dims (a number, or the symbolic name of a dynamic dim). */
+export interface OnnxValueInfo {
+  name: string;
+  dims: (number | string)[];
+}
+
+/**
+ * The graph's inputs and outputs (GraphProto fields 11 and 12 of ModelProto field 7),
+ * read without decoding the nodes or the initializers (their bytes are skipped).
+ */
+export function readOnnxGraphIO(bytes: Uint8Array, file: string): { inputs: OnnxValueInfo[]; outputs: OnnxValueInfo[] } {
+  const inputs: OnnxValueInfo[] = [];
+  const outputs: OnnxValueInfo[] = [];
+  const info = (b: Uint8Array): OnnxValueInfo => {
+    const v = onnx.ValueInfoProto.decode(b);
+    const dims = (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0)));
+    return { name: v.name, dims };
+  };
+  const r = protobuf.Reader.create(bytes);
+  try {
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      if (tag >>> 3 === 7 && (tag & 7) === 2) {
+        const g = protobuf.Reader.create(r.bytes());
+        while (g.pos < g.len) {
+          const t = g.uint32();
+          const field = t >>> 3;
+          if ((field === 11 || field === 12) && (t & 7) === 2) (field === 11 ? inputs : outputs).push(info(g.bytes()));
+          else g.skipType(t & 7);
+        }
+      } else {
+        r.skipType(tag & 7);
+      }
+    }
+  } catch (e) {
+    throw new PosePortError('MODEL_FORMAT', `not an ONNX model (protobuf error at byte ${r.pos}: ${(e as Error).message})`, { file });
+  }
+  return { inputs, outputs };
+}
+
 /**
  * Runs an ONNX model (bytes) once on `input` of `shape` for its first input; returns every
  * output. `executionProviders` as resolveExecutionProviders gave them (default cpu).

@@ -9,7 +9,8 @@ import type { io, Tensor } from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { PosePortError } from '../core/errors.js';
 import { nchwToNhwc, nhwcShapeToNchw, nhwcToNchw } from '../core/layout.js';
-import { artifactToModelArtifacts, readTfjsArtifacts, type TfjsArtifact, type TfjsModelArtifacts } from '../emit/tfjs/index.js';
+import { artifactToModelArtifacts, MODEL_JSON, readTfjsArtifacts, type TfjsArtifact, type TfjsModelArtifacts } from '../emit/tfjs/index.js';
+import { checkTfjsGraph } from './check-tfjs-graph.js';
 import type { Outputs } from './outputs.js';
 
 export type TfjsBackendName = 'cpu' | 'wasm';
@@ -46,16 +47,29 @@ function toTfArtifacts(a: TfjsModelArtifacts): io.ModelArtifacts {
   return { ...a, userDefinedMetadata: a.userDefinedMetadata as io.ModelArtifacts['userDefinedMetadata'] };
 }
 
-/** An IOHandler for `loadGraphModel`: a model directory (validated first) or an in-memory artifact. */
-export function tfjsIOHandler(src: string | TfjsArtifact): io.IOHandler {
-  return { load: async () => toTfArtifacts(typeof src === 'string' ? readTfjsArtifacts(src) : artifactToModelArtifacts(src)) };
+/**
+ * An IOHandler for `loadGraphModel`: a model directory (validated first) or an in-memory
+ * artifact. A directory's graph is shape-checked (check-tfjs-graph.ts) unless `checkGraph`
+ * is false: only for graphs the check has no rules for yet (the keypoint graphs), never
+ * on the run / eval / verify paths.
+ */
+export function tfjsIOHandler(src: string | TfjsArtifact, opts: { checkGraph?: boolean } = {}): io.IOHandler {
+  return {
+    load: async () => {
+      if (typeof src !== 'string') return toTfArtifacts(artifactToModelArtifacts(src));
+      // a model directory is untrusted input: files checked by the reader, the graph's constants here, before TF.js runs anything
+      const a = readTfjsArtifacts(src);
+      if (opts.checkGraph !== false) checkTfjsGraph(a, join(src, MODEL_JSON));
+      return toTfArtifacts(a);
+    },
+  };
 }
 
 /** Loads a graph model with its weights on `backend`. */
-export async function loadTfjsGraph(src: string | TfjsArtifact, backend: TfjsBackendName): Promise<GraphModel> {
+export async function loadTfjsGraph(src: string | TfjsArtifact, backend: TfjsBackendName, opts: { checkGraph?: boolean } = {}): Promise<GraphModel> {
   await useTfjsBackend(backend);
   const { loadGraphModel } = await import('@tensorflow/tfjs-converter');
-  return loadGraphModel(tfjsIOHandler(src));
+  return loadGraphModel(tfjsIOHandler(src, opts));
 }
 
 /**

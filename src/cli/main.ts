@@ -29,16 +29,20 @@ function commandHelp(name: string): string {
 
 /**
  * Errors of the file system or the machine (a full disk, a missing or unreadable file,
- * a read-only mount) that reached here without a typed error: they are faults of the
- * input or the environment, not of pose-port, so they exit 2 like every other IO error.
+ * a read-only mount, memory exhausted) that reached here without a typed error: they are
+ * faults of the input or the environment, not of pose-port, so they exit 2 like every
+ * other IO error.
  */
 const SYSTEM_ERRNOS: ReadonlySet<string> = new Set([
   'ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ENOTEMPTY', 'EEXIST', 'ELOOP', 'ENAMETOOLONG', 'EXDEV', 'EBUSY', 'ENXIO',
   'ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'EIO', 'EMFILE', 'ENFILE', 'ENOMEM',
 ]);
 
-function fileSystemError(e: unknown): PosePortError | undefined {
+export function environmentError(e: unknown): PosePortError | undefined {
   const err = e as NodeJS.ErrnoException | undefined;
+  // V8 could not allocate a typed array: the machine's memory (or a ulimit), not a bug
+  if (e instanceof RangeError && /Array buffer allocation failed/.test(e.message))
+    return new PosePortError('RESOURCE_LIMIT', `out of memory: ${e.message} (a smaller --batch or a smaller input needs less)`);
   if (isPosePortError(e) || typeof err?.code !== 'string' || typeof err.syscall !== 'string' || !SYSTEM_ERRNOS.has(err.code)) return undefined;
   return new PosePortError('IO', err.message, { file: err.path, details: { errno: err.code, syscall: err.syscall } });
 }
@@ -68,7 +72,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     const args = parseArgs(rest, cmd.flags, name);
     return await cmd.run(args, io);
   } catch (caught) {
-    const e = fileSystemError(caught) ?? caught;
+    const e = environmentError(caught) ?? caught;
     if (isPosePortError(e)) {
       if (json) io.stdout(JSON.stringify({ ok: false, error: e.toJSON() }, null, 2) + '\n');
       io.stderr(`pose-port ${name}: error [${e.code}]: ${e.message}\n`);

@@ -8,7 +8,7 @@ import { extract0x, extract1x } from './extract.js';
 import { keypointsFromDatasetMeta } from './keypoints.js';
 import { parseConfigText, type ConfigIssue } from './parse.js';
 import { builtinDataset, type ConfigSettings } from './settings.js';
-import { CONFIG_LIMITS, PyDict } from './value.js';
+import { CONFIG_LIMITS, PyDict, toJson } from './value.js';
 
 export { parseConfigText, type ConfigIssue, type ParsedConfig } from './parse.js';
 export { CONFIG_LIMITS, PyDict, Unreadable, toJson, type PyValue } from './value.js';
@@ -99,4 +99,72 @@ export function readCheckpointConfig(meta: unknown): CheckpointConfig | null {
     }
   }
   return { ...base, refused: null, settings };
+}
+
+/** One stated fact for reports: its value and the config field it came from. */
+export interface StatedFact {
+  value: unknown;
+  field: string;
+}
+
+/** The config as `inspect` shows it: every fact read with its field, what was not read, and why a setting is refused. */
+export interface ConfigSummary {
+  meta_key: 'config' | 'cfg';
+  mmpose: '0.x' | '1.x' | null;
+  chars: number;
+  refused: string | null;
+  /** a setting pose-port does not implement (CONFIG_UNSUPPORTED's message), when the config asks for one */
+  unsupported: string | null;
+  facts: Record<string, StatedFact>;
+  not_read: string[];
+  notes: string[];
+}
+
+/** What `meta` says as a ConfigSummary, never throwing for what the config asks (null: no config text). */
+export function summarizeCheckpointConfig(meta: unknown): ConfigSummary | null {
+  let cfg: CheckpointConfig | null;
+  try {
+    cfg = readCheckpointConfig(meta);
+  } catch (e) {
+    if (!(e instanceof PosePortError) || e.code !== 'CONFIG_UNSUPPORTED') throw e;
+    const key = metaField(meta, 'cfg') !== undefined ? 'cfg' : 'config';
+    return { meta_key: key, mmpose: null, chars: 0, refused: null, unsupported: e.message, facts: {}, not_read: [], notes: [] };
+  }
+  if (!cfg) return null;
+  const s = cfg.settings;
+  const facts: Record<string, StatedFact> = {};
+  const put = (name: string, f: { value: unknown; field: string } | undefined) => {
+    if (f) facts[name] = { value: f.value, field: f.field };
+  };
+  if (s) {
+    put('input_size_hw', s.inputSizeHW);
+    put('heatmap_size_hw', s.heatmapSizeHW);
+    put('decode.method', s.method);
+    put('decode.flip_test', s.flipTest);
+    put('decode.shift_heatmap', s.shiftHeatmap);
+    put('decode.modulate_kernel', s.modulateKernel);
+    put('normalize', s.normalize);
+    put('dataset_type', s.datasetType);
+    put('dataset', s.dataset);
+    put('num_keypoints', s.numKeypoints);
+    if (s.keypoints) {
+      const k = s.keypoints.value;
+      facts.keypoints = {
+        value: { dataset_name: k.datasetName, names: k.names, flip_pairs: k.flipPairs, skeleton: k.skeleton, sigmas: k.sigmas },
+        field: s.keypoints.field,
+      };
+    }
+    if (s.backbone) facts.backbone = { value: toJson(s.backbone.value), field: s.backbone.field };
+    if (s.head) facts.head = { value: toJson(s.head.value), field: s.head.field };
+  }
+  return {
+    meta_key: cfg.metaKey,
+    mmpose: s?.mmpose ?? null,
+    chars: cfg.chars,
+    refused: cfg.refused,
+    unsupported: null,
+    facts,
+    not_read: [...cfg.issues.map((i) => `line ${i.line}, column ${i.col}: ${i.message}`), ...(cfg.moreIssues ? [`... and ${cfg.moreIssues} more`] : [])],
+    notes: s?.notes ?? [],
+  };
 }

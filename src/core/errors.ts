@@ -39,9 +39,13 @@ export type ErrorCode =
   | 'DOWNLOAD_FAILED'
   | 'CHECKSUM_MISMATCH'
   | 'VERIFY_FAILED'
+  | 'JOURNAL_FORMAT'
+  | 'JOURNAL_MISMATCH'
   | 'IO'
   /** an onnxruntime execution provider this build lacks or that cannot start here */
   | 'EXECUTION_PROVIDER'
+  /** a memory or size limit reached (onnxruntime out of memory): smaller work may pass */
+  | 'RESOURCE_LIMIT'
   // command line
   | 'USAGE';
 

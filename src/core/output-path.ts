@@ -70,6 +70,28 @@ export function checkOutputFile(path: string, what: string): string {
 }
 
 /**
+ * `mkdir -p` one level at a time from the nearest existing ancestor. Node's own
+ * recursive mkdir never returns for some paths (under /proc it loops on ENOENT).
+ */
+export function makeDirs(path: string): void {
+  const missing: string[] = [];
+  let p = resolve(path);
+  while (lstatOrNull(p) === null) {
+    missing.push(p);
+    const up = dirname(p);
+    if (up === p) break;
+    p = up;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+/**
  * Checks a directory about to be (re)filled: not a file, not a dangling link; missing
  * parents are created (as `mkdir -p`); the directory that will hold it is writable.
  * Returns the absolute path to use (a link to a directory resolved).
@@ -79,7 +101,7 @@ export function checkOutputDir(path: string, what: string): string {
   if (stats && !stats.isDirectory()) throw new PosePortError('IO', `${what}: '${path}' exists and is not a directory`, { file: path });
   const parent = dirname(target);
   try {
-    mkdirSync(parent, { recursive: true });
+    makeDirs(parent);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new PosePortError('IO', `${what}: cannot create the directory '${parent}': ${(e as Error).message}`, { file: path, details: { errno: code } });

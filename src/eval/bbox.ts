@@ -18,6 +18,24 @@ export interface CenterScale {
 }
 
 /**
+ * Box values past this many pixels (2^24) are refused: float32, in which the crop and
+ * the decoder hold centres and scales, no longer holds whole pixels there, and larger
+ * values overflow to Infinity and NaN keypoints.
+ */
+export const MAX_BOX_COORD = 2 ** 24;
+
+/** Why `v` is not a usable [x, y, w, h] box (four finite numbers within MAX_BOX_COORD), or undefined. */
+export function boxProblem(v: unknown): string | undefined {
+  if (!Array.isArray(v) || v.length < 4) return `must be [x, y, w, h], got ${JSON.stringify(v)}`;
+  for (let k = 0; k < 4; k++) {
+    const x: unknown = v[k];
+    if (typeof x !== 'number' || !Number.isFinite(x)) return `${'xywh'[k]} must be a finite number, got ${JSON.stringify(x)}`;
+    if (Math.abs(x) > MAX_BOX_COORD) return `${'xywh'[k]} = ${x} is beyond ${MAX_BOX_COORD} pixels`;
+  }
+  return undefined;
+}
+
+/**
  * `TopDownCocoDataset._xywh2cs` in test mode: the centre rounded to float32, the box
  * widened or heightened to the input aspect ratio in float64, then `/200` rounded to
  * float32 and multiplied by float32(1.25) in float32. All returned values are float32.

@@ -4,7 +4,7 @@
  * and MPII's stored centres and scales.
  */
 import { PosePortError } from '../core/errors.js';
-import { mpiiCenterScale, xywh2cs, type SizeWH } from './bbox.js';
+import { boxProblem, mpiiCenterScale, xywh2cs, type SizeWH } from './bbox.js';
 import type { CocoGtFile } from './cocoeval.js';
 
 export interface PersonEntry {
@@ -42,6 +42,8 @@ export function detectionPersons(dets: readonly DetectionEntry[], gt: CocoGtFile
     if (!Array.isArray(d.bbox) || d.bbox.length < 4 || typeof d.score !== 'number') {
       throw new PosePortError('ANNOTATION_FORMAT', `detection ${i} needs 'bbox' [x, y, w, h] and a numeric 'score'`, { key: `[${i}]` });
     }
+    const bad = boxProblem(d.bbox);
+    if (bad) throw new PosePortError('ANNOTATION_FORMAT', `detection ${i}: bbox ${bad}`, { key: `[${i}].bbox` });
     const file = files.get(d.image_id);
     if (file === undefined) throw new PosePortError('ANNOTATION_FORMAT', `detection ${i} has image_id ${d.image_id}, which is not in the ground truth`, { key: `[${i}].image_id` });
     if (d.score < detBboxThr) return;

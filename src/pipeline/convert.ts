@@ -163,6 +163,9 @@ async function writeOnnx(path: string, plan: OnnxBytes, lastChunk: () => Promise
   return h.digest('hex');
 }
 
+/** The largest input side a conversion writes: the model metadata's bound (a few hundred pixels is what pose models take). */
+export const MAX_INPUT_SIDE = 2048;
+
 /** Stands for the source sha256 while it is being computed: same length, so the metadata's size is known. */
 const PENDING_SHA256 = '0'.repeat(64);
 
@@ -174,6 +177,8 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
   const formats = opts.formats ?? ['onnx'];
   for (const f of formats)
     if (!ARTIFACT_FORMATS.includes(f)) throw new PosePortError('USAGE', `unknown format '${f}' (known: ${ARTIFACT_FORMATS.join(', ')})`);
+  if (opts.inputSize && !opts.inputSize.every((v) => Number.isInteger(v) && v >= 32 && v <= MAX_INPUT_SIDE))
+    throw new PosePortError('USAGE', `input size ${opts.inputSize.join('x')}: each side must be an integer from 32 to ${MAX_INPUT_SIDE}`);
   if (!existsSync(ckptPath)) throw new PosePortError('IO', `no such file '${ckptPath}'`, { file: ckptPath });
   const step = opts.onStep ?? (() => {});
   const clock = new Stopwatch();

@@ -11,9 +11,15 @@
  * scipy.io.loadmat); without it the joints come from the annotation file and the head
  * boxes are synthetic (a square of side |head_top - upper_neck| centred between the two,
  * as the spec's vectors build them), so the PCKh is not comparable with the zoo's.
+ *
+ * Past 300 lines because the three datasets' person sources, the person loop and their
+ * metric tables are one flow read top to bottom; the journal (eval-journal.ts), the shards
+ * (shard.ts), the image limits (io/image.ts) and file-name confinement (core/confined-path.ts)
+ * live in their own modules.
  */
 import { readJsonFile } from '../io/json.js';
-import { join } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { checkConfinedName, resolveConfined } from '../core/confined-path.js';
 import { familyByName } from '../arch/index.js';
 import { PosePortError } from '../core/errors.js';
 import { headBoxRow } from '../eval/bbox.js';
@@ -23,9 +29,11 @@ import { mpiiPckh, type MpiiGt, type MpiiPckh } from '../eval/mpii.js';
 import { detectionPersons, groundTruthPersons, mpiiPersons, type DetectionEntry, type MpiiJsonEntry, type PersonEntry } from '../eval/persons.js';
 import type { TopDownOutputRow } from '../eval/topdown-results.js';
 import type { ImageU8 } from '../core/image.js';
-import { decodeImage } from '../io/image.js';
+import { decodeImage, type DecodeImageOptions } from '../io/image.js';
 import { findZooEntry } from '../zoo/registry.js';
 import type { PoseModel } from '../artifact/model.js';
+import { EvalJournal, journalExists, journalInputs } from './eval-journal.js';
+import { selectShard, type Shard } from './shard.js';
 import { TopDownBatcher, emptyTimings, type StageTimings } from './topdown.js';
 import { checkMpiiGt, cocoTable, mpiiGtFromAnnotations, mpiiTable, wholebodyTable } from './eval-metrics.js';
 
@@ -48,6 +56,16 @@ export interface EvaluateOptions {
   onProgress?: (done: number, total: number) => void;
   /** accumulated into when given */
   timings?: StageTimings;
+  /** image limits (pixels, formats) for the images the annotation file names */
+  image?: Omit<DecodeImageOptions, 'key'>;
+  /** COCO / WholeBody: evaluate only this deterministic slice of the images (see shard.ts) */
+  shard?: Shard;
+  /**
+   * COCO / WholeBody: append every finished batch to this journal file (see eval-journal.ts);
+   * `resume` continues from it. Without `resume` an existing journal is refused (it holds an
+   * interrupted run). The caller deletes it once the results are safely written.
+   */
+  journal?: { file: string; resume?: boolean };
 }
 
 /** The test-time data_cfg that matters for scoring (MMPose's names). */
@@ -94,6 +112,10 @@ export interface EvaluateResult {
   mpii?: MpiiPckh;
   /** per person box, in dataset order: keypoints [K*3] */
   outputs: { imageId: number; bboxId: number; preds: Float32Array }[];
+  /** with `shard`: which slice; the metrics are over its images only */
+  shard?: Shard & { images: number };
+  /** with `journal`: the persons read back from it instead of being run again */
+  resumed?: number;
   timings: StageTimings & { total: number };
   warnings: string[];
 }
@@ -119,29 +141,67 @@ export function evalDataConfig(model: PoseModel): EvalDataConfig {
 
 /**
  * Decodes the images the persons need, in person order, keeping each image only until
- * its last person is cropped.
+ * its last person is cropped. The file names come from the annotation file, so each is
+ * confined to the images directory (no absolute path, no `..`, no symlink leading out)
+ * and decoded under the image limits.
  */
 class ImageCache {
   private readonly cache = new Map<string, ImageU8>();
   private readonly lastUse = new Map<string, number>();
+  private readonly paths = new Map<string, string>();
   constructor(
-    private readonly dir: string,
+    dir: string,
     persons: readonly PersonEntry[],
+    private readonly keys: ReadonlyMap<string, string>,
+    private readonly opts: EvaluateOptions['image'] & { annFile: string },
     private readonly timings: StageTimings,
   ) {
     persons.forEach((p, i) => this.lastUse.set(p.imageFile, i));
+    // every name is checked (and found) before the first person runs
+    let realDir: string;
+    try {
+      realDir = realpathSync(dir);
+    } catch (e) {
+      throw new PosePortError('IO', `cannot open the images directory: ${(e as Error).message}`, { file: dir });
+    }
+    for (const name of this.lastUse.keys())
+      this.paths.set(name, resolveConfined(dir, name, { what: 'image', file: opts.annFile, key: keys.get(name) }, realDir));
   }
   async get(p: PersonEntry, index: number): Promise<ImageU8> {
     let img = this.cache.get(p.imageFile);
     if (!img) {
       const t0 = performance.now();
-      img = await decodeImage(join(this.dir, p.imageFile));
+      const key = this.keys.get(p.imageFile);
+      try {
+        img = await decodeImage(this.paths.get(p.imageFile)!, { ...this.opts, key });
+      } catch (e) {
+        // name the annotation field that led here as well as the image
+        if (e instanceof PosePortError && key) throw new PosePortError(e.code, `${key} of ${this.opts.annFile}: ${e.message}`, { file: e.file, key, details: e.details });
+        throw e;
+      }
       this.timings.decode += performance.now() - t0;
       this.cache.set(p.imageFile, img);
     }
     if (this.lastUse.get(p.imageFile) === index) this.cache.delete(p.imageFile);
     return img;
   }
+}
+
+/** The annotation field each image file name comes from ('images[3].file_name', MPII '[7].image'), names checked as text. */
+function imageNameKeys(annJson: unknown, dataset: EvaluateResult['dataset'], file: string): Map<string, string> {
+  const keys = new Map<string, string>();
+  const add = (name: unknown, key: string) => {
+    const n = checkConfinedName(name, { what: 'image', file, key });
+    if (!keys.has(n)) keys.set(n, key);
+  };
+  if (dataset === 'mpii') (annJson as MpiiJsonEntry[]).forEach((e, i) => add(e?.image, `[${i}].image`));
+  else (annJson as CocoGtFile).images.forEach((img, i) => add(img.file_name, `images[${i}].file_name`));
+  return keys;
+}
+
+/** The ground truth of `imageIds` only (a shard's own score). */
+function restrictGt(gt: CocoGtFile, imageIds: ReadonlySet<number>): CocoGtFile {
+  return { ...gt, images: gt.images.filter((i) => imageIds.has(i.id)), annotations: gt.annotations.filter((a) => imageIds.has(a.image_id)) };
 }
 
 /** Runs MMPose's top-down test of `model` on a dataset and scores it. */
@@ -190,20 +250,63 @@ export async function evaluateModel(model: PoseModel, opts: EvaluateOptions): Pr
   }
   if (persons.length === 0) throw new PosePortError('ANNOTATION_FORMAT', 'the annotation file yields no person to evaluate', { file: opts.ann });
 
+  if (opts.shard && dataset === 'mpii') throw new PosePortError('USAGE', 'eval: --shard applies to COCO / COCO-WholeBody (an MPII shard has no results file to merge)');
+  if (opts.journal && dataset === 'mpii') throw new PosePortError('USAGE', 'eval: the journal (--results, --resume) applies to COCO / COCO-WholeBody models');
+  const keys = imageNameKeys(annJson, dataset, opts.ann);
+  let shardInfo: EvaluateResult['shard'];
+  if (opts.shard) {
+    const sel = selectShard(persons, opts.shard);
+    persons = sel.persons;
+    shardInfo = { ...opts.shard, images: sel.imageIds.size };
+    if (persons.length === 0) warnings.push(`shard ${opts.shard.index}/${opts.shard.count} holds no image (fewer images than shards): its results file is empty`);
+    if (gt) gt = restrictGt(gt, sel.imageIds);
+  }
+
   const batcher = new TopDownBatcher<number>(model, { flip: opts.flip, batchSize: opts.batchSize, timings });
-  const images = new ImageCache(opts.images, persons, timings);
   const done: { tag: number; preds: Float32Array }[] = [];
-  const report = () => opts.onProgress?.(done.length, persons.length);
-  for (let i = 0; i < persons.length; i++) {
-    const p = persons[i];
-    const img = await images.get(p, i);
-    const finished = await batcher.add(img, { center: p.center, scale: p.scale, dtype: p.dtype, tag: i });
-    if (finished.length) {
-      done.push(...finished);
-      report();
+  let journal: EvalJournal | undefined;
+  let resumed: number | undefined;
+  if (opts.journal) {
+    const { file, resume } = opts.journal;
+    const exists = journalExists(file);
+    if (exists && !resume)
+      throw new PosePortError('USAGE', `eval: a journal of an interrupted evaluation exists: pass --resume to continue it, or delete it to start again`, { file });
+    const inputs = await journalInputs(model, {
+      ann: opts.ann,
+      dets: opts.dets,
+      flip: batcher.flip,
+      batchSize: batcher.batchSize,
+      shard: opts.shard ? `${opts.shard.index}/${opts.shard.count}` : null,
+    });
+    if (exists) {
+      const r = EvalJournal.resume(file, persons.length, model.numKeypoints, inputs);
+      journal = r.journal;
+      r.state.preds.forEach((preds, tag) => done.push({ tag, preds }));
+      resumed = r.state.done;
+    } else {
+      journal = EvalJournal.start(file, persons.length, model.numKeypoints, inputs);
     }
   }
-  done.push(...(await batcher.flush()));
+  const report = () => opts.onProgress?.(done.length, persons.length);
+  try {
+    const start = done.length;
+    const images = new ImageCache(opts.images, persons.slice(start), keys, { ...opts.image, annFile: opts.ann }, timings);
+    const record = (finished: { tag: number; preds: Float32Array }[]) => {
+      if (!finished.length) return;
+      journal?.append(finished[0].tag, finished.map((r) => r.preds));
+      done.push(...finished);
+      report();
+    };
+    if (start) report();
+    for (let i = start; i < persons.length; i++) {
+      const p = persons[i];
+      const img = await images.get(p, i - start);
+      record(await batcher.add(img, { center: p.center, scale: p.scale, dtype: p.dtype, tag: i }));
+    }
+    record(await batcher.flush());
+  } finally {
+    journal?.close();
+  }
   report();
 
   const tPost = performance.now();
@@ -276,6 +379,8 @@ export async function evaluateModel(model: PoseModel, opts: EvaluateOptions): Pr
     ...(score ? { score } : {}),
     ...(mpii ? { mpii } : {}),
     outputs,
+    ...(shardInfo ? { shard: shardInfo } : {}),
+    ...(resumed !== undefined ? { resumed } : {}),
     timings: { ...timings, total: performance.now() - t0 },
     warnings,
   };

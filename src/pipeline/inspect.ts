@@ -2,6 +2,7 @@ import { detectArchitecture } from '../arch/index.js';
 import { DTYPE_BYTES, type DType } from '../core/dtype.js';
 import { PosePortError } from '../core/errors.js';
 import type { PlainValue } from '../pth/types.js';
+import { summarizeCheckpointConfig, type ConfigSummary } from '../config/index.js';
 import { inStoredKeys, layoutReport, openModelCheckpoint } from './checkpoint.js';
 
 export interface InspectTensor {
@@ -33,6 +34,8 @@ export interface InspectReport {
   tensors: InspectTensor[];
   totals: { tensors: number; elements: number; bytes: number; by_dtype: Record<string, number> };
   architecture: { family: string; preset: string | null; facts: Record<string, unknown> } | null;
+  /** the MMPose config in meta, read without evaluating it: each fact with its field, what was not read (null: none) */
+  config: ConfigSummary | null;
   warnings: string[];
 }
 
@@ -99,6 +102,7 @@ export async function inspectCheckpoint(path: string, opts: { allowUnknownGlobal
         by_dtype: byDtype,
       },
       architecture: det ? { family: det.family, preset: det.preset ?? null, facts: det.facts } : null,
+      config: summarizeCheckpointConfig(ckpt.meta),
       warnings: [...ckpt.warnings],
     };
   } finally {

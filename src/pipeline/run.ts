@@ -6,7 +6,7 @@
 import { readJsonFile } from '../io/json.js';
 import { basename } from 'node:path';
 import { PosePortError } from '../core/errors.js';
-import { xywh2cs } from '../eval/bbox.js';
+import { boxProblem, xywh2cs } from '../eval/bbox.js';
 import { rescore } from '../eval/topdown-results.js';
 import type { ImageU8 } from '../core/image.js';
 import { decodeImage } from '../io/image.js';
@@ -43,12 +43,13 @@ export interface EstimateResult {
 
 function checkBox(b: PersonBox, i: number, file?: string): [number, number, number, number] {
   const v = b?.bbox;
-  if (!Array.isArray(v) || v.length < 4 || !v.slice(0, 4).every((x) => typeof x === 'number' && Number.isFinite(x)))
-    throw new PosePortError('ANNOTATION_FORMAT', `box ${i} must be [x, y, w, h] of finite numbers, got ${JSON.stringify(v)}`, { file, key: `[${i}].bbox` });
-  if (!(v[2] > 0 && v[3] > 0)) throw new PosePortError('ANNOTATION_FORMAT', `box ${i} has width ${v[2]} and height ${v[3]}; both must be > 0`, { file, key: `[${i}].bbox` });
+  const bad = boxProblem(v);
+  if (bad) throw new PosePortError('ANNOTATION_FORMAT', `box ${i}: bbox ${bad}`, { file, key: `[${i}].bbox` });
+  const [x, y, w, h] = v as readonly number[];
+  if (!(w > 0 && h > 0)) throw new PosePortError('ANNOTATION_FORMAT', `box ${i} has width ${w} and height ${h}; both must be > 0`, { file, key: `[${i}].bbox` });
   if (b.score !== undefined && (typeof b.score !== 'number' || !Number.isFinite(b.score)))
     throw new PosePortError('ANNOTATION_FORMAT', `box ${i} has a non-numeric score`, { file, key: `[${i}].score` });
-  return [v[0], v[1], v[2], v[3]];
+  return [x, y, w, h];
 }
 
 /**

@@ -56,6 +56,8 @@ export interface CropResult<T> {
 }
 
 export const DEFAULT_BATCH_SIZE = 8;
+/** The largest batch input tensor (1 GiB: 1820 crops at 256x192, 809 at 384x288); the flip test doubles it once more. */
+export const MAX_BATCH_BYTES = 2 ** 30;
 
 /** The decoding settings of a model's metadata, as `decodeHeatmaps` takes them. */
 export function decodeSettings(model: PoseModel): { method: DecodeMethod; kernel: number | undefined; shift: boolean; flipTest: boolean } {
@@ -84,12 +86,19 @@ export class TopDownBatcher<T> {
   ) {
     const bs = opts.batchSize ?? DEFAULT_BATCH_SIZE;
     if (!Number.isInteger(bs) || bs < 1) throw new PosePortError('USAGE', `batch size must be a positive integer, got ${bs}`);
+    const [H, W] = model.inputSize;
+    this.plane = 3 * H * W;
+    const most = Math.max(1, Math.floor(MAX_BATCH_BYTES / (this.plane * 4)));
+    if (bs > most)
+      throw new PosePortError(
+        'USAGE',
+        `batch size ${bs} needs a ${((bs * this.plane * 4) / 2 ** 30).toFixed(1)} GiB input tensor (${bs} x 3 x ${H} x ${W} float32); at most ${most} fit in the ${MAX_BATCH_BYTES / 2 ** 30} GiB limit`,
+        { file: model.file, details: { batchSize: bs, max: most } },
+      );
     this.batchSize = bs;
     this.settings = decodeSettings(model);
     this.flip = opts.flip ?? this.settings.flipTest;
     this.timings = opts.timings ?? emptyTimings();
-    const [H, W] = model.inputSize;
-    this.plane = 3 * H * W;
     this.buffer = new Float32Array(bs * this.plane);
   }
 

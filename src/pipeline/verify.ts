@@ -6,6 +6,8 @@
  * - integrity: the directory holds only what report.json lists, each artifact's sha256
  *   against report.json, the TF.js files against their manifest, the artifacts' embedded
  *   metadata against the report's;
+ * - config-settings: every setting the metadata says came from the checkpoint's config
+ *   (input size, normalisation, decoding, keypoints) still resolves to the same value;
  * - re-derivation: the graph is rebuilt from the checkpoint (detect, build, the recorded
  *   passes) and every ONNX initializer and every TF.js weight is compared with what the
  *   rebuilt graph gives, so an artifact whose weights were changed after conversion is
@@ -41,6 +43,7 @@ import { VERSION } from '../version.js';
 import { openModelCheckpoint } from './checkpoint.js';
 import { evaluateModel } from './eval.js';
 import { artifactFileChecks } from './verify/artifact-files.js';
+import { configSettingsCheck } from './verify/config-settings.js';
 import { directoryCheck } from './verify/directory.js';
 import { rebuildCheck } from './verify/architecture.js';
 import { evaluationCheck } from './verify/evaluation.js';
@@ -110,7 +113,7 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
     // (c) re-derivation
     step('rebuilding the graph');
     const rebuilt = rebuildCheck(ckpt, report, files.outputCount > 1);
-    checks.push(rebuilt.check);
+    checks.push(rebuilt.check, configSettingsCheck(ckpt, report));
     lap('rebuild');
     let freshBytes: Uint8Array | undefined;
     if (rebuilt.graph) {

@@ -7,7 +7,8 @@
  * local errors (a full disk, a read-only directory) end it at once.
  */
 import { sha256File } from '../core/hash.js';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
+import { makeDirs } from '../core/output-path.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PosePortError } from '../core/errors.js';
@@ -171,7 +172,7 @@ export async function fetchCheckpoint(model: string | ZooEntry, options: FetchOp
     // a damaged copy: download again; it is replaced only by a verified file
   }
   try {
-    await mkdir(dir, { recursive: true });
+    makeDirs(dir); // not mkdir({recursive}), which never returns for some paths (/proc/x)
   } catch (e) {
     throw new PosePortError('IO', `cannot create checkpoint directory: ${(e as Error).message}`, { file: dir });
   }

@@ -27,8 +27,13 @@ export function chromiumPresent(t: ExecutionContext): boolean {
   return false;
 }
 
+/** What cleans up after a browser session: an ava test's context, or the benchmark's own list. */
+export interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
 /** A fresh profile in a temporary folder, removed at teardown with the browser. */
-export async function launchChromium(t: ExecutionContext, opts: { gpu: boolean; viewport?: { width: number; height: number } }): Promise<BrowserContext> {
+export async function launchChromium(t: Teardown, opts: { gpu: boolean; viewport?: { width: number; height: number } }): Promise<BrowserContext> {
   const profile = mkdtempSync(join(tmpdir(), 'pose-port-chromium-'));
   t.teardown(() => rmSync(profile, { recursive: true, force: true }));
   const context = await chromium.launchPersistentContext(profile, {

@@ -1,114 +1,125 @@
 /**
- * The demo page in a real browser (Debian's chromium, headless, driven by playwright-core):
- * a model converted here (rsn18 with manifest-shaped weights) is served with the demo on
- * 127.0.0.1; the page runs the TF.js model (wasm backend) and the ONNX model
- * (onnxruntime-web) on the bundled image's person box. Node runs the same models on the
- * same crop with the same decoding (demo/pose.js): the keypoints agree within 0.5 px.
- * A screenshot goes to .cache/screenshots/demo.png. In CI a missing chromium fails.
+ * The demo page (demo/) in headless chromium on every backend: the keypoint artifacts of
+ * the bundled default checkpoint (`convert --graph keypoints`, ONNX and TF.js) get the
+ * image and three boxes (the COCO GT box of image 785, one partly outside the image, a
+ * small one) and return keypoints in image pixels; the page has no processing of its own.
+ * Each backend is proved to be the one asked for (demo/backends.js throws otherwise), and
+ * the keypoints equal onnxruntime-node's on the same pixels (the page gets a PNG of
+ * sharp's decode) within 0.01 px. For onnxruntime-web webgpu the nodes onnxruntime leaves
+ * to its CPU EP are read from its node placement and must be the known ones below: any
+ * other node on the CPU fails. A screenshot goes to .cache/screenshots/demo.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
+import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { chromium } from 'playwright-core';
-import { emitOnnx } from '../../src/emit/onnx/index.js';
-import { emitTfjs, writeTfjs } from '../../src/emit/tfjs/index.js';
-import { boxToCenterScale, cropInput, decodeHeatmaps, heatmapToImage } from '../../demo/pose.js';
+import { convertCheckpoint } from '../../src/pipeline/convert.js';
 import { ROOT } from '../helpers/ckpt.js';
-import { tensorSetFromManifest } from '../helpers/manifest-tensors.js';
-import { buildFolded } from '../emit/tfjs/family-model.js';
-import { inputSizeOf } from '../helpers/ckpt.js';
-import { loadTfjs, runOnnx, runTfjs } from '../emit/tfjs/runtime.js';
+import { chromiumPresent, launchChromium } from './chromium.js';
+import { VENDOR } from './harness.js';
 import { serveStatic } from './server.js';
 
-const CHROMIUM = process.env.POSE_PORT_CHROMIUM ?? '/usr/bin/chromium';
-const MODEL = 'rsn18_coco_256x192';
+const CKPT = join(ROOT, 'fixtures', 'default', 'tiny_res_simplebaseline.pth');
 const IMAGE = join(ROOT, 'demo', '000000000785.jpg');
-const BOX = [280.79, 44.73, 218.7, 346.68];
-const VENDOR = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-converter', 'onnxruntime-web'];
+const BOXES = [
+  [280.79, 44.73, 218.7, 346.68],
+  [-40, 300, 200, 160],
+  [10, 20, 24, 40],
+];
+const TOLERANCE_PX = 0.01;
+/** page loads: TF.js backend and onnxruntime-web EP in each */
+const LOADS = [
+  { tfjsBackend: 'wasm', onnxBackend: 'wasm' },
+  { tfjsBackend: 'webgl', onnxBackend: 'webgpu' },
+  { tfjsBackend: 'webgpu', onnxBackend: 'none' },
+];
+/**
+ * Nodes of the keypoint graph the WebGPU EP of onnxruntime-web 1.30 leaves to the CPU EP
+ * (op and name prefix): the image's shape arithmetic, int64 index arithmetic, the Pad of
+ * the uint8 image, Round and Sign. Declared here so that the placement is not silent: a
+ * node not matching one of these fails the test.
+ */
+const KNOWN_WEBGPU_CPU_NODES: [string, RegExp][] = [
+  ['Shape', /^crop\//], ['Gather', /^crop\//], ['Cast', /^(crop|peaks)\//], ['Add', /^crop\//], ['Round', /^crop\//],
+  ['Reshape', /^(crop|peaks)\//], ['Mul', /^crop\//], ['Pad', /^crop\//], ['Equal', /^peaks\//], ['Sign', /^quarter_step\//],
+];
 
+interface PageRun {
+  persons: number[][][];
+  ms: number;
+  backend?: string;
+  ep?: string;
+  facts: { placement?: { nodes: Record<string, { op: string; name: string }[]>; counts: Record<string, number> } } & Record<string, unknown>;
+}
 interface PageState {
   done: boolean;
   error?: string;
-  input: { width: number; height: number; center: number[]; scale: number[]; sum: number; sumSq: number };
-  tfjs: { keypoints: number[][]; ms: number; backend: string; metadata: unknown };
-  onnx: { keypoints: number[][]; ms: number };
+  image: { width: number; height: number };
+  tfjs?: PageRun;
+  onnx?: PageRun;
 }
 
-function maxDistance(a: number[][], b: number[][]): number {
-  return Math.max(...a.map((p, i) => Math.hypot(p[0] - b[i][0], p[1] - b[i][1])));
+function distances(page: number[][][], ref: Float32Array): number[] {
+  const d: number[] = [];
+  page.flat().forEach(([x, y], i) => d.push(Math.hypot(x - ref[2 * i], y - ref[2 * i + 1])));
+  return d.sort((a, b) => a - b);
 }
 
-test.serial('the demo page runs the TF.js and ONNX models in chromium and matches Node within 0.5 px', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    if (process.env.CI) t.fail(`chromium is required in CI: ${CHROMIUM} is missing (apt-get install -y chromium)`);
-    else t.pass(`chromium missing at ${CHROMIUM}: skipped locally (CI fails instead)`);
-    return;
-  }
-  // convert: the same graph to TF.js and ONNX
-  const [H, W] = inputSizeOf(MODEL);
-  const { graph } = buildFolded(tensorSetFromManifest(MODEL), [H, W]);
-  const work = mkdtempSync(join(tmpdir(), 'pose-port-demo-'));
-  t.teardown(() => rmSync(work, { recursive: true, force: true }));
-  const art = emitTfjs(graph, { metadata: { model: MODEL, keypoints: 17 } });
-  writeTfjs(join(work, 'model', 'tfjs'), art);
-  const onnx = emitOnnx(graph);
-  writeFileSync(join(work, 'model', 'model.onnx'), onnx);
+test.serial('the demo runs the keypoint artifacts on every backend and matches onnxruntime-node', async (t) => {
+  if (!chromiumPresent(t)) return;
+  const work = join(ROOT, '.cache', `demo-test-${process.pid}`);
+  t.teardown(() => import('node:fs').then((fs) => fs.rmSync(work, { recursive: true, force: true })));
+  await convertCheckpoint(CKPT, { out: join(work, 'model'), formats: ['onnx', 'tfjs'], graph: 'keypoints' });
+  const { data, info } = await sharp(IMAGE).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).png().toFile(join(work, 'model', 'image.png'));
+  const session = await ort.InferenceSession.create(join(work, 'model', 'model.onnx'));
+  const ref = await session.run({
+    image: new ort.Tensor('uint8', new Uint8Array(data.buffer, data.byteOffset, data.length), [info.height, info.width, 3]),
+    boxes: new ort.Tensor('float32', Float32Array.from(BOXES.flat()), [BOXES.length, 4]),
+  });
+  await session.release();
+  const refKp = ref.keypoints.data as Float32Array;
+  t.deepEqual([...ref.keypoints.dims], [BOXES.length, 17, 2]);
 
-  // Node: same crop, same models, same decoding
-  const { data: rgba, info } = await sharp(IMAGE).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  const { center, scale } = boxToCenterScale(BOX, W / H);
-  const input = cropInput(rgba, info.width, info.height, center, scale, W, H);
-  const [tfOut] = await runTfjs(await loadTfjs(art, 'wasm'), 'wasm', input.nhwc, [1, H, W, 3]);
-  const [, h, w, K] = tfOut.shape;
-  const nodeTf = heatmapToImage(decodeHeatmaps(tfOut.data, 'NHWC', K, h, w), center, scale, w, h);
-  const [ortOut] = await runOnnx(onnx, input.nchw, [1, 3, H, W], ['heatmaps']);
-  const nodeOnnx = heatmapToImage(decodeHeatmaps(ortOut.data, 'NCHW', K, h, w), center, scale, w, h);
-
-  // browser
   const mounts: Record<string, string> = { '/demo': join(ROOT, 'demo'), '/model': join(work, 'model') };
   for (const p of VENDOR) mounts[`/node_modules/${p}/dist`] = join(ROOT, 'node_modules', p, 'dist');
   const server = await serveStatic(mounts);
   t.teardown(() => server.close());
-  const profile = mkdtempSync(join(tmpdir(), 'pose-port-chromium-'));
-  t.teardown(() => rmSync(profile, { recursive: true, force: true }));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 720, height: 640 },
-  });
-  t.teardown(() => context.close());
-  const page = context.pages()[0] ?? (await context.newPage());
-  const consoleLines: string[] = [];
-  page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
-  const query = new URLSearchParams({ tfjs: '/model/tfjs/model.json', onnx: '/model/model.onnx', box: BOX.join(',') });
-  await page.goto(`${server.url}/demo/index.html?${query}`);
-  await page.waitForFunction(() => (window as unknown as { poseDemo?: { done: boolean } }).poseDemo?.done === true, undefined, { timeout: 300_000 });
-  const state = (await page.evaluate(() => (window as unknown as { poseDemo: unknown }).poseDemo)) as PageState;
-  const shotDir = join(ROOT, '.cache', 'screenshots');
-  mkdirSync(shotDir, { recursive: true });
-  await page.screenshot({ path: join(shotDir, 'demo.png'), fullPage: true });
-
-  t.falsy(state.error, `${state.error}\n${consoleLines.join('\n')}`);
-  t.is(state.tfjs.backend, 'wasm');
-  t.deepEqual(state.tfjs.metadata, { model: MODEL, keypoints: 17 });
-  t.deepEqual([state.input.width, state.input.height], [W, H]);
-  // the same crop: chromium's JPEG decode + pose.js vs sharp's decode + pose.js
-  const sum = input.nhwc.reduce((a, b) => a + b, 0);
-  const sumSq = input.nhwc.reduce((a, b) => a + b * b, 0);
-  t.log(`network input sum page ${state.input.sum.toFixed(3)} / Node ${sum.toFixed(3)}, sum of squares ${state.input.sumSq.toFixed(3)} / ${sumSq.toFixed(3)}`);
-  t.true(Math.abs(state.input.sumSq - sumSq) <= 1e-3 * sumSq, 'the page and Node cropped the same pixels');
-  t.true(server.requests.some((r) => r.endsWith('.wasm')), 'wasm binaries were served locally');
-  t.false(server.requests.some((r) => r.startsWith('http')), 'nothing outside 127.0.0.1');
-  const dTf = maxDistance(state.tfjs.keypoints, nodeTf);
-  const dOnnx = maxDistance(state.onnx.keypoints, nodeOnnx);
-  const dCross = maxDistance(state.tfjs.keypoints, state.onnx.keypoints);
-  t.log(`page TF.js ${state.tfjs.ms.toFixed(1)} ms, ONNX ${state.onnx.ms.toFixed(1)} ms; max distance page/Node: TF.js ${dTf.toFixed(4)} px, ONNX ${dOnnx.toFixed(4)} px; page TF.js/ONNX ${dCross.toFixed(4)} px`);
-  t.is(state.tfjs.keypoints.length, 17);
-  t.true(dTf <= 0.5, `TF.js keypoints: page vs Node ${dTf} px`);
-  t.true(dOnnx <= 0.5, `ONNX keypoints: page vs Node ${dOnnx} px`);
-  t.true(dCross <= 0.5, `page TF.js vs page ONNX ${dCross} px`);
+  const context = await launchChromium(t, { gpu: true });
+  for (const load of LOADS) {
+    const page = await context.newPage();
+    const lines: string[] = [];
+    page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`));
+    const query = new URLSearchParams({ ...load, tfjs: '/model/tfjs/model.json', onnx: '/model/model.onnx', image: '/model/image.png', box: BOXES.map((b) => b.join(',')).join(';') });
+    await page.goto(`${server.url}/demo/index.html?${query}`);
+    await page.waitForFunction(() => (window as unknown as { poseDemo?: { done: boolean } }).poseDemo?.done === true, undefined, { timeout: 480_000 });
+    const state = (await page.evaluate(() => (window as unknown as { poseDemo: unknown }).poseDemo)) as PageState;
+    if (load.tfjsBackend === 'webgl') {
+      mkdirSync(join(ROOT, '.cache', 'screenshots'), { recursive: true });
+      await page.screenshot({ path: join(ROOT, '.cache', 'screenshots', 'demo.png'), fullPage: true });
+    }
+    await page.close();
+    t.falsy(state.error, `${JSON.stringify(load)}: ${state.error}\n${lines.join('\n')}`);
+    if (state.error) continue;
+    t.deepEqual([state.image.width, state.image.height], [info.width, info.height]);
+    const runs: [string, PageRun][] = [[`TF.js ${load.tfjsBackend}`, state.tfjs!]];
+    if (load.onnxBackend !== 'none') runs.push([`onnxruntime-web ${load.onnxBackend}`, state.onnx!]);
+    t.is(state.tfjs!.backend, load.tfjsBackend);
+    for (const [what, run] of runs) {
+      t.is(run.persons.length, BOXES.length, what);
+      const d = distances(run.persons, refKp);
+      const line = `${what}: keypoints vs onnxruntime-node max ${d[d.length - 1].toFixed(4)} px, median ${d[d.length >> 1].toFixed(4)} px; ${run.ms.toFixed(0)} ms for ${BOXES.length} persons (first run)`;
+      t.log(line);
+      t.true(d[d.length - 1] <= TOLERANCE_PX, line);
+    }
+    if (load.onnxBackend === 'webgpu') {
+      const placement = state.onnx!.facts.placement!;
+      const cpu = placement.nodes.CPUExecutionProvider ?? [];
+      const unknown = cpu.filter((n) => !KNOWN_WEBGPU_CPU_NODES.some(([op, re]) => n.op === op && re.test(n.name)));
+      t.is(cpu.length, placement.counts.CPUExecutionProvider ?? 0, 'every CPU-placed node is listed');
+      t.log(`onnxruntime-web webgpu: ${placement.counts.WebGpuExecutionProvider} nodes on WebGPU, ${cpu.length} on the CPU EP (${[...new Set(cpu.map((n) => n.op))].join(', ')})`);
+      t.deepEqual(unknown, [], 'nodes placed on the CPU EP beyond the known ones');
+    }
+  }
 });

@@ -7,10 +7,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { ExecutionContext } from 'ava';
 import type { Page } from 'playwright-core';
 import { ROOT } from '../helpers/ckpt.js';
-import { launchChromium } from './chromium.js';
+import { launchChromium, type Teardown } from './chromium.js';
 import { serveStatic, type StaticServer } from './server.js';
 
 export const VENDOR = [
@@ -36,6 +35,8 @@ export interface RunSpec {
   inputs: Record<string, InputSpec>;
   outputs: string[];
   reps: number;
+  /** onnxruntime-web webgpu: refuse CPU-placed nodes (default) or report the placement */
+  cpuNodes?: 'refuse' | 'report';
 }
 export interface RunResult {
   /** what demo/backends.js established about the backend */
@@ -54,7 +55,7 @@ export interface Harness {
   page(): Promise<{ page: Page; log: string[]; run(spec: RunSpec): Promise<RunResult> }>;
 }
 
-export async function openHarness(t: ExecutionContext, opts: { gpu: boolean }): Promise<Harness> {
+export async function openHarness(t: Teardown, opts: { gpu: boolean }): Promise<Harness> {
   const files = mkdtempSync(join(tmpdir(), 'pose-port-harness-'));
   t.teardown(() => rmSync(files, { recursive: true, force: true }));
   const mounts: Record<string, string> = { '/demo': join(ROOT, 'demo'), '/harness': join(ROOT, 'test', 'browser', 'harness'), '/files': files };

@@ -72,6 +72,7 @@ test.serial('a fresh conversion passes every check (CLI, exit 0, JSON valid agai
       'tfjs-files',
       'tfjs-metadata',
       'architecture',
+      'config-settings',
       'onnx-weights',
       'tfjs-weights',
       'onnx-vs-tfjs',
@@ -91,7 +92,7 @@ test.serial('a fresh conversion passes every check (CLI, exit 0, JSON valid agai
 
   const text = runCli(['verify', ckpt, dir]);
   t.is(text.code, 0, text.stderr);
-  t.regex(text.stdout, /14 checks, all passed/);
+  t.regex(text.stdout, /15 checks, all passed/);
   t.regex(text.stdout, /ok {4}onnx-weights/);
 });
 

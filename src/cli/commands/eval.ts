@@ -1,10 +1,14 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { checkOutputFile } from '../../core/output-path.js';
+import { writeFileReplacing } from '../../core/file-sink.js';
 import { PosePortError } from '../../core/errors.js';
 import { loadModel } from '../../artifact/model.js';
 import { evaluateModel, type EvaluateResult } from '../../pipeline/eval.js';
+import { journalPathFor } from '../../pipeline/eval-journal.js';
+import { parseShard } from '../../pipeline/shard.js';
 import { defineCommand } from '../command.js';
 import { Progress } from '../io.js';
-import { EXECUTION_PROVIDER_FLAG, executionProviderFlag, TFJS_BACKEND_FLAG } from './run.js';
+import { ALLOW_SVG_FLAG, EXECUTION_PROVIDER_FLAG, executionProviderFlag, imageOptions, MAX_PIXELS_FLAG, TFJS_BACKEND_FLAG } from './run.js';
 
 function formatTable(r: EvaluateResult): string {
   const percent = r.dataset === 'mpii';
@@ -29,7 +33,9 @@ function timingLine(r: EvaluateResult): string {
 export const evalCommand = defineCommand({
   name: 'eval',
   summary: "evaluate a converted model on COCO / COCO-WholeBody / MPII as MMPose's top-down test does",
-  usage: 'eval <model.onnx | model.json | DIR> --ann ann.json --images DIR [--dets dets.json] [--no-flip] [--json] [--expect-ap X --tolerance T] [--batch N]',
+  usage:
+    'eval <model.onnx | model.json | DIR> --ann ann.json --images DIR [--dets dets.json] [--no-flip] [--json] [--expect-ap X --tolerance T] [--batch N]\n' +
+    '                [--results FILE [--resume] [--shard i/n]] [--max-pixels N] [--allow-svg]',
   description: [
     "The dataset comes from the model metadata. Persons are the annotation's GT boxes, or --dets (MMPose's",
     'detection-box path, det_bbox_thr from the zoo row); crop, flip test and decoding follow the metadata; rescoring',
@@ -37,6 +43,13 @@ export const evalCommand = defineCommand({
     'when the model is a zoo checkpoint. --expect-ap X (a fraction: COCO AP, WholeBody whole-body AP, MPII PCKh/100)',
     'exits 1 when the measured value is below X - T. MPII PCKh needs mpii_gt_val.mat as JSON (--mpii-gt) for head',
     'boxes; without it the head boxes are synthetic and the result is not comparable with the zoo table.',
+    'With --results, every finished batch is appended to FILE.journal (flushed to disk); after an interruption,',
+    'the same command with --resume continues from it to the same final numbers (the journal is bound to the model,',
+    'the annotation and detection files and the settings; it is deleted once FILE is written). --shard i/n evaluates',
+    'the i-th of n deterministic slices of the images (0 <= i < n) and prints the metrics of its images only; merge',
+    "the shards' results files with 'pose-port score a.json b.json ... --ann ann.json' (docs/long-evaluations.md).",
+    'Image file names are confined to --images; images above --max-pixels (default 100 MP) or not JPEG, PNG, WebP,',
+    'TIFF or GIF are refused.',
   ].join('\n'),
   flags: {
     ann: { type: 'string', arg: 'FILE', help: 'annotations: COCO / COCO-WholeBody keypoints JSON, or the MPII JSON list' },
@@ -47,7 +60,11 @@ export const evalCommand = defineCommand({
     batch: { type: 'number', int: true, min: 1, arg: 'N', help: 'crops per model call (default 8)' },
     'expect-ap': { type: 'number', min: 0, arg: 'X', help: 'exit 1 when the measured AP (fraction) is below X - tolerance' },
     tolerance: { type: 'number', min: 0, arg: 'T', help: 'allowed shortfall for --expect-ap (default 0)' },
-    results: { type: 'string', arg: 'FILE', help: 'COCO / WholeBody: write the keypoint results file (for pose-port score)' },
+    results: { type: 'string', arg: 'FILE', help: 'COCO / WholeBody: write the keypoint results file (for pose-port score); journal in FILE.journal' },
+    resume: { type: 'boolean', help: 'continue the interrupted evaluation recorded in the --results journal' },
+    shard: { type: 'string', arg: 'i/n', help: 'evaluate the i-th of n slices of the images (0 <= i < n); needs --results' },
+    'max-pixels': MAX_PIXELS_FLAG,
+    'allow-svg': ALLOW_SVG_FLAG,
     'tfjs-backend': TFJS_BACKEND_FLAG,
     'execution-provider': EXECUTION_PROVIDER_FLAG,
     json: { type: 'boolean', help: 'print the result as JSON; no progress bar' },
@@ -62,6 +79,12 @@ export const evalCommand = defineCommand({
     if (args.flags.tolerance !== undefined && expect === undefined) throw new PosePortError('USAGE', 'eval: --tolerance needs --expect-ap');
     const batchSize = args.flags.batch;
     const json = args.flags.json;
+    // checked before any work: a bad --results fails at once, not after the whole evaluation
+    const results = args.flags.results === undefined ? undefined : checkOutputFile(args.flags.results, '--results');
+    const shard = args.flags.shard !== undefined ? parseShard(args.flags.shard) : undefined;
+    if (shard && !results) throw new PosePortError('USAGE', "eval: --shard needs --results (the shard's results file, merged by 'pose-port score')");
+    if (shard && expect !== undefined) throw new PosePortError('USAGE', 'eval: --expect-ap applies to a whole evaluation, not a shard (check the merged score instead)');
+    if (args.flags.resume && !results) throw new PosePortError('USAGE', 'eval: --resume needs --results (the journal lives beside it)');
     const progress = new Progress(io, !json);
 
     const model = await loadModel(args.positionals[0], {
@@ -70,6 +93,8 @@ export const evalCommand = defineCommand({
     });
     let r: EvaluateResult;
     try {
+      if (results !== undefined && model.metadata.dataset === 'mpii')
+        throw new PosePortError('USAGE', 'eval: --results applies to COCO / COCO-WholeBody models (this one is MPII)', { file: model.file });
       r = await evaluateModel(model, {
         ann,
         images,
@@ -77,14 +102,19 @@ export const evalCommand = defineCommand({
         mpiiGt: args.flags['mpii-gt'],
         flip: args.flags['no-flip'] ? false : undefined,
         batchSize,
+        image: imageOptions(args.flags['max-pixels'], args.flags['allow-svg']),
+        shard,
+        ...(results ? { journal: { file: journalPathFor(results), resume: args.flags.resume } } : {}),
         onProgress: (done, total) => progress.update('evaluating', done, total),
       });
     } finally {
       await model.dispose();
     }
-    if (args.flags.results) {
+    if (results !== undefined) {
       if (!r.results) throw new PosePortError('USAGE', 'eval: --results applies to COCO / COCO-WholeBody models');
-      writeFileSync(args.flags.results, JSON.stringify(r.results) + '\n');
+      writeFileReplacing(results, JSON.stringify(r.results) + '\n');
+      // the results are written: the journal has served its purpose
+      rmSync(journalPathFor(results), { force: true });
     }
     const pass = expect === undefined || r.ap >= expect - tolerance;
     if (json) {
@@ -92,7 +122,9 @@ export const evalCommand = defineCommand({
       io.stdout(JSON.stringify({ ok: true, ...rest, ...(expect !== undefined ? { expect: { ap: expect, tolerance, pass } } : {}) }, null, 2) + '\n');
     } else {
       io.stdout(
-        `${r.zoo ?? r.dataset} on ${r.images} images, ${r.persons} persons (${r.boxes === 'gt' ? 'GT boxes' : 'detection boxes'}), flip test ${r.flip ? 'on' : 'off'}, ` +
+        (r.shard ? `shard ${r.shard.index}/${r.shard.count} (metrics over this shard's images only): ` : '') +
+          (r.resumed !== undefined ? `resumed after ${r.resumed} persons from the journal; ` : '') +
+          `${r.zoo ?? r.dataset} on ${r.images} images, ${r.persons} persons (${r.boxes === 'gt' ? 'GT boxes' : 'detection boxes'}), flip test ${r.flip ? 'on' : 'off'}, ` +
           `${r.runtime}, batch ${r.batchSize}; ` +
           (r.dataset === 'mpii'
             ? 'PCKh (no NMS)\n'

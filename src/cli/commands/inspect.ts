@@ -12,6 +12,29 @@ function human(n: number): string {
   return `${i ? n.toFixed(1) : n} ${u[i]}`;
 }
 
+/** The config lines: each fact read and its field, what was not read. */
+function formatConfig(r: InspectReport): string[] {
+  const c = r.config;
+  if (!c) return ['config:    none in meta'];
+  const head = `config:    meta['${c.meta_key}']${c.mmpose ? ` (MMPose ${c.mmpose} layout, ${c.chars} characters)` : ''}`;
+  if (c.refused) return [`${head}: not read: ${c.refused}`];
+  if (c.unsupported) return [`${head}: ${c.unsupported}`];
+  const show = (v: unknown) => (Array.isArray(v) && v.length > 8 ? `[${v.length} items]` : JSON.stringify(v));
+  const out = [head];
+  for (const [name, f] of Object.entries(c.facts)) {
+    if (name === 'backbone' || name === 'head') continue;
+    if (name === 'keypoints') {
+      const k = f.value as { names: string[]; flip_pairs: unknown[]; skeleton: unknown[]; sigmas: unknown[] | null; dataset_name: string | null };
+      out.push(`  keypoints: ${k.names.length} named${k.dataset_name ? ` (${k.dataset_name})` : ''}, ${k.flip_pairs.length} flip pairs, ${k.skeleton.length} links, ${k.sigmas ? 'sigmas' : 'no sigmas'}  <- ${f.field}`);
+      continue;
+    }
+    out.push(`  ${name}: ${show(f.value)}  <- ${f.field}`);
+  }
+  if (c.not_read.length) out.push(`  not read (${c.not_read.length}): ${c.not_read.slice(0, 3).join('; ')}${c.not_read.length > 3 ? '; ...' : ''}`);
+  for (const n of c.notes) out.push(`  note: ${n}`);
+  return out;
+}
+
 export function formatInspect(r: InspectReport, all: boolean): string {
   const lines = [
     `file:      ${r.file} (${human(r.bytes)})`,
@@ -31,6 +54,7 @@ export function formatInspect(r: InspectReport, all: boolean): string {
     const f = Object.entries(r.architecture.facts).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
     lines.push(`arch:      ${r.architecture.family}${r.architecture.preset ? ` (preset ${r.architecture.preset})` : ''}: ${f}`);
   } else lines.push('arch:      no known family matches the keys');
+  lines.push(...formatConfig(r));
   lines.push(
     `tensors:   ${r.totals.tensors} (${Object.entries(r.totals.by_dtype).map(([d, n]) => `${n} ${d}`).join(', ')}), ${r.totals.elements} elements, ${human(r.totals.bytes)}`,
     '',

@@ -1,5 +1,6 @@
 import { PosePortError } from '../../core/errors.js';
-import { decodeImage, writeImage } from '../../io/image.js';
+import { checkOutputFile } from '../../core/output-path.js';
+import { DEFAULT_IMAGE_FORMATS, decodeImage, imageOutputFormat, writeImage, type DecodeImageOptions } from '../../io/image.js';
 import { loadModel } from '../../artifact/model.js';
 import { estimatePoses, parseBboxFlag, readDetections, type PersonBox } from '../../pipeline/run.js';
 import { drawPoses } from '../../render/overlay.js';
@@ -24,6 +25,18 @@ export const EXECUTION_PROVIDER_FLAG = {
   help: "ONNX: onnxruntime execution provider(s) in order of preference (cpu, cuda, tensorrt, webgpu: what this build has; default cpu)",
 } as const satisfies FlagSpec;
 
+/** The image limit flags of run and eval. */
+export const MAX_PIXELS_FLAG = { type: 'number', int: true, min: 1, arg: 'N', help: 'refuse images above N pixels, width x height (default 100000000: 100 MP)' } as const satisfies FlagSpec;
+export const ALLOW_SVG_FLAG = {
+  type: 'boolean',
+  help: 'also accept SVG images (refused by default: a vector image can declare any size and pull in other files)',
+} as const satisfies FlagSpec;
+
+/** The image decoding options of --max-pixels and --allow-svg. */
+export function imageOptions(maxPixels: number | undefined, allowSvg: boolean): Omit<DecodeImageOptions, 'key'> {
+  return { ...(maxPixels !== undefined ? { maxPixels } : {}), ...(allowSvg ? { formats: [...DEFAULT_IMAGE_FORMATS, 'svg'] } : {}) };
+}
+
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
 
 export const runCommand = defineCommand({
@@ -44,6 +57,8 @@ export const runCommand = defineCommand({
     'no-flip': { type: 'boolean', help: 'no flip test, whatever the model metadata says' },
     batch: { type: 'number', int: true, min: 1, arg: 'N', help: 'crops per model call (default 8)' },
     'tfjs-backend': TFJS_BACKEND_FLAG,
+    'max-pixels': MAX_PIXELS_FLAG,
+    'allow-svg': ALLOW_SVG_FLAG,
     'execution-provider': EXECUTION_PROVIDER_FLAG,
     json: { type: 'boolean', help: 'print the persons as JSON' },
   },
@@ -56,6 +71,12 @@ export const runCommand = defineCommand({
     const detThr = args.flags['det-thr'] ?? 0;
     const kptThr = args.flags['kpt-thr'] ?? 0.3;
     const batchSize = args.flags.batch;
+    // outputs checked before any work: a bad --overlay fails at once, not after inference
+    const overlay = args.flags.overlay;
+    if (overlay !== undefined) {
+      imageOutputFormat(overlay);
+      checkOutputFile(overlay, '--overlay');
+    }
     let boxes: PersonBox[] | undefined;
     if (bboxes.length) boxes = bboxes.map((b) => ({ bbox: parseBboxFlag(b), score: 1 }));
     else if (detsFile) boxes = readDetections(detsFile, imagePath, detThr);
@@ -65,12 +86,12 @@ export const runCommand = defineCommand({
       executionProviders: executionProviderFlag('run', args.flags['execution-provider']),
     });
     try {
-      const image = await decodeImage(imagePath);
+      const image = await decodeImage(imagePath, imageOptions(args.flags['max-pixels'], args.flags['allow-svg']));
       const res = await estimatePoses(model, image, boxes, { flip: args.flags['no-flip'] ? false : undefined, batchSize });
       const names = model.metadata.keypoint_names;
-      if (args.flags.overlay) {
+      if (overlay !== undefined) {
         const drawn = drawPoses(image, res.persons, { skeleton: model.metadata.skeleton, kptThr });
-        await writeImage(args.flags.overlay, drawn);
+        await writeImage(overlay, drawn);
       }
       if (args.flags.json) {
         io.stdout(

@@ -1,6 +1,6 @@
 import { PosePortError } from '../../core/errors.js';
 import { STATS_NAMES } from '../../eval/cocoeval.js';
-import { checkEvaluator, scoreFiles, scoreJson } from '../../pipeline/score.js';
+import { checkEvaluator, scoreJson, scoreResultFiles, sigmasOfModel } from '../../pipeline/score.js';
 import { defineCommand } from '../command.js';
 
 const f = (v: number) => (v === -1 ? '-1' : v.toFixed(4));
@@ -8,24 +8,29 @@ const f = (v: number) => (v === -1 ? '-1' : v.toFixed(4));
 export const scoreCommand = defineCommand({
   name: 'score',
   summary: 'COCOeval of a COCO keypoint results file (COCO or COCO-WholeBody annotations)',
-  usage: 'score <results.json> --ann ann.json [--json] [--evaluator NAME]',
+  usage: 'score <results.json> [more.json ...] --ann ann.json [--model MODEL] [--json] [--evaluator NAME]',
   description: [
     "Scores a standard results file as COCO's own tools do (xtcocotools 1.6, the version MMPose v0.12 used, which equals",
     'pycocotools). COCO-WholeBody annotations give body, foot, face, lefthand, righthand and wholebody stats.',
     '--json prints {"stats": [AP, AP .5, AP .75, AP (M), AP (L), AR, AR .5, AR .75, AR (M), AR (L)]} for COCO and',
     '{"stats": {"body": [...], "foot": [...], "face": [...], "lefthand": [...], "righthand": [...], "wholebody": [...]}} for WholeBody.',
+    "Several results files are the shards of one evaluation ('eval --shard i/n'): they are merged and scored as one;",
+    'an image in two files is refused, and images with annotated keypoints that no file mentions are reported.',
   ].join('\n'),
   flags: {
     ann: { type: 'string', arg: 'FILE', help: 'the annotation file (COCO or COCO-WholeBody keypoints)' },
     evaluator: { type: 'string', arg: 'NAME', help: 'xtcocotools_1.6 (default), pycocotools, xtcocotools_1.8, xtcocotools_1.9-1.11, xtcocotools_1.14' },
+    model: { type: 'string', arg: 'MODEL', help: "use the OKS sigmas this converted model records (its checkpoint config's keypoint set)" },
     json: { type: 'boolean', help: 'print the stats as JSON' },
   },
   async run(args, io) {
-    if (args.positionals.length !== 1) throw new PosePortError('USAGE', 'score: expected one results file');
+    if (args.positionals.length < 1) throw new PosePortError('USAGE', 'score: expected one or more results files');
     const ann = args.flags.ann;
     if (!ann) throw new PosePortError('USAGE', 'score: --ann is required');
     const evaluator = args.flags.evaluator !== undefined ? checkEvaluator(args.flags.evaluator) : undefined;
-    const r = scoreFiles(args.positionals[0], ann, { evaluator });
+    const sigmas = args.flags.model !== undefined ? await sigmasOfModel(args.flags.model) : undefined;
+    const { score: r, imagesWithoutResults: missing } = scoreResultFiles(args.positionals, ann, { evaluator, sigmas });
+    if (missing > 0) io.stderr(`warning: ${missing} image(s) with annotated keypoints have no result in ${args.positionals.length > 1 ? 'any of the files' : 'the file'} (a shard missing?)\n`);
     if (args.flags.json) {
       io.stdout(JSON.stringify(scoreJson(r)) + '\n');
       return 0;

@@ -1,6 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { resolveConfined } from '../../core/confined-path.js';
 import { PosePortError, isPosePortError } from '../../core/errors.js';
+import { openRegularFile, readRegularFile } from '../../core/regular-file.js';
 import { checkConverterGraph } from './check.js';
 import { serializeModelJson, type TfjsArtifact, type TfjsModelJson, type WeightSpec } from './emit.js';
 
@@ -38,10 +40,19 @@ export function writeTfjs(dir: string, artifact: TfjsArtifact): void {
   }
 }
 
+/** The largest model.json read (a graph's topology; the weights are in the shards). */
+export const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
+/** The most elements one weight may declare (2^30: 4 GiB of float32, far above any pose model's tensor). */
+const MAX_WEIGHT_ELEMENTS = 2 ** 30;
+
 const BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, float16: 2, uint8: 1 };
 
 /** Bytes a manifest entry occupies in the concatenated shards. */
 export function specBytes(spec: WeightSpec): number {
+  if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isSafeInteger(d) && d >= 0) || spec.shape.reduce((a, b) => a * b, 1) > MAX_WEIGHT_ELEMENTS)
+    throw new PosePortError('MODEL_FORMAT', `weight '${String(spec.name)}' has the shape ${JSON.stringify(spec.shape)} (non-negative integers, at most ${MAX_WEIGHT_ELEMENTS} elements)`, {
+      key: String(spec.name),
+    });
   const dtype = spec.quantization?.dtype ?? spec.dtype;
   const per = BYTES[dtype];
   if (per === undefined) throw new PosePortError('MODEL_FORMAT', `weight '${spec.name}' has unsupported dtype '${dtype}'`, { key: spec.name });
@@ -58,12 +69,7 @@ export interface TfjsValidation {
 
 function readModelJson(dir: string): TfjsModelJson {
   const file = join(dir, MODEL_JSON);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new PosePortError('MODEL_FORMAT', `no ${MODEL_JSON} in '${dir}': ${(e as Error).message}`, { file });
-  }
+  const text = readRegularFile(file, { what: MODEL_JSON, maxBytes: MAX_MODEL_JSON_BYTES, code: 'MODEL_FORMAT' }).toString('utf8');
   let m: TfjsModelJson;
   try {
     m = JSON.parse(text) as TfjsModelJson;
@@ -76,8 +82,30 @@ function readModelJson(dir: string): TfjsModelJson {
   if (m.format !== 'graph-model') bad(`format is '${String(m.format)}', expected 'graph-model'`);
   if (!m.modelTopology || !Array.isArray(m.modelTopology.node)) bad('modelTopology.node is missing');
   if (!Array.isArray(m.weightsManifest)) bad('weightsManifest is missing');
-  for (const g of m.weightsManifest) if (!Array.isArray(g.paths) || !Array.isArray(g.weights)) bad('a weightsManifest group lacks paths or weights');
+  m.weightsManifest.forEach((g, i) => {
+    if (!g || !Array.isArray(g.paths) || !Array.isArray(g.weights)) bad(`weightsManifest[${i}] lacks paths or weights`);
+  });
   return m;
+}
+
+/**
+ * The real paths of the shards each manifest group names. The names come from an untrusted
+ * model.json: each must be a plain file name (a string, no directory part, no '..') that
+ * resolves inside the model directory (a symlink leading out is refused as well).
+ */
+function shardPaths(dir: string, m: TfjsModelJson): string[][] {
+  const file = join(dir, MODEL_JSON);
+  return m.weightsManifest.map((g, gi) =>
+    g.paths.map((p, pi) => {
+      const key = `weightsManifest[${gi}].paths[${pi}]`;
+      try {
+        return resolveConfined(dir, p, { what: 'weight shard', file, key, code: 'MODEL_FORMAT', plain: true });
+      } catch (e) {
+        if (isPosePortError(e) && e.code === 'IO') throw new PosePortError('MODEL_FORMAT', `weight shard '${p}' named in ${MODEL_JSON} is missing`, { file: join(dir, p), key });
+        throw e;
+      }
+    }),
+  );
 }
 
 /**
@@ -112,13 +140,15 @@ export function validateTfjsArtifact(dir: string): TfjsValidation {
 
   const shards: { name: string; bytes: number }[] = [];
   let weightBytes = 0;
-  for (const g of m.weightsManifest) {
+  const paths = shardPaths(dir, m);
+  for (const [gi, g] of m.weightsManifest.entries()) {
     const expected = g.weights.reduce((s, w) => s + specBytes(w), 0);
     weightBytes += expected;
-    const sizes = g.paths.map((p) => {
-      const f = join(dir, p);
-      if (!existsSync(f)) throw new PosePortError('MODEL_FORMAT', `weight shard '${p}' named in ${MODEL_JSON} is missing`, { file: f });
-      return statSync(f).size;
+    // regular files only (a FIFO or a device named as a shard is refused, not read), none larger than the group's bytes
+    const sizes = paths[gi].map((f, pi) => {
+      const { fd, size } = openRegularFile(f, { what: 'weight shard', maxBytes: expected, code: 'MODEL_FORMAT', key: `weightsManifest[${gi}].paths[${pi}]` });
+      closeSync(fd);
+      return size;
     });
     g.paths.forEach((p, i) => shards.push({ name: p, bytes: sizes[i] }));
     if (g.paths.length === 0) {
@@ -184,9 +214,11 @@ function toArtifacts(m: TfjsModelJson, shards: readonly Uint8Array[]): TfjsModel
 
 /** The ModelArtifacts of a TF.js model directory (validated first). */
 export function readTfjsArtifacts(dir: string): TfjsModelArtifacts {
-  validateTfjsArtifact(dir);
+  const v = validateTfjsArtifact(dir);
   const m = readModelJson(dir);
-  return toArtifacts(m, m.weightsManifest.flatMap((g) => g.paths.map((p) => new Uint8Array(readFileSync(join(dir, p))))));
+  const paths = shardPaths(dir, m).flat();
+  // each read bounded by the size just validated (a file swapped meanwhile cannot grow the read)
+  return toArtifacts(m, paths.map((f, i) => new Uint8Array(readRegularFile(f, { what: 'weight shard', maxBytes: v.shards[i].bytes, code: 'MODEL_FORMAT' }))));
 }
 
 /** The ModelArtifacts of an in-memory artifact (no files). */

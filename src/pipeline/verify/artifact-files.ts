@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isPosePortError } from '../../core/errors.js';
 import { sha256Bytes } from '../../core/hash.js';
 import { deepEqualJson } from '../../core/json-equal.js';
+import { readListedArtifact } from '../../artifact/files.js';
 import { tfjsUserMetadata } from '../../artifact/metadata.js';
 import { onnx } from '../../emit/onnx/proto.js';
 import { validateTfjsArtifact, type TfjsModelJson } from '../../emit/tfjs/index.js';
@@ -33,9 +33,9 @@ const describeTfjsMeta = (ok: boolean) => (ok ? "model.json's pose_port metadata
  */
 export function artifactFileChecks(dir: string, report: ConvertReport): ArtifactFiles {
   const out: ArtifactFiles = { checks: [], outputCount: 1 };
-  for (const a of report.artifacts) {
+  for (const [i, a] of report.artifacts.entries()) {
     const file = join(dir, a.file);
-    const bytes = readFileSync(file);
+    const bytes = readListedArtifact(dir, a.file, join(dir, 'report.json'), `artifacts[${i}].file`);
     const digest = sha256Bytes(bytes);
     const name = `artifact-sha256:${a.file}`;
     out.checks.push({

@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { countDiffering, float32LE, sameBytes } from '../../artifact/compare.js';
 import { deepEqualJson } from '../../core/json-equal.js';
 import { DATA_TYPE, type TensorProto } from '../../emit/onnx/proto.js';
-import { emitTfjs, specBytes, MODEL_JSON, type TfjsModelJson, type WeightSpec } from '../../emit/tfjs/index.js';
+import { emitTfjs, readTfjsArtifacts, specBytes, type TfjsModelJson, type WeightSpec } from '../../emit/tfjs/index.js';
 import { constantData } from '../../ir/constant.js';
 import type { Graph } from '../../ir/graph.js';
 import type { Value } from '../../ir/types.js';
@@ -136,11 +134,9 @@ function tfjsWeights(m: TfjsModelJson, shards: readonly Uint8Array[]): Map<strin
 /** every TF.js weight against an in-memory TF.js emission of the rebuilt graph */
 export function tfjsWeightsCheck(tfjsDir: string, graph: Graph, quantize: ArtifactRecord['quantize'], tol: number): Described {
   const check = 'tfjs-weights';
-  const m = JSON.parse(readFileSync(join(tfjsDir, MODEL_JSON), 'utf8')) as TfjsModelJson;
-  const have = tfjsWeights(
-    m,
-    m.weightsManifest.flatMap((g) => g.paths.map((p) => new Uint8Array(readFileSync(join(tfjsDir, p))))),
-  );
+  // through the one reader of TF.js directories (paths confined, shards checked against the manifest)
+  const a = readTfjsArtifacts(tfjsDir);
+  const have = tfjsWeights({ weightsManifest: [{ paths: ['(all shards)'], weights: a.weightSpecs }] } as TfjsModelJson, [new Uint8Array(a.weightData)]);
   const fresh = emitTfjs(graph, { quantize: quantize ?? undefined });
   const want = tfjsWeights(
     fresh.modelJson,

@@ -2,7 +2,7 @@
 // backend and hands the outputs back. window.harness.run(spec):
 //   spec = { runtime: 'tfjs' | 'onnx', backend, model: URL,
 //            inputs: { name: { url, dtype: 'float32' | 'uint8', shape } },
-//            outputs: [name, ...], reps }
+//            outputs: [name, ...], reps, cpuNodes?: 'refuse' | 'report' (onnx webgpu) }
 //   -> { facts, outputs: { name: { shape, data: number[] } }, ms: number[] }
 // `facts` is what demo/backends.js proved about the backend (it throws on any fallback).
 import { assertOnActiveBackend, createOrtSession, loadTfjsModel, useTfjsBackend } from '/demo/backends.js';
@@ -47,7 +47,7 @@ async function runTfjs(spec, inputs) {
 
 async function runOnnx(spec, inputs) {
   const bytes = new Uint8Array(await (await fetch(spec.model)).arrayBuffer());
-  const { session, facts } = await createOrtSession(bytes, spec.backend, { wasmPaths: WASM.onnx });
+  const { session, facts } = await createOrtSession(bytes, spec.backend, { wasmPaths: WASM.onnx, cpuNodes: spec.cpuNodes });
   const ms = [];
   let outputs;
   try {
