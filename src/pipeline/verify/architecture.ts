@@ -3,7 +3,8 @@ import { deepEqualJson } from '../../core/json-equal.js';
 import type { Graph } from '../../ir/graph.js';
 import { runPasses } from '../../passes/index.js';
 import { inStoredKeys, type ModelCheckpoint } from '../checkpoint.js';
-import { resolveArchitecture, type ConvertReport } from '../convert.js';
+import { resolveArchitecture } from '../architecture.js';
+import type { ConvertReport } from '../convert-report.js';
 import { result, type Finding } from './finding.js';
 import type { Described } from './format.js';
 

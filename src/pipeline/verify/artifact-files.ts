@@ -6,7 +6,7 @@ import { readListedArtifact } from '../../artifact/files.js';
 import { tfjsUserMetadata } from '../../artifact/metadata.js';
 import { onnx } from '../../emit/onnx/proto.js';
 import { validateTfjsArtifact, type TfjsModelJson } from '../../emit/tfjs/index.js';
-import type { ConvertReport } from '../convert.js';
+import type { ConvertReport } from '../convert-report.js';
 import { result } from './finding.js';
 import type { Described } from './format.js';
 

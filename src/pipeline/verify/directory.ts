@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import type { ConvertReport } from '../convert.js';
+import type { ConvertReport } from '../convert-report.js';
 import { result, type Finding } from './finding.js';
 import { listed, type Described } from './format.js';
 

@@ -4,7 +4,7 @@ import { PosePortError } from '../../core/errors.js';
 import { assertJson, type JsonSchema } from '../../core/json-schema.js';
 import type { TfjsModelJson } from '../../emit/tfjs/index.js';
 import { readJsonFile } from '../../io/json.js';
-import type { ArtifactRecord, ConvertReport } from '../convert.js';
+import type { ArtifactRecord, ConvertReport } from '../convert-report.js';
 import reportSchema from '../../../schemas/report.schema.json' with { type: 'json' };
 
 export const REPORT_SCHEMA = reportSchema as JsonSchema;

@@ -1,6 +1,6 @@
 import { tensorSha256 } from '../../core/tensor-bytes.js';
 import type { Checkpoint } from '../../pth/types.js';
-import type { ConvertReport } from '../convert.js';
+import type { ConvertReport } from '../convert-report.js';
 import { failures, result, type Finding } from './finding.js';
 import { listed, type Described } from './format.js';
 

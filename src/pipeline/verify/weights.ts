@@ -5,7 +5,7 @@ import { emitTfjs, readTfjsArtifacts, specBytes, type TfjsModelJson, type Weight
 import { constantData } from '../../ir/constant.js';
 import type { Graph } from '../../ir/graph.js';
 import type { Value } from '../../ir/types.js';
-import type { ArtifactRecord } from '../convert.js';
+import type { ArtifactRecord } from '../convert-report.js';
 import type { OnnxModel } from './artifact-files.js';
 import { failures, result, type CheckResult, type Finding } from './finding.js';
 import { exp, listed, type Described } from './format.js';

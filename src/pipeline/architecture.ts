@@ -1,0 +1,39 @@
+/** Which architecture a checkpoint is: detection from its keys, checked against --arch and the zoo entry's preset. */
+import { detectArchitecture, presetFamily, FAMILIES } from '../arch/index.js';
+import type { Detection } from '../arch/family.js';
+import { checkPreset } from '../arch/preset.js';
+import { PosePortError } from '../core/errors.js';
+import type { Checkpoint } from '../pth/types.js';
+import type { ZooEntry } from '../zoo/types.js';
+
+function describeKeys(ckpt: Checkpoint): string {
+  const prefixes = new Map<string, number>();
+  for (const e of ckpt.tensors.entries) {
+    const p = e.name.split('.').slice(0, 2).join('.');
+    prefixes.set(p, (prefixes.get(p) ?? 0) + 1);
+  }
+  return [...prefixes].slice(0, 8).map(([p, n]) => `${p}.* (${n})`).join(', ');
+}
+
+/** Detects the family, then checks --arch and the zoo entry's preset against what the keys say. */
+export function resolveArchitecture(ckpt: Checkpoint, arch: string | undefined, zoo: ZooEntry | undefined): Detection {
+  const detection = detectArchitecture(ckpt.tensors);
+  if (!detection)
+    throw new PosePortError(
+      'ARCH_UNKNOWN',
+      `the keys of '${ckpt.path}' match no known family (resnet, hrnet, rsn, mspn); ${ckpt.tensors.entries.length} tensors: ${describeKeys(ckpt)}`,
+      { file: ckpt.path },
+    );
+  for (const preset of [arch, zoo?.preset]) {
+    if (preset === undefined) continue;
+    const family = presetFamily(preset);
+    if (!family)
+      throw new PosePortError('ARCH_UNKNOWN', `unknown --arch '${preset}'; presets: ${listPresets().join(', ')}`, { details: { arch: preset } });
+    checkPreset(family, preset, detection);
+  }
+  return detection;
+}
+
+export function listPresets(): string[] {
+  return FAMILIES.flatMap((f) => Object.keys(f.presets));
+}
