@@ -19,6 +19,8 @@ export interface PersonEntry {
   dtype: 'float32' | 'float64';
   /** COCO GT path: the sanitised box [x, y, w, h] */
   cleanBbox?: [number, number, number, number];
+  /** detection path: the detection's box [x, y, w, h] */
+  detBbox?: [number, number, number, number];
 }
 
 export interface DetectionEntry {
@@ -48,7 +50,7 @@ export function detectionPersons(dets: readonly DetectionEntry[], gt: CocoGtFile
     if (file === undefined) throw new PosePortError('ANNOTATION_FORMAT', `detection ${i} has image_id ${d.image_id}, which is not in the ground truth`, { key: `[${i}].image_id` });
     if (d.score < detBboxThr) return;
     const cs = xywh2cs(d.bbox[0], d.bbox[1], d.bbox[2], d.bbox[3], imageSize);
-    out.push({ imageId: d.image_id, imageFile: file, bboxId: bboxId++, bboxScore: d.score, center: cs.center, scale: cs.scale, dtype: 'float32' });
+    out.push({ imageId: d.image_id, imageFile: file, bboxId: bboxId++, bboxScore: d.score, center: cs.center, scale: cs.scale, dtype: 'float32', detBbox: [d.bbox[0], d.bbox[1], d.bbox[2], d.bbox[3]] });
   });
   return out;
 }

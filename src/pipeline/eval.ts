@@ -35,6 +35,7 @@ import type { PoseModel } from '../artifact/model.js';
 import { EvalJournal, journalExists, journalInputs } from './eval-journal.js';
 import { selectShard, type Shard } from './shard.js';
 import { TopDownBatcher, emptyTimings, type StageTimings } from './topdown.js';
+import { inGraph } from './run.js';
 import { checkMpiiGt, cocoTable, mpiiGtFromAnnotations, mpiiTable, wholebodyTable } from './eval-metrics.js';
 
 export { mpiiGtFromAnnotations } from './eval-metrics.js';
@@ -249,6 +250,9 @@ export async function evaluateModel(model: PoseModel, opts: EvaluateOptions): Pr
     }
   }
   if (persons.length === 0) throw new PosePortError('ANNOTATION_FORMAT', 'the annotation file yields no person to evaluate', { file: opts.ann });
+  // a keypoint artifact takes person boxes (it crops and decodes itself); MPII's persons are centres and scales
+  if (model.keypoints && dataset === 'mpii')
+    throw new PosePortError('USAGE', 'eval: a keypoint artifact takes person boxes; MPII persons are centres and scales: evaluate the heatmap artifact', { file: model.file });
 
   if (opts.shard && dataset === 'mpii') throw new PosePortError('USAGE', 'eval: --shard applies to COCO / COCO-WholeBody (an MPII shard has no results file to merge)');
   if (opts.journal && dataset === 'mpii') throw new PosePortError('USAGE', 'eval: the journal (--results, --resume) applies to COCO / COCO-WholeBody models');
@@ -298,12 +302,26 @@ export async function evaluateModel(model: PoseModel, opts: EvaluateOptions): Pr
       report();
     };
     if (start) report();
-    for (let i = start; i < persons.length; i++) {
-      const p = persons[i];
-      const img = await images.get(p, i - start);
-      record(await batcher.add(img, { center: p.center, scale: p.scale, dtype: p.dtype, tag: i }));
+    if (model.keypoints) {
+      // one artifact call per image, for all of its (consecutive) persons
+      for (let i = start; i < persons.length; ) {
+        let j = i;
+        while (j < persons.length && persons[j].imageFile === persons[i].imageFile) j++;
+        const img = await images.get(persons[i], i - start);
+        for (let k = i + 1; k < j; k++) await images.get(persons[k], k - start);
+        const boxes = persons.slice(i, j).map((p) => p.cleanBbox ?? p.detBbox!);
+        const r = await inGraph(model, img, boxes, { flip: opts.flip }, timings);
+        record(r.map((x) => ({ tag: i + x.tag, preds: x.preds })));
+        i = j;
+      }
+    } else {
+      for (let i = start; i < persons.length; i++) {
+        const p = persons[i];
+        const img = await images.get(p, i - start);
+        record(await batcher.add(img, { center: p.center, scale: p.scale, dtype: p.dtype, tag: i }));
+      }
+      record(await batcher.flush());
     }
-    record(await batcher.flush());
   } finally {
     journal?.close();
   }

@@ -94,7 +94,7 @@ export async function estimatePoses(model: PoseModel, image: ImageU8 | string, b
  * one call for all boxes, whose float32 values it receives. The flip setting is the
  * artifact's; asking for the other one is a usage error.
  */
-async function inGraph(model: PoseModel, img: ImageU8, boxes: [number, number, number, number][], opts: EstimateOptions, timings: StageTimings): Promise<CropResult<number>[]> {
+export async function inGraph(model: PoseModel, img: ImageU8, boxes: [number, number, number, number][], opts: EstimateOptions, timings: StageTimings): Promise<CropResult<number>[]> {
   const flip = model.metadata.decode.flip_test;
   if (opts.flip !== undefined && opts.flip !== flip)
     throw new PosePortError('USAGE', `the keypoint artifact was converted with the flip test ${flip ? 'on' : 'off'}; convert it again to change that`, { file: model.file });
