@@ -40,3 +40,11 @@ export function padDim(d: Dim, p: number): Dim {
   if (p === 0) return d;
   return typeof d === 'number' ? d + p : `${d}+${p}`;
 }
+
+/** d - s for a slice from s to the end: undoes padDim (`N+1` from 1 -> `N`); an opaque label otherwise. */
+export function dropDim(d: string, s: number): Dim {
+  if (s === 0) return d;
+  const m = /^(.+)\+(\d+)$/.exec(d);
+  if (m && Number(m[2]) === s) return m[1];
+  return `${d}-${s}`;
+}

@@ -1,7 +1,7 @@
 import { PosePortError } from '../core/errors.js';
 import { assertNever } from '../core/assert.js';
 import { shapeString } from '../core/tensor.js';
-import { asMultiple, multipleDim, sumDims } from './dim.js';
+import { asMultiple, dropDim, multipleDim, sumDims } from './dim.js';
 import { inferDtype } from './dtype.js';
 import { inferTensorShape, isTensorOp } from './shape-tensor.js';
 import type { AttrsOf, DType, Dim, Op, Value } from './types.js';
@@ -159,7 +159,15 @@ export function inferShape<O extends Op>(
       arity(1);
       const at = a as AttrsOf<'slice'>;
       const x = inputs[0];
-      const size = staticDim(x.shape[at.axis], 'slice axis');
+      const dim = x.shape[at.axis];
+      if (at.end === Infinity && typeof dim === 'string') {
+        if (!(Number.isInteger(at.start) && at.start >= 0)) fail(`slice start ${at.start} of the symbolic axis ${dim}`);
+        const out = [...x.shape];
+        out[at.axis] = dropDim(dim, at.start);
+        return out;
+      }
+      const size = staticDim(dim, 'slice axis');
+      if (at.end === Infinity) return x.shape.map((d, i) => (i === at.axis ? size - at.start : d));
       if (!(at.start >= 0 && at.start < at.end && at.end <= size)) fail(`slice [${at.start}, ${at.end}) out of range for size ${size}`);
       const out = [...x.shape];
       out[at.axis] = at.end - at.start;

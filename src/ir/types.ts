@@ -83,7 +83,7 @@ export interface ConcatAttrs {
   readonly axis: number;
 }
 export interface SliceAttrs {
-  /** [start, end) along `axis` */
+  /** [start, end) along `axis`; `end` Infinity: to the end (the only slice of a symbolic axis) */
   readonly axis: number;
   readonly start: number;
   readonly end: number;

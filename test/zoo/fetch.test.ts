@@ -99,7 +99,7 @@ withTorch('a response that stalls half-way times out and is resumed', async (t) 
   const server = await serve('stall-half');
   const dir = tempDir();
   try {
-    const r = await fetchCheckpoint(entry, { dir, mirror: server.origin, retries: 1, retryDelayMs: 1, idleTimeoutMs: 300 });
+    const r = await fetchCheckpoint(entry, { dir, mirror: server.origin, retries: 1, retryDelayMs: 1, idleTimeoutMs: 2000 });
     t.true(r.resumed);
     t.is(r.attempts, 2);
     t.regex(server.requests[1].range ?? '', /^bytes=[1-9]\d*-$/);

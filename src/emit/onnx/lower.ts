@@ -165,7 +165,8 @@ export function lowerNodes(graph: Graph, opset: number, taken: Set<string>): Low
           input: [
             node.inputs[0].name,
             auxInt64(`${node.name}.starts`, [a.start]),
-            auxInt64(`${node.name}.ends`, [a.end]),
+            // an end past the axis is clamped to its size (ONNX Slice): Infinity = to the end
+            auxInt64(`${node.name}.ends`, [Number.isFinite(a.end) ? a.end : Number.MAX_SAFE_INTEGER]),
             auxInt64(`${node.name}.axes`, [a.axis]),
           ],
         });

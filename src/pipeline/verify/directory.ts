@@ -5,8 +5,9 @@
  * instead of passing on the files the report happens to name. Expected: report.json,
  * each artifact's file, and for TF.js the shards its model.json's weightsManifest lists.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import { readModelFile } from '../../artifact/files.js';
 import type { ConvertReport } from '../convert-report.js';
 import { result, type Finding } from './finding.js';
 import { listed, type Described } from './format.js';
@@ -26,7 +27,7 @@ function expectedFiles(dir: string, report: ConvertReport): Set<string> {
     want.add(a.file);
     if (a.format !== 'tfjs') continue;
     try {
-      const m = JSON.parse(readFileSync(join(dir, a.file), 'utf8')) as { weightsManifest?: { paths?: unknown[] }[] };
+      const m = JSON.parse(readModelFile(join(dir, a.file)).toString('utf8')) as { weightsManifest?: { paths?: unknown[] }[] };
       const base = dirname(a.file);
       for (const g of m.weightsManifest ?? []) for (const p of g.paths ?? []) if (typeof p === 'string') want.add(base === '.' ? p : `${base}/${p}`);
     } catch {

@@ -127,7 +127,7 @@ export function lowerSlice(ctx: LowerContext, node: SliceNode): void {
   const begin = [0, 0, 0, 0];
   const size = [-1, -1, -1, -1];
   begin[axis] = at.start;
-  size[axis] = at.end - at.start;
+  size[axis] = Number.isFinite(at.end) ? at.end - at.start : -1;
   ctx.define(
     out,
     ctx.emit(ctx.nameFor(out, node.name), 'Slice', [ctx.input(x, node), ctx.int32(`${node.name}/begin`, begin), ctx.int32(`${node.name}/size`, size)], {

@@ -121,7 +121,7 @@ export function lowerPlainSlice(ctx: LowerContext, node: SliceNode): void {
   const x = node.inputs[0];
   const { axis, start, end } = node.attrs;
   const begin = x.shape.map((_, i) => (i === axis ? start : 0));
-  const size = x.shape.map((_, i) => (i === axis ? end - start : -1));
+  const size = x.shape.map((_, i) => (i === axis && Number.isFinite(end) ? end - start : -1));
   emitPlain(ctx, node, 'Slice', [ctx.plain(x, node), ctx.int32(`${node.name}/begin`, begin), ctx.int32(`${node.name}/size`, size)], {
     ...typeAttr(x),
     Index: attr.type('DT_INT32'),
