@@ -10,6 +10,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import { PosePortError, isPosePortError } from '../core/errors.js';
 import { MODEL_JSON } from '../emit/tfjs/index.js';
 import type { NodeDefJson } from '../emit/tfjs/graphdef.js';
+import { checkOnnxGraph } from './check-onnx-graph.js';
 import { tfjsInputDims } from './check-tfjs-graph.js';
 import { readModelFile } from './files.js';
 import { checkModelMetadata, type ModelMetadata } from './metadata.js';
@@ -152,6 +153,7 @@ async function loadOnnx(file: string, opts: LoadModelOptions): Promise<PoseModel
   const fields = commonFields(metadata, file);
   // a keypoint graph's inputs are the image and the boxes (docs/keypoint-graphs.md)
   if (metadata.graph?.kind !== 'keypoints') checkOnnxInputShape(file, readOnnxGraphIO(bytes, file).inputs, metadata);
+  checkOnnxGraph(bytes, file, Math.max(...fields.inputSize));
   const ort = await import('onnxruntime-node');
   const providers = opts.executionProviders ? await resolveExecutionProviders(opts.executionProviders) : ['cpu'];
   let session: import('onnxruntime-node').InferenceSession;

@@ -27,6 +27,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { checkOnnxGraph } from '../artifact/check-onnx-graph.js';
 import { onnxMetadataProps } from '../artifact/metadata.js';
 import { loadModel } from '../artifact/model.js';
 import { resolveExecutionProviders } from '../artifact/execution-providers.js';
@@ -139,7 +140,13 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
     const onnxBytes = files.onnx?.bytes;
     const tfjsDir = files.tfjsDir;
     const runs = {
-      onnx: onnxBytes ? await attempt('onnx-run', () => runOnnxOutputs(onnxBytes, input, shape, providers)) : undefined,
+      // the artifact is untrusted: its graph is checked before onnxruntime loads it (a refusal names the node)
+      onnx: onnxBytes
+        ? await attempt('onnx-run', () => {
+            checkOnnxGraph(onnxBytes, join(dir, onnxRec!.file), Math.max(H, W));
+            return runOnnxOutputs(onnxBytes, input, shape, providers);
+          })
+        : undefined,
       tfjs: tfjsDir ? await attempt('tfjs-run', () => runTfjsOutputs(tfjsDir, input, shape)) : undefined,
       rebuilt: freshBytes ? await attempt('rebuilt-run', () => runOnnxOutputs(freshBytes, input, shape, providers)) : undefined,
     };
