@@ -11,6 +11,14 @@
  * refused (a new op kind adds its rule here). Activations are bounded: each spatial side at
  * most SPATIAL_FACTOR x the input's larger side, and per sample at most MAX_ELEMENTS values.
  *
+ * Keypoint graphs (src/keypoint-graph/: inputs `image` [H, W, 3] int32 and `boxes` [N, 4], or
+ * `crops`, `center`, `scale`) have several Placeholders with dimensions unknown until run
+ * (-1): a dimension the check cannot know stays -1 through the walk and is checked where it
+ * meets a constant only as far as it is known; their activations are bounded as if the input
+ * were the largest a heatmap graph may take (MAX_INPUT_SIDE a side). Gather indices computed
+ * from the image (the crop's clamped pixel offsets) cannot be known here; constant ones are
+ * checked against the dimension they index.
+ *
  * Past 300 lines because it is one table of op rules over one shape walk; splitting the
  * rules from the walk would only move the table's shared helpers apart.
  */
@@ -23,11 +31,13 @@ import { specBytes } from '../emit/tfjs/index.js';
 export const SPATIAL_FACTOR = 4;
 /** The most values one activation may hold per sample (2^26 float32: 256 MiB). */
 export const MAX_ELEMENTS = 2 ** 26;
+/** The largest side a graph's input may declare (and the side a keypoint graph's activations are bounded by). */
+export const MAX_INPUT_SIDE = 2048;
 
-/** A value in the graph: its shape (dim 0 may be -1, the batch), and for int32 tensors whose values are known, the values. */
+/** A value in the graph: its shape (-1: a dimension known only when run), and for int32 tensors whose values are known, the values. */
 interface Val {
   shape: number[];
-  dtype: 'float32' | 'int32';
+  dtype: 'float32' | 'int32' | 'bool';
   ints?: number[];
 }
 
@@ -56,14 +66,13 @@ function attrBool(a: AttrValueJson | undefined): boolean | undefined {
 
 const isInt = (v: number) => Number.isSafeInteger(v);
 
-/** Checks an activation's shape against the bounds (batch -1 counts as 1). */
+/** Checks an activation's shape against the bounds (an unknown -1 counts as 1). */
 function bounded(ctx: Ctx, node: NodeDefJson, v: Val): Val {
-  if (v.dtype === 'int32') return v;
   const s = v.shape;
-  if (!s.every((d, i) => isInt(d) && (d >= 0 || (i === 0 && d === -1)))) fail(ctx, node, `output shape [${s}] is not a shape`);
+  if (!s.every((d) => isInt(d) && d >= -1)) fail(ctx, node, `output shape [${s}] is not a shape`);
   if (s.length === 4 && (s[1] > SPATIAL_FACTOR * ctx.side || s[2] > SPATIAL_FACTOR * ctx.side))
     fail(ctx, node, `output [${s}] is larger than ${SPATIAL_FACTOR}x the input's ${ctx.side} pixels a side`);
-  const per = s.slice(1).reduce((a, b) => a * b, 1);
+  const per = s.slice(1).reduce((a, b) => a * Math.max(b, 1), 1);
   if (per > MAX_ELEMENTS) fail(ctx, node, `output [${s}] holds ${per} values per sample, above ${MAX_ELEMENTS}`);
   return v;
 }
@@ -112,7 +121,7 @@ function broadcast(ctx: Ctx, node: NodeDefJson, a: number[], b: number[]): numbe
     const x = a[a.length - r + i] ?? 1;
     const y = b[b.length - r + i] ?? 1;
     if (x !== y && x !== 1 && y !== 1 && x !== -1 && y !== -1) fail(ctx, node, `operands [${a}] and [${b}] do not broadcast`);
-    out.push(x === 1 ? y : x);
+    out.push(x === 1 ? y : y === 1 ? x : Math.max(x, y));
   }
   return out;
 }
@@ -124,11 +133,33 @@ function axisOf(ctx: Ctx, node: NodeDefJson, a: number, rank: number, what: stri
 
 type Rule = (ctx: Ctx, node: NodeDefJson, ins: Val[]) => Val;
 
-const same: Rule = (ctx, node, [x]) => ({ ...x, ints: undefined, dtype: 'float32', shape: [...(x ?? fail(ctx, node, 'needs an input')).shape] });
-const binary: Rule = (ctx, node, [a, b]) => {
-  if (!a || !b) fail(ctx, node, 'needs two operands');
-  return { dtype: 'float32', shape: broadcast(ctx, node, a.shape, b.shape) };
+const same: Rule = (ctx, node, [x]) => {
+  if (!x) fail(ctx, node, 'needs an input');
+  return { dtype: x.dtype, shape: [...x.shape] };
 };
+/** Two operands of one dtype, broadcast; the result has `dtype` (default: the operands'). */
+const binaryTo =
+  (dtype?: Val['dtype'], operands?: Val['dtype']): Rule =>
+  (ctx, node, [a, b]) => {
+    if (!a || !b) fail(ctx, node, 'needs two operands');
+    if (a.dtype !== b.dtype || (operands && a.dtype !== operands)) fail(ctx, node, `operands ${a.dtype} and ${b.dtype} ${operands ? `must both be ${operands}` : 'differ in dtype'}`);
+    return { dtype: dtype ?? a.dtype, shape: broadcast(ctx, node, a.shape, b.shape) };
+  };
+const binary = binaryTo();
+const compare = binaryTo('bool');
+
+const TF_DTYPES: Readonly<Record<string, Val['dtype']>> = { DT_FLOAT: 'float32', DT_INT32: 'int32', DT_BOOL: 'bool' };
+function attrDtype(a: AttrValueJson | undefined): Val['dtype'] | undefined {
+  return a && 'type' in a && Object.hasOwn(TF_DTYPES, a.type) ? TF_DTYPES[a.type] : undefined;
+}
+
+/** The one int32 value of a constant scalar (or [1]) operand. */
+function scalar(ctx: Ctx, node: NodeDefJson, v: Val | undefined, what: string): number {
+  if (!v || v.shape.length > 1) fail(ctx, node, `${what} must be a constant int32 scalar`);
+  return known(ctx, node, v, what, 1)[0];
+}
+
+const elementCount = (s: readonly number[]) => (s.every((d) => d >= 0) ? s.reduce((a, b) => a * b, 1) : undefined);
 
 function conv(ctx: Ctx, node: NodeDefJson, [x, f, ...rest]: Val[]): Val {
   const [n, h, w, c] = rank4(ctx, node, x);
@@ -161,6 +192,52 @@ const RULES: Readonly<Record<string, Rule>> = {
   Round: same,
   Sign: same,
   AddV2: binary,
+  Less: compare,
+  Greater: compare,
+  Equal: compare,
+  LogicalAnd: binaryTo('bool', 'bool'),
+  LogicalNot: (ctx, node, [x]) => {
+    if (!x || x.dtype !== 'bool') fail(ctx, node, 'needs a bool input');
+    return { dtype: 'bool', shape: [...x.shape] };
+  },
+  SelectV2: (ctx, node, [c, a, b]) => {
+    if (!c || !a || !b) fail(ctx, node, 'needs a condition and two operands');
+    if (c.dtype !== 'bool' || a.dtype !== b.dtype) fail(ctx, node, `the condition must be bool (is ${c.dtype}) and the operands one dtype (${a.dtype}, ${b.dtype})`);
+    return { dtype: a.dtype, shape: broadcast(ctx, node, broadcast(ctx, node, c.shape, a.shape), b.shape) };
+  },
+  Cast: (ctx, node, [x]) => {
+    const to = attrDtype(node.attr?.DstT);
+    if (!x || !to) fail(ctx, node, 'needs an input and a DstT of float32, int32 or bool');
+    return { dtype: to, shape: [...x.shape] };
+  },
+  GatherV2: (ctx, node, [x, i, a]) => {
+    if (!x || !i || i.dtype !== 'int32') fail(ctx, node, 'needs params and int32 indices');
+    if ((attrInt(node.attr?.batch_dims) ?? 0) !== 0) fail(ctx, node, 'batch_dims must be 0');
+    const axis = axisOf(ctx, node, scalar(ctx, node, a, 'axis'), x.shape.length, 'axis');
+    const d = x.shape[axis];
+    if (i.ints && d !== -1) {
+      const bad = i.ints.find((v) => !isInt(v) || v < 0 || v >= d);
+      if (bad !== undefined) fail(ctx, node, `index ${bad} is outside dimension ${axis} (size ${d})`);
+    }
+    const ints = x.ints && x.shape.length === 1 && i.ints ? i.ints.map((v) => x.ints![v]) : undefined;
+    return { dtype: x.dtype, shape: [...x.shape.slice(0, axis), ...i.shape, ...x.shape.slice(axis + 1)], ...(ints ? { ints } : {}) };
+  },
+  Reshape: (ctx, node, [x, z]) => {
+    if (!x) fail(ctx, node, 'needs an input');
+    const shape = known(ctx, node, z, 'shape');
+    const free = shape.filter((v) => v === -1).length;
+    if (shape.some((v) => !isInt(v) || v < -1) || free > 1) fail(ctx, node, `shape [${shape}] must hold sizes >= 0 and at most one -1`);
+    const n = elementCount(x.shape);
+    const rest = shape.reduce((p, v) => (v === -1 ? p : p * v), 1);
+    if (n !== undefined && (free ? rest === 0 || n % rest !== 0 : n !== rest)) fail(ctx, node, `shape [${shape}] does not hold the ${n} values of [${x.shape}]`);
+    const out = shape.map((v) => (v === -1 && n !== undefined ? n / rest : v));
+    return { dtype: x.dtype, shape: out, ...(x.ints && n !== undefined ? { ints: x.ints } : {}) };
+  },
+  ArgMax: (ctx, node, [x, a]) => {
+    if (!x) fail(ctx, node, 'needs an input');
+    const axis = axisOf(ctx, node, scalar(ctx, node, a, 'axis'), x.shape.length, 'axis');
+    return { dtype: 'int32', shape: x.shape.filter((_, j) => j !== axis) };
+  },
   RealDiv: binary,
   Minimum: binary,
   Add: binary,
@@ -190,15 +267,19 @@ const RULES: Readonly<Record<string, Rule>> = {
   PadV2: (ctx, node, [x, p, v]) => {
     const s = x?.shape ?? fail(ctx, node, 'needs an input');
     const pads = known(ctx, node, p, 'paddings', s.length * 2);
-    if (v && (v.shape.length !== 0 || v.dtype !== 'float32')) fail(ctx, node, 'the pad value must be a float32 scalar');
+    if (v && (v.shape.length !== 0 || v.dtype !== x.dtype)) fail(ctx, node, `the pad value must be a ${x.dtype} scalar`);
+    // an NHWC activation's batch is never padded
+    const batch = s.length === 4 && x.dtype === 'float32';
     const out = s.map((d, i) => {
       const [a, b] = [pads[2 * i], pads[2 * i + 1]];
-      // a pad wider than the dimension it pads is never a conversion's (the widest is a window's half)
-      if (!isInt(a) || !isInt(b) || a < 0 || b < 0 || (i === 0 && (a || b)) || a > Math.max(d, 0) || b > Math.max(d, 0))
-        fail(ctx, node, `paddings [${a}, ${b}] of dimension ${i} (size ${d}) must be within 0..${i === 0 ? 0 : d}`, { paddings: pads });
+      // a pad wider than the dimension it pads is never a conversion's (the widest is a window's half);
+      // a dimension known only when run (the image's height and width) is bounded by the largest input side
+      const lim = batch && i === 0 ? 0 : d === -1 ? ctx.side : d;
+      if (!isInt(a) || !isInt(b) || a < 0 || b < 0 || a > lim || b > lim)
+        fail(ctx, node, `paddings [${a}, ${b}] of dimension ${i} (size ${d}) must be within 0..${lim}`, { paddings: pads });
       return d === -1 ? -1 : d + a + b;
     });
-    return { dtype: 'float32', shape: out };
+    return { dtype: x.dtype, shape: out };
   },
   Mean: reduce,
   Max: reduce,
@@ -226,7 +307,7 @@ const RULES: Readonly<Record<string, Rule>> = {
     const out = [...xs[0].shape];
     for (const v of xs.slice(1)) {
       if (v.shape.length !== rank || v.dtype !== xs[0].dtype || v.shape.some((d, i) => i !== axis && d !== out[i])) fail(ctx, node, `operands [${xs[0].shape}] and [${v.shape}] do not concatenate on axis ${axis}`);
-      out[axis] += v.shape[axis];
+      out[axis] = out[axis] === -1 || v.shape[axis] === -1 ? -1 : out[axis] + v.shape[axis];
     }
     const ints = xs.every((v) => v.ints) ? xs.flatMap((v) => v.ints!) : undefined;
     return { dtype: xs[0].dtype, shape: out, ...(ints ? { ints } : {}) };
@@ -246,7 +327,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   },
   Shape: (ctx, node, [x]) => {
     const s = x?.shape ?? fail(ctx, node, 'needs an input');
-    return { dtype: 'int32', shape: [s.length], ints: [...s] };
+    return { dtype: 'int32', shape: [s.length], ...(s.every((d) => d >= 0) ? { ints: [...s] } : {}) };
   },
   Conv2DBackpropInput: (ctx, node, [sz, f, x]) => {
     const [, h, w, c] = rank4(ctx, node, x);
@@ -268,7 +349,7 @@ function reduce(ctx: Ctx, node: NodeDefJson, [x, a]: Val[]): Val {
   const s = x?.shape ?? fail(ctx, node, 'needs an input');
   const axes = known(ctx, node, a, 'axes').map((v) => axisOf(ctx, node, v, s.length, 'axis'));
   const keep = attrBool(node.attr?.keep_dims) ?? false;
-  return { dtype: 'float32', shape: keep ? s.map((d, i) => (axes.includes(i) ? 1 : d)) : s.filter((_, i) => !axes.includes(i)) };
+  return { dtype: x.dtype, shape: keep ? s.map((d, i) => (axes.includes(i) ? 1 : d)) : s.filter((_, i) => !axes.includes(i)) };
 }
 
 function resize(ctx: Ctx, node: NodeDefJson, [x, z]: Val[]): Val {
@@ -287,18 +368,44 @@ export function tfjsInputDims(nodes: readonly NodeDefJson[]): { name: string; di
   return { name: p.name, dims: (a.shape.dim ?? []).map((d) => Number(d.size)) };
 }
 
+/** The most Placeholders a graph may have (a keypoint graph has two, a crop-keypoints graph three). */
+const MAX_INPUTS = 4;
+
+/**
+ * Every Placeholder as a value: rank 1..4, float32 or int32, each dimension -1 (known when
+ * run) or 1..MAX_INPUT_SIDE. A single input is further held to the heatmap graph's rule.
+ */
+function placeholders(nodes: readonly NodeDefJson[], file: string): Map<string, Val> {
+  const out = new Map<string, Val>();
+  for (const p of nodes) {
+    if (p.op !== 'Placeholder') continue;
+    const a = p.attr?.shape;
+    const dims = a && 'shape' in a ? (a.shape.dim ?? []).map((x) => Number(x.size)) : undefined;
+    const dtype = attrDtype(p.attr?.dtype);
+    if (!dims || dims.length < 1 || dims.length > 4 || !dims.every((x) => x === -1 || (isInt(x) && x >= 1 && x <= MAX_INPUT_SIDE)) || (dtype !== 'float32' && dtype !== 'int32'))
+      throw new PosePortError('MODEL_FORMAT', `input '${p.name}' must be float32 or int32 of rank 1..4, each dimension -1 or 1..${MAX_INPUT_SIDE}, found [${dims}] ${dtype ?? 'of another dtype'}`, { file, key: p.name });
+    out.set(p.name, { dtype, shape: dims });
+  }
+  if (out.size > MAX_INPUTS) throw new PosePortError('MODEL_FORMAT', `the graph has ${out.size} inputs, at most ${MAX_INPUTS}`, { file });
+  return out;
+}
+
 /**
  * Checks the graph of `a` (read from `file`) before it runs: shapes inferred from the
  * Placeholder, every rule above applied. Returns the inferred shape of every node.
  */
 export function checkTfjsGraph(a: TfjsModelArtifacts, file: string): Map<string, number[]> {
   const nodes = a.modelTopology.node;
-  const input = tfjsInputDims(nodes);
-  const ctx: Ctx = { file, side: 0 };
-  const d = input?.dims;
-  if (!input || !d || d.length !== 4 || !(d[0] === -1 || d[0] >= 1) || d[3] !== 3 || !(d[1] >= 1 && d[1] <= 2048 && d[2] >= 1 && d[2] <= 2048))
-    throw new PosePortError('MODEL_FORMAT', `the graph's input must be one Placeholder [N, H, W, 3] with 1 <= H, W <= 2048, found ${input ? `'${input.name}' [${d}]` : 'none'}`, { file, key: input?.name });
-  ctx.side = Math.max(d[1], d[2]);
+  const ctx: Ctx = { file, side: MAX_INPUT_SIDE };
+  if (nodes.filter((n) => n.op === 'Placeholder').length <= 1) {
+    // a heatmap graph: one NHWC input of a fixed size, which bounds every activation
+    const input = tfjsInputDims(nodes);
+    const d = input?.dims;
+    if (!input || !d || d.length !== 4 || !(d[0] === -1 || d[0] >= 1) || d[3] !== 3 || !(d[1] >= 1 && d[1] <= MAX_INPUT_SIDE && d[2] >= 1 && d[2] <= MAX_INPUT_SIDE))
+      throw new PosePortError('MODEL_FORMAT', `the graph's input must be one Placeholder [N, H, W, 3] with 1 <= H, W <= ${MAX_INPUT_SIDE}, found ${input ? `'${input.name}' [${d}]` : 'none'}`, { file, key: input?.name });
+    ctx.side = Math.max(d[1], d[2]);
+  }
+  const inputs = placeholders(nodes, file);
 
   // the constants: shapes from the manifest, int32 values from the weight bytes
   const consts = new Map<string, Val>();
@@ -319,7 +426,7 @@ export function checkTfjsGraph(a: TfjsModelArtifacts, file: string): Map<string,
   const base = (name: string) => name.replace(/:0$/, '');
   const operands = (node: NodeDefJson) => (node.input ?? []).filter((i) => !i.startsWith('^')).map(base);
   const evaluate = (node: NodeDefJson): Val => {
-    if (node.op === 'Placeholder') return { dtype: 'float32', shape: [...d] };
+    if (node.op === 'Placeholder') return inputs.get(node.name)!;
     if (node.op === 'Const') return consts.get(node.name) ?? fail(ctx, node, 'has no weight in the manifest');
     const rule = Object.hasOwn(RULES, node.op) ? RULES[node.op] : undefined;
     if (!rule) fail(ctx, node, `op '${node.op}' has no rule in pose-port's graph check (only the ops pose-port writes are run)`);

@@ -22,15 +22,20 @@ export function findPeaks(ops: Ops, heatmaps: Value): Peaks {
   const o = ops.in('peaks');
   const [, k, h, w] = heatmaps.shape as [unknown, number, number, number];
   const flat = o.reshape(heatmaps, [-1, k, h * w], 'flat');
-  const index = o.argmax(flat, 2, 'argmax');
   const maxval = o.reduce('max', flat, [2], false, 'maxval');
-  const indexF = o.cast(index, 'float32', 'index');
+  // the first maximum's index as the largest -i where the map equals its maximum: float32
+  // (exact below 2^24) and reductions only, no ArgMax: TF.js wasm's ArgMax returned an
+  // index past the plane (1826 of 768) for one channel of a 4000x3000 image's batch
+  const isMax = o.compare('equal', flat, o.reshape(maxval, [-1, k, 1], 'maxval_col'), 'is_max');
+  const negIota = o.constant('minus_plane_index', [h * w], Array.from({ length: h * w }, (_, i) => -i));
+  const firstNeg = o.reduce('max', o.where(isMax, negIota, o.scalar('not_max', -h * w), 'max_at'), [2], false, 'first_max');
+  const indexF = o.unary('neg', firstNeg, 'index');
   const row = o.unary('floor', o.div(indexF, o.scalar('w', w)), 'row');
   const col = o.sub(indexF, o.mul(row, o.scalar('w_', w)), 'col');
   const positive = o.compare('greater', maxval, o.scalar('zero', 0), 'positive');
   const none = o.scalar('none', -1);
-  const iota = o.constant('plane_index', [h * w], Array.from({ length: h * w }, (_, i) => i), 'int64');
-  const onehot = o.compare('equal', o.reshape(index, [-1, k, 1], 'index_col'), iota, 'onehot');
+  const iota = o.constant('plane_index', [h * w], Array.from({ length: h * w }, (_, i) => i));
+  const onehot = o.compare('equal', o.reshape(indexF, [-1, k, 1], 'index_col'), iota, 'onehot');
   return { px: o.where(positive, col, none, 'px'), py: o.where(positive, row, none, 'py'), maxval, onehot, size: [k, h, w] };
 }
 

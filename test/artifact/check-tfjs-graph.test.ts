@@ -1,7 +1,8 @@
 /**
  * The TF.js graph check on hand-made graphs: deny by default (an op without a rule), a
  * cycle, a chain of 100,000 nodes listed backwards (no recursion to overflow), the input's
- * bounds, and an activation above the per-sample bound. The artifacts pose-port writes are
+ * bounds, an activation above the per-sample bound, and a keypoint graph (several inputs,
+ * sizes known only when run) with edited constants. The artifacts pose-port writes are
  * checked through every test that loads a TF.js directory (all 26 manifests in
  * test/emit/tfjs/manifests.test.ts) and the hostile cases in hostile-artifacts.test.ts.
  */
@@ -11,6 +12,12 @@ import { PosePortError } from '../../src/core/errors.js';
 import type { NodeDefJson } from '../../src/emit/tfjs/graphdef.js';
 import { attr } from '../../src/emit/tfjs/graphdef.js';
 import type { TfjsModelArtifacts } from '../../src/emit/tfjs/index.js';
+import { readTfjsArtifacts, specBytes } from '../../src/emit/tfjs/index.js';
+import { convertCheckpoint } from '../../src/pipeline/convert.js';
+import { ROOT } from '../helpers/ckpt.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const input = (h = 16, w = 12): NodeDefJson => ({ name: 'input', op: 'Placeholder', attr: { dtype: attr.type('DT_FLOAT'), shape: attr.shape([-1, h, w, 3]) } });
 
@@ -69,4 +76,48 @@ test('the input must be [N, H, W, 3] within 2048 a side; activations are bounded
   nodes.push({ name: 'axis', op: 'Const' });
   const e = t.throws(() => checkTfjsGraph(artifacts(nodes, [{ name: 'axis', values: [3] }, { name: 'p', values: [0] }]), 'model.json')) as PosePortError;
   t.regex(e.message, new RegExp(`values per sample, above ${MAX_ELEMENTS}`));
+});
+
+/** `a` with the int32 constant `name` replaced by `values` (same count: the manifest still matches its bytes). */
+function withInts(a: TfjsModelArtifacts, name: string, values: number[]): TfjsModelArtifacts {
+  let at = 0;
+  for (const spec of a.weightSpecs) {
+    const n = specBytes(spec);
+    if (spec.name === name) {
+      if (spec.dtype !== 'int32' || n !== values.length * 4) throw new Error(`${name}: ${spec.dtype} of ${n} bytes`);
+      const data = a.weightData.slice(0);
+      new Int32Array(data, at, values.length).set(values);
+      return { ...a, weightData: data };
+    }
+    at += n;
+  }
+  throw new Error(`no weight ${name}`);
+}
+
+test('a keypoint graph (image [H, W, 3] and boxes [N, 4], sizes known when run) is checked; an edited constant in it is refused', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'pose-port-kp-check-'));
+  await convertCheckpoint(join(ROOT, 'fixtures', 'default', 'tiny_res_simplebaseline.pth'), { out, formats: ['tfjs'], graph: 'keypoints' });
+  const a = readTfjsArtifacts(join(out, 'tfjs'));
+  const shapes = checkTfjsGraph(a, 'model.json');
+  t.deepEqual(shapes.get('image'), [-1, -1, 3]);
+  t.deepEqual(shapes.get('keypoints'), [-1, 17, 2]);
+  t.deepEqual(shapes.get('scores'), [-1, 17]);
+  t.deepEqual(shapes.get('flip/batch/nhwc'), [-1, 256, 192, 3]);
+  const ints = (name: string) => {
+    let at = 0;
+    for (const s of a.weightSpecs) {
+      if (s.name === name) return Array.from(new Int32Array(a.weightData, at, specBytes(s) / 4));
+      at += specBytes(s);
+    }
+    throw new Error(name);
+  };
+  // the image's pad (a dimension known only when run) wider than the largest input side
+  const pads = ints('crop/padded_image/paddings');
+  refused(t, withInts(a, 'crop/padded_image/paddings', pads.map((p, i) => (i === 0 ? 3000 : p))), /paddings \[3000, \d+\] of dimension 0 \(size -1\) must be within 0\.\.2048/, 'crop/padded_image');
+  // a flip-pair channel past the 17 keypoints
+  const pairs = ints('flip/pair_channels');
+  refused(t, withInts(a, 'flip/pair_channels', pairs.map((p, i) => (i === 1 ? 999 : p))), /index 999 is outside dimension 1 \(size 17\)/, 'flip/pairs_swapped');
+  // a reshape to a plane far above the per-sample bound
+  const flat = ints('peaks/flat/shape');
+  refused(t, withInts(a, 'peaks/flat/shape', flat.map((v, i) => (i === flat.length - 1 ? 2 ** 27 : v))), /values per sample, above/, 'peaks/flat');
 });

@@ -102,8 +102,7 @@ export async function runOnnx(session: ort.InferenceSession, img: ImageU8, boxes
 export async function keypointTfjs(net: Net, meta: ModelMetadata, dir: string) {
   const art = emitTfjs(keypointGraph(net, meta), { metadata: { pose_port: meta }, inputLayout: 'as-declared', outputLayout: 'NCHW' });
   writeTfjs(dir, art);
-  // the graph check (src/artifact/check-tfjs-graph.ts) has no rules yet for the keypoint graphs' ops and image-sized inputs
-  const model = await loadTfjsGraph(dir, 'wasm', { checkGraph: false });
+  const model = await loadTfjsGraph(dir, 'wasm');
   return {
     model,
     async run(img: ImageU8, boxes: readonly (readonly number[])[], backend: 'cpu' | 'wasm'): Promise<KeypointsOut> {

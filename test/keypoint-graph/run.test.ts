@@ -1,6 +1,6 @@
 /**
  * `run` on keypoint artifacts written by `convert --graph keypoints` (the bundled default
- * checkpoint; ONNX) gives the persons `run` gives on its heatmap artifact;
+ * checkpoint; ONNX and TF.js) gives the persons `run` gives on its heatmap artifact;
  * crop-keypoints artifacts are refused by run with MODEL_FORMAT; the metadata names the graph.
  */
 import test from 'ava';
@@ -17,10 +17,9 @@ import { groundTruthBoxes } from '../helpers/keypoint-parity.js';
 const CKPT = join(ROOT, 'fixtures', 'default', 'tiny_res_simplebaseline.pth');
 const work = mkdtempSync(join(tmpdir(), 'pose-port-kp-run-'));
 
-// TF.js keypoint artifacts: the artifact validator (src/artifact/check-tfjs-graph.ts) accepts
-// only the heatmap graph's one [N, H, W, 3] input so far; loading them through loadModel is
-// not done yet (test/keypoint-graph/runtimes.test.ts runs them directly)
-test.serial('run: keypoint artifacts (ONNX) = the heatmap artifact through the TypeScript pipeline', async (t) => {
+// both formats load through loadModel, the TF.js graph through the artifact validator
+// (src/artifact/check-tfjs-graph.ts); default decoding, flip test on; bound 0.01 px
+test.serial('run: keypoint artifacts (ONNX, TF.js) = the heatmap artifact through the TypeScript pipeline', async (t) => {
   await convertCheckpoint(CKPT, { out: join(work, 'hm'), formats: ['onnx'] });
   const kp = await convertCheckpoint(CKPT, { out: join(work, 'kp'), formats: ['onnx', 'tfjs'], graph: 'keypoints' });
   t.deepEqual(kp.report.metadata.graph, { kind: 'keypoints', inputs: ['image', 'boxes'], outputs: ['keypoints', 'scores'] });
@@ -29,7 +28,7 @@ test.serial('run: keypoint artifacts (ONNX) = the heatmap artifact through the T
   const ref = await loadModel(join(work, 'hm', 'model.onnx'));
   const [file, boxes] = groundTruthBoxes('coco')[2];
   const want = await estimatePoses(ref, file, boxes.map((b) => ({ bbox: b })));
-  for (const path of [join(work, 'kp', 'model.onnx')]) {
+  for (const path of [join(work, 'kp', 'model.onnx'), join(work, 'kp', 'tfjs')]) {
     const model = await loadModel(path);
     t.truthy(model.keypoints, path);
     const got = await estimatePoses(model, file, boxes.map((b) => ({ bbox: b })));
