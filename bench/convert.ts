@@ -96,6 +96,8 @@ export interface ConvertBenchRow {
   inference: { batch: number; foldedMs: number; unfoldedMs: number; speedup: number }[];
   /** what a user waits for: `pose-port convert` vs `python3 -c 'import torch; torch.load(f)'`, whole processes */
   command: { poseportSeconds: number; torchSeconds: number; ratio: number };
+  /** report.json's timings_ms of the last in-process run: the per-phase split */
+  phasesMs: Record<string, number>;
 }
 
 export async function benchConvert(models = CONVERT_MODELS, opts: { inferReps?: number } = {}): Promise<ConvertBenchRow[]> {
@@ -135,6 +137,7 @@ export async function benchConvert(models = CONVERT_MODELS, opts: { inferReps?: 
         rssOverFile: (peak - base) / fileBytes,
         inference,
         command: { poseportSeconds: cli, torchSeconds: py, ratio: cli / py },
+        phasesMs: report.timings_ms,
       };
       rows.push(row);
       printRow(row);
@@ -159,6 +162,7 @@ function printRow(r: ConvertBenchRow): void {
     `  whole commands: pose-port convert ${r.command.poseportSeconds.toFixed(2)} s vs python -c 'import torch; torch.load' ` +
       `${r.command.torchSeconds.toFixed(2)} s = ${r.command.ratio.toFixed(2)}x (process start and imports included)`,
   );
+  console.log(`  phases (ms): ${Object.entries(r.phasesMs).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}`);
   for (const i of r.inference)
     console.log(
       `  onnxruntime batch ${i.batch}: ${i.foldedMs.toFixed(1)} ms/image folded, ${i.unfoldedMs.toFixed(1)} unfolded (folding ${i.speedup.toFixed(2)}x)`,

@@ -1,5 +1,6 @@
 /** What convert takes (ConvertOptions) and what it writes as report.json (ConvertReport, schemas/report.schema.json). */
 import type { ModelMetadata } from '../artifact/metadata.js';
+import type { TENSOR_CHECKSUM_ALGORITHM } from '../core/checksum64.js';
 import type { QuantizeDType } from '../emit/tfjs/index.js';
 import type { AppliedPass } from '../passes/index.js';
 import type { layoutReport } from './checkpoint.js';
@@ -86,8 +87,13 @@ export interface ConvertReport {
   passes: AppliedPass[];
   nodes: { built: number; emitted: number };
   artifacts: ArtifactRecord[];
-  /** sha256 of each consumed tensor's little-endian bytes, in state_dict order (for `verify`) */
-  tensor_sha256: Record<string, string>;
+  /**
+   * A checksum of every tensor's little-endian row-major bytes (but num_batches_tracked),
+   * in state_dict order, for `verify`: lane64 (src/core/checksum64.ts, 16 hex digits).
+   */
+  tensor_checksums?: { algorithm: typeof TENSOR_CHECKSUM_ALGORITHM; tensors: Record<string, string> };
+  /** what reports of pose-port before lane64 recorded instead: each tensor's sha256 (verify still reads it) */
+  tensor_sha256?: Record<string, string>;
   warnings: string[];
   timings_ms: Record<string, number>;
   metadata: ModelMetadata;

@@ -12,11 +12,13 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256Bytes } from '../../src/core/hash.js';
+import { tensorSha256 } from '../../src/core/tensor-bytes.js';
 import { validateJson, type JsonSchema } from '../../src/core/json-schema.js';
 import { onnx, type TensorProto } from '../../src/emit/onnx/proto.js';
 import { specBytes, type TfjsModelJson } from '../../src/emit/tfjs/index.js';
 import { convertCheckpoint } from '../../src/pipeline/convert.js';
 import { REPORT_SCHEMA, verifyArtifacts, type VerifyReport } from '../../src/pipeline/verify.js';
+import { openCheckpoint } from '../../src/pth/index.js';
 import { makeCheckpoint, requireTorch, ROOT } from '../helpers/ckpt.js';
 import { runCli } from '../helpers/cli.js';
 import { COCO } from './converted.js';
@@ -64,7 +66,7 @@ test.serial('a fresh conversion passes every check (CLI, exit 0, JSON valid agai
     report.checks.map((c) => c.name),
     [
       'source-sha256',
-      'tensor-sha256',
+      'tensor-checksum',
       'directory',
       'artifact-sha256:model.onnx',
       'onnx-metadata',
@@ -83,7 +85,7 @@ test.serial('a fresh conversion passes every check (CLI, exit 0, JSON valid agai
   t.deepEqual(failed(report), []);
   t.deepEqual(report.input.shape_nchw, [1, 3, 64, 64]);
   const f = (n: string) => check(report, n).figures!;
-  t.is(f('tensor-sha256').tensors, 575);
+  t.is(f('tensor-checksum').tensors, 575);
   t.true(Number(f('onnx-weights').values) > 8_000_000);
   t.is(f('onnx-vs-rebuilt').rel_l2, 0, 'the artifact and a fresh emission of the rebuilt graph agree exactly');
   t.true(Number(f('onnx-vs-tfjs').rel_l2) <= 1e-5);
@@ -151,7 +153,7 @@ test.serial('one ONNX initializer value changed, report.json updated to match: o
   t.false(v.ok);
   t.true(check(v, 'artifact-sha256:model.onnx').ok, 'the edited report hides the change from the checksum');
   t.true(check(v, 'source-sha256').ok);
-  t.true(check(v, 'tensor-sha256').ok);
+  t.true(check(v, 'tensor-checksum').ok);
   t.true(check(v, 'tfjs-weights').ok);
   const w = check(v, 'onnx-weights');
   t.false(w.ok);
@@ -211,10 +213,10 @@ test.serial('a checkpoint that is not the one converted (another seed): every te
   const v = await verifyArtifacts(other, dir);
   t.is(validateJson(REPORT_SCHEMA, v), null);
   t.false(v.ok);
-  const recorded = Object.keys(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).tensor_sha256);
+  const recorded = Object.keys(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).tensor_checksums.tensors);
   t.false(check(v, 'source-sha256').ok);
   t.regex(check(v, 'source-sha256').detail, /differs from the converted file's/);
-  const ts = check(v, 'tensor-sha256');
+  const ts = check(v, 'tensor-checksum');
   t.false(ts.ok);
   t.deepEqual([...ts.mismatches!].sort(), [...recorded].sort());
   t.regex(ts.detail, new RegExp(`^${recorded.length} of ${recorded.length} tensors differ: '${recorded[0].replace(/\./g, '\\.')}'`));
@@ -235,7 +237,7 @@ test.serial('a checkpoint of another architecture: the architecture check names 
   t.false(a.ok);
   t.regex(a.detail, /numStages 2 \(report: 1\)/);
   t.false(v.checks.some((c) => c.name.endsWith('-weights') || c.name.endsWith('-rebuilt')));
-  t.deepEqual(failed(v), ['source-sha256', 'tensor-sha256', 'architecture']);
+  t.deepEqual(failed(v), ['source-sha256', 'tensor-checksum', 'architecture']);
 });
 
 test.serial('missing report, artifact or shard: exit 2 naming the file; bad options are usage errors', async (t) => {
@@ -266,7 +268,11 @@ test.serial('missing report, artifact or shard: exit 2 naming the file; bad opti
 
   const badReport = copyOf(dir, 'bad-report');
   const rep = JSON.parse(readFileSync(join(badReport, 'report.json'), 'utf8'));
-  rep.tensor_sha256['backbone.top.0.conv.weight'] = 'not a digest';
+  rep.tensor_checksums.tensors['backbone.top.0.conv.weight'] = 'not a digest';
+  writeFileSync(join(badReport, 'report.json'), JSON.stringify(rep));
+  await t.throwsAsync(verifyArtifacts(ckpt, badReport), { message: /report\.json.*tensor_checksums/ });
+  delete rep.tensor_checksums;
+  rep.tensor_sha256 = { 'backbone.top.0.conv.weight': 'not a digest' };
   writeFileSync(join(badReport, 'report.json'), JSON.stringify(rep));
   await t.throwsAsync(verifyArtifacts(ckpt, badReport), { message: /report\.json.*tensor_sha256/ });
 
@@ -327,4 +333,31 @@ test.serial('--ann/--images: the evaluation is compared with the metrics the zoo
   const half = runCli(['verify', ckpt, dir, '--ann', evaluate.ann]);
   t.is(half.code, 2);
   t.regex(half.stderr, /needs both --ann and --images/);
+});
+
+test.serial('a report written before lane64 (tensor_sha256 per tensor) is still verified by sha256', async (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+  const { ckpt, dir } = await converted();
+  const d = copyOf(dir, 'sha256-report');
+  const rep = JSON.parse(readFileSync(join(d, 'report.json'), 'utf8'));
+  const names = Object.keys(rep.tensor_checksums.tensors);
+  const opened = await openCheckpoint(ckpt);
+  try {
+    rep.tensor_sha256 = Object.fromEntries(opened.tensors.entries.filter((e) => names.includes(e.name)).map((e) => [e.name, tensorSha256(e)]));
+  } finally {
+    opened.close();
+  }
+  delete rep.tensor_checksums;
+  t.is(Object.keys(rep.tensor_sha256).length, names.length);
+  writeFileSync(join(d, 'report.json'), JSON.stringify(rep, null, 2));
+  const v = await verifyArtifacts(ckpt, d);
+  const c = check(v, 'tensor-checksum');
+  t.true(c.ok, c.detail);
+  t.regex(c.detail, new RegExp(`all ${names.length} tensors have the recorded sha256 checksum`));
+
+  rep.tensor_sha256[names[3]] = '0'.repeat(64);
+  writeFileSync(join(d, 'report.json'), JSON.stringify(rep, null, 2));
+  const bad = check(await verifyArtifacts(ckpt, d), 'tensor-checksum');
+  t.false(bad.ok);
+  t.deepEqual(bad.mismatches, [names[3]]);
 });

@@ -81,7 +81,7 @@ export const convertCommand = defineCommand({
       allowUnknownGlobals: args.flags['allow-unknown-globals'],
       onStep: (s) => progress.step(s),
     });
-    if (json) io.stdout(JSON.stringify({ ok: true, files, report: { ...report, tensor_sha256: undefined } }, null, 2) + '\n');
+    if (json) io.stdout(JSON.stringify({ ok: true, files, report: { ...report, tensor_checksums: undefined } }, null, 2) + '\n');
     else {
       io.stdout(
         `${report.family}${report.arch ? ` (${report.arch})` : ''}${report.zoo ? ` = zoo ${report.zoo}` : ''}: ` +

@@ -1,4 +1,6 @@
-import { tensorSha256 } from '../../core/tensor-bytes.js';
+import { lane64, TENSOR_CHECKSUM_ALGORITHM } from '../../core/checksum64.js';
+import { tensorBytes, tensorSha256 } from '../../core/tensor-bytes.js';
+import type { TensorEntry } from '../../core/tensor.js';
 import type { Checkpoint } from '../../pth/types.js';
 import type { ConvertReport } from '../convert-report.js';
 import { failures, result, type Finding } from './finding.js';
@@ -18,19 +20,29 @@ export function sourceDigestCheck(ckpt: Checkpoint, sha256: string, report: Conv
   };
 }
 
-/** tensor-sha256: every tensor (but num_batches_tracked) against the recorded digest; reasons 'differs', 'missing' (recorded, not in the checkpoint), 'unrecorded'. */
+/** The recorded per-tensor checksums and how to recompute one: lane64, or the sha256 of reports written before it. */
+function recordedChecksums(report: ConvertReport): { algorithm: string; recorded: Record<string, string>; of: (e: TensorEntry) => string } {
+  if (report.tensor_checksums) return { algorithm: TENSOR_CHECKSUM_ALGORITHM, recorded: report.tensor_checksums.tensors, of: (e) => lane64(tensorBytes(e)) };
+  return { algorithm: 'sha256', recorded: report.tensor_sha256 ?? {}, of: tensorSha256 };
+}
+
+/**
+ * tensor-checksum: every tensor (but num_batches_tracked) against the checksum recorded
+ * at conversion (lane64; sha256 in older reports); reasons 'differs', 'missing'
+ * (recorded, not in the checkpoint), 'unrecorded'.
+ */
 export function tensorDigestCheck(ckpt: Checkpoint, report: ConvertReport): Described {
-  const recorded = report.tensor_sha256;
+  const { algorithm, recorded, of } = recordedChecksums(report);
   const findings: Finding[] = [];
   const present = new Set<string>();
-  const f = (subject: string, reason: string, measured?: string): Finding => ({ check: 'tensor-sha256', ok: false, subject, reason, measured, bound: recorded[subject] });
+  const f = (subject: string, reason: string, measured?: string): Finding => ({ check: 'tensor-checksum', ok: false, subject, reason, measured, bound: recorded[subject] });
   for (const e of ckpt.tensors.entries) {
     if (e.name.endsWith('.num_batches_tracked')) continue;
     present.add(e.name);
     const want = recorded[e.name];
     if (want === undefined) findings.push(f(e.name, 'unrecorded'));
     else {
-      const got = tensorSha256(e);
+      const got = of(e);
       if (got !== want) findings.push(f(e.name, 'differs', got));
     }
   }
@@ -40,11 +52,11 @@ export function tensorDigestCheck(ckpt: Checkpoint, report: ConvertReport): Desc
   findings.sort((a, b) => order.indexOf(a.reason!) - order.indexOf(b.reason!));
   const total = Object.keys(recorded).length;
   const n = (reason: string) => findings.filter((x) => x.reason === reason).length;
-  const r = result('tensor-sha256', findings, { tensors: total, differing: n('differs'), missing: n('missing'), unrecorded: n('unrecorded') });
+  const r = result('tensor-checksum', findings, { tensors: total, differing: n('differs'), missing: n('missing'), unrecorded: n('unrecorded') });
   return {
     result: r,
     describe: (res) => {
-      if (res.ok) return `all ${total} tensors have the recorded sha256`;
+      if (res.ok) return `all ${total} tensors have the recorded ${algorithm} checksum`;
       const names = (reason: string) => failures(res, reason).map((x) => x.subject);
       const [differ, missing, extra] = order.map(names);
       return [
