@@ -45,10 +45,10 @@ export function cropImage(ops: Ops, image: Value, frame: AffineFrame, inputSize:
   const k16 = f('ROUND_DELTA', 16);
   const cols = o.constant('cols', [1, wo], Array.from({ length: wo }, (_, i) => i));
   const rows = o.constant('rows', [1, ho], Array.from({ length: ho }, (_, i) => i - (ho - wo) / 2));
-  const adelta = o.unary('round', o.mul(o.mul(ax, cols), k1024), 'adelta');
-  const x0 = o.add(o.unary('round', o.mul(frame.u, k1024), 'X0_round'), k16, 'X0');
+  const adelta = o.roundHalfEven(o.mul(o.mul(ax, cols), k1024), 'adelta');
+  const x0 = o.add(o.roundHalfEven(o.mul(frame.u, k1024), 'X0_round'), k16, 'X0');
   const X = o.unary('floor', o.div(o.add(x0, adelta), k32), 'X');
-  const y0 = o.add(o.unary('round', o.mul(o.add(frame.t, o.mul(ay, rows)), k1024), 'Y0_round'), k16, 'Y0');
+  const y0 = o.add(o.roundHalfEven(o.mul(o.add(frame.t, o.mul(ay, rows)), k1024), 'Y0_round'), k16, 'Y0');
   const Y = o.unary('floor', o.div(y0, k32), 'Y');
   const sx = o.unary('floor', o.div(X, k32), 'sx');
   const sy = o.unary('floor', o.div(Y, k32), 'sy');

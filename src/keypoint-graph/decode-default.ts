@@ -19,9 +19,8 @@ export function quarterStep(ops: Ops, heatmaps: Value, peaks: Peaks, extra = 0):
   const inside = o.and(strictlyBetween(o, peaks.px, 1, w - 1, 'x_inside'), strictlyBetween(o, peaks.py, 1, h - 1, 'y_inside'), 'inside');
   const dx = atPeak(o, o.sub(shifted(o, heatmaps, 0, 1), shifted(o, heatmaps, 0, -1), 'dx_map'), peaks, 'dx');
   const dy = atPeak(o, o.sub(shifted(o, heatmaps, 1, 0), shifted(o, heatmaps, -1, 0), 'dy_map'), peaks, 'dy');
-  const quarter = o.scalar('quarter', 0.25);
   const step = (p: Value, d: Value, axis: string) => {
-    let v = o.add(p, o.mul(o.unary('sign', d, `sign_${axis}`), quarter), `stepped_${axis}`);
+    let v = o.add(p, o.scaledSign(d, 0.25, `sign_${axis}`), `stepped_${axis}`);
     if (extra !== 0) v = o.add(v, o.scalar(`extra_${axis}`, extra), `shifted_${axis}`);
     return o.where(inside, v, p, `p${axis}`);
   };

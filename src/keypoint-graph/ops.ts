@@ -61,6 +61,28 @@ export class Ops {
   unary(fn: UnaryAttrs['fn'], x: Value, what = ''): Value {
     return this.graph.add('unary', [x], { fn }, this.name(what || fn));
   }
+  /**
+   * Round half to even (cvRound) of float32 `x` (|x| < 2^23) without the Round op, which
+   * onnxruntime-web's WebGPU EP lacks: `r = floor(x)`, `f = x − r` (exact), plus 1 where
+   * `f > 0.5`, or `f = 0.5` and r is odd. (Floor(x + 0.5) is not equal: it rounds ties up,
+   * and x + 0.5 itself rounds, e.g. 0.49999997 + 0.5 = 1.)
+   */
+  roundHalfEven(x: Value, what: string): Value {
+    const o = this.in(`${this.scope}/${what}`);
+    const r = o.unary('floor', x, 'floor');
+    const f = o.sub(x, r, 'fraction');
+    const half = o.scalar('half', 0.5);
+    const odd = o.sub(r, o.mul(o.unary('floor', o.mul(r, half), 'half_floor'), o.scalar('two', 2)), 'odd');
+    const tie = o.where(o.compare('equal', f, half, 'is_tie'), odd, o.scalar('zero', 0), 'tie_up');
+    return this.add(r, o.where(o.compare('greater', f, half, 'above_half'), o.scalar('one', 1), tie, 'up'), what);
+  }
+  /** `k·sign(x)` of float32 `x` (0 at 0 and NaN) by comparisons, without the Sign op (absent from onnxruntime-web's WebGPU EP) */
+  scaledSign(x: Value, k: number, what: string): Value {
+    const o = this.in(`${this.scope}/${what}`);
+    const zero = o.scalar('zero', 0);
+    const negative = o.where(o.compare('less', x, zero, 'negative'), o.scalar('minus_k', -k), zero, 'if_negative');
+    return this.where(o.compare('greater', x, zero, 'positive'), o.scalar('k', k), negative, what);
+  }
   where(cond: Value, a: Value, b: Value, what = 'where'): Value {
     return this.graph.add('where', [cond, a, b], {}, this.name(what));
   }

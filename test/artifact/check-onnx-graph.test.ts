@@ -13,6 +13,7 @@ import { isPosePortError } from '../../src/core/errors.js';
 import { emitOnnx } from '../../src/emit/onnx/index.js';
 import { onnx, type INodeProto, type ModelProto } from '../../src/emit/onnx/proto.js';
 import { convertCheckpoint } from '../../src/pipeline/convert.js';
+import { buildKeypointGraph, type KeypointDecodeMethod } from '../../src/keypoint-graph/index.js';
 import { listManifests, ROOT } from '../helpers/ckpt.js';
 import { runCli } from '../helpers/cli.js';
 import { tensorSetFromManifest } from '../helpers/manifest-tensors.js';
@@ -35,6 +36,31 @@ test('the 26 zoo manifests\' ONNX graphs pass the check', (t) => {
     const { graph } = buildFolded(tensorSetFromManifest(model), size);
     t.notThrows(() => checkOnnxGraph(emitOnnx(graph), model, Math.max(...size)), model);
   }
+});
+
+test('keypoint graphs of every decoding, with and without flip test and heatmaps output, at opsets 11 and 17, pass the check', (t) => {
+  const tensors = tensorSetFromManifest('res50_coco_256x192_dark');
+  const size: [number, number] = [64, 64];
+  for (const kind of ['keypoints', 'crop-keypoints'] as const)
+    for (const method of ['default', 'dark', 'megvii'] as KeypointDecodeMethod[])
+      for (const flipTest of [true, false])
+        for (const opset of [11, 17]) {
+          const { graph } = buildFolded(tensors, size);
+          const g = buildKeypointGraph(graph, kind, {
+            inputSize: size,
+            mean: [123.675, 116.28, 103.53],
+            std: [58.395, 57.12, 57.375],
+            padding: 1.25,
+            flipTest,
+            shiftHeatmap: flipTest,
+            flipPairs: [[1, 2], [3, 4]],
+            method,
+            kernel: method === 'megvii' ? 5 : 11,
+            heatmapsOutput: flipTest,
+          });
+          const what = `${kind} ${method} flip ${flipTest} opset ${opset}`;
+          t.notThrows(() => checkOnnxGraph(emitOnnx(g, { opset }), what, 64), what);
+        }
 });
 
 for (const kind of Object.keys(dirs) as (keyof typeof dirs)[])

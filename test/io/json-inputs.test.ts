@@ -47,6 +47,14 @@ const KINDS: [string, () => string, RegExp][] = [
   ['a directory', () => dir, /directory/],
 ];
 
+test('verify of a directory whose report.json is a FIFO is refused at once, exit 2 naming the file', (t) => {
+  const d = join(work, 'fifo-report');
+  mkdirSync(d);
+  const report = join(d, 'report.json');
+  execFileSync('mkfifo', [report]);
+  refused(t, ['verify', CKPT, d], report, /FIFO/);
+});
+
 for (const [name, file, kind] of KINDS) {
   test(`eval --ann ${name} is refused at once, exit 2 naming the file`, (t) => {
     refused(t, ['eval', model, '--ann', file(), '--images', COCO], file(), kind);
