@@ -15,6 +15,10 @@
  * place is listed in `issues`. The parse is bounded (CONFIG_LIMITS): recursion depth,
  * expanded value size and range() length; skipping over an unreadable value is
  * iterative, so a 10,000-deep nesting costs one pass over its tokens.
+ *
+ * Past 300 lines because it is one recursive-descent grammar: the productions (value,
+ * call, subscript, string, number) call each other and share one position and one
+ * issue list; split apart they would only pass that state around.
  */
 import { Tokenizer, type Pos, type Token } from './tokenize.js';
 import { CONFIG_LIMITS, PyDict, Unreadable, isUnreadable, type PyKey, type PyValue } from './value.js';

@@ -13,6 +13,10 @@
  *
  * Everything is float64 with numpy's summation order where it decides the last bit
  * (pairwise sums in the OKS and in the final means); the stats are exact.
+ *
+ * Past 300 lines because it is one algorithm (evaluateImg, accumulate, summarize)
+ * whose version switches cut across all three steps; kept together so each switch
+ * reads beside the code it changes.
  */
 import { PosePortError } from '../core/errors.js';
 import { WHOLEBODY_PARTS, WHOLEBODY_PART_KEYS } from './datasets.js';

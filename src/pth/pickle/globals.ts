@@ -11,6 +11,10 @@
  *
  * Functions handed to the parser are created per parse and frozen, so a pickle
  * cannot attach state to them (BUILD on a frozen function throws).
+ *
+ * Past 300 lines because it is the one allowlist: every global a checkpoint may name,
+ * with the argument checks of each, kept in one table so that what is allowed can be
+ * read in one place.
  */
 import { halfToFloat, type DType } from '../../core/dtype.js';
 import { PosePortError } from '../../core/errors.js';

@@ -19,6 +19,9 @@
  *  - MARK nesting, items per frame, objects and memo entries bounded.
  *
  * It also decodes every LONG1/LONG4 payload exactly, keyed by opcode offset.
+ *
+ * Past 300 lines because it is one opcode switch over one modelled stack: each case
+ * states what that opcode pops, pushes and reads, in the order the VM runs them.
  */
 import { PosePortError } from '../../core/errors.js';
 import { decodeLong, MAX_LONG_BYTES } from './long.js';
