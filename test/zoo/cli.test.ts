@@ -1,22 +1,13 @@
 /** `pose-port zoo` and `pose-port fetch` from the command line (exit codes, messages, JSON). */
 import test from 'ava';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { getZooEntry, listZoo } from '../../src/zoo/registry.js';
 import { runCli } from '../helpers/cli.js';
 import { runCliAsync } from './run-cli-async.js';
 import { startServer } from './server.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'pose-port-cli-fetch-'));
-  dirs.push(d);
-  return d;
-}
-test.after.always(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('cli-fetch');
 
 test('zoo list prints one row per registry entry with family, dataset, input and main metric', (t) => {
   const r = runCli(['zoo', 'list']);

@@ -6,9 +6,8 @@
  */
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, linkSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PosePortError } from '../../src/core/errors.js';
 import { defaultMaxBytes, fetchCheckpoint, type FetchOptions } from '../../src/zoo/fetch.js';
@@ -16,21 +15,14 @@ import { getZooEntry, listZoo } from '../../src/zoo/registry.js';
 import type { ZooEntry } from '../../src/zoo/types.js';
 import { mountTmpfs, tmpfsUnavailable } from '../helpers/tmpfs.js';
 import { startServer, type Behaviour, type ServerOptions } from './server.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 const body = Uint8Array.from({ length: 256 * 1024 }, (_, i) => (i * 2654435761) >>> 24);
 const base = getZooEntry('rsn18_coco_256x192');
 const entry: ZooEntry = { ...base, checkpoint: { ...base.checkpoint, sha256Prefix: createHash('sha256').update(body).digest('hex').slice(0, 8) } };
 const FAST: FetchOptions = { retryDelayMs: 1, maxRetryDelayMs: 5, idleTimeoutMs: 10_000 };
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'pose-port-fetch-limits-'));
-  dirs.push(d);
-  return d;
-}
-test.after.always(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('fetch-limits');
 
 async function withServer<T>(behaviour: Behaviour, fn: (origin: string, requests: () => number) => Promise<T>, options: ServerOptions = {}): Promise<T> {
   const server = await startServer(body, behaviour, options);

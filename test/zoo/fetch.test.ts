@@ -5,8 +5,7 @@
  */
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PosePortError } from '../../src/core/errors.js';
 import { defaultCheckpointDir, fetchCheckpoint, mirrorUrl, type FetchProgress } from '../../src/zoo/fetch.js';
@@ -15,6 +14,7 @@ import { getZooEntry } from '../../src/zoo/registry.js';
 import type { ZooEntry } from '../../src/zoo/types.js';
 import { makeCheckpoint, requireTorch } from '../helpers/ckpt.js';
 import { startServer, type Behaviour } from './server.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 const MODEL = 'rsn18_coco_256x192';
 const torch = requireTorch();
@@ -31,15 +31,7 @@ test.before(() => {
   entry = { ...e, checkpoint: { ...e.checkpoint, sha256Prefix: sha.slice(0, 8) } };
 });
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'pose-port-fetch-'));
-  dirs.push(d);
-  return d;
-}
-test.after.always(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('fetch');
 
 function sameAsBody(path: string): boolean {
   return Buffer.from(body.buffer, body.byteOffset, body.length).equals(readFileSync(path));
