@@ -38,13 +38,3 @@ export function oihwToHwio(w: ArrayLike<number>, [O, I, KH, KW]: readonly number
         for (let x = 0; x < KW; x++) out[((h * KW + x) * I + i) * On + (o - o0)] = w[((o * I + i) * KH + h) * KW + x];
   return out;
 }
-
-/** transposed-conv weight [I, O, kH, kW] -> Conv2DBackpropInput filter [kH, kW, O, I] (no spatial flip) */
-export function iohwToHwoi(w: ArrayLike<number>, [I, O, KH, KW]: readonly number[]): Float32Array {
-  const out = new Float32Array(I * O * KH * KW);
-  for (let i = 0; i < I; i++)
-    for (let o = 0; o < O; o++)
-      for (let h = 0; h < KH; h++)
-        for (let x = 0; x < KW; x++) out[((h * KW + x) * O + o) * I + i] = w[((i * O + o) * KH + h) * KW + x];
-  return out;
-}
