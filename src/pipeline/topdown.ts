@@ -37,6 +37,8 @@ export interface TopDownOptions {
   batchSize?: number;
   /** accumulated into when given */
   timings?: StageTimings;
+  /** return each crop's (flip-averaged) heatmaps with its keypoints */
+  keepHeatmaps?: boolean;
 }
 
 /** One person to estimate: the box as MMPose's center/scale ('float64' for MPII's stored values). */
@@ -53,6 +55,8 @@ export interface CropResult<T> {
   scale: [number, number];
   /** [K*3]: x, y (image pixels), score; float32 as MMPose's `preds` */
   preds: Float32Array;
+  /** [K, h, w] the heatmaps decoded (flip-averaged with the flip test), with `keepHeatmaps` */
+  heatmaps?: Float32Array;
 }
 
 export const DEFAULT_BATCH_SIZE = 8;
@@ -64,6 +68,24 @@ export function decodeSettings(model: PoseModel): { method: DecodeMethod; kernel
   const d = model.metadata.decode;
   if (d.use_udp) throw new PosePortError('MODEL_FORMAT', `the model uses UDP decoding, which pose-port does not implement`, { file: model.file });
   return { method: d.method, kernel: d.modulate_kernel, shift: d.shift_heatmap, flipTest: d.flip_test };
+}
+
+/**
+ * The network input of one person: MMPose's affine crop of `image` (center, scale) to the
+ * model's input size, normalised with `mean`/`std` into `out` at `offset` ([3, H, W]).
+ * The batcher below and verify's crop-keypoints inputs both crop through this.
+ */
+export function cropInput(
+  image: ImageU8,
+  req: Pick<CropRequest<unknown>, 'center' | 'scale' | 'dtype'>,
+  [H, W]: readonly [number, number],
+  mean: readonly number[],
+  std: readonly number[],
+  out: Float32Array,
+  offset: number,
+): void {
+  const m = getAffineTransform(req.center, req.scale, [W, H], { dtype: req.dtype ?? 'float32' });
+  toNormalizedTensor(warpAffineLinear(image, m, W, H), mean, std, out, offset);
 }
 
 /**
@@ -79,6 +101,7 @@ export class TopDownBatcher<T> {
   private readonly buffer: Float32Array;
   private pending: { center: [number, number]; scale: [number, number]; tag: T }[] = [];
   private readonly settings: ReturnType<typeof decodeSettings>;
+  private readonly keepHeatmaps: boolean;
 
   constructor(
     private readonly model: PoseModel,
@@ -99,17 +122,15 @@ export class TopDownBatcher<T> {
     this.settings = decodeSettings(model);
     this.flip = opts.flip ?? this.settings.flipTest;
     this.timings = opts.timings ?? emptyTimings();
+    this.keepHeatmaps = opts.keepHeatmaps ?? false;
     this.buffer = new Float32Array(bs * this.plane);
   }
 
   /** Warps one crop of `image` into the batch; runs the batch when full and returns its persons. */
   async add(image: ImageU8, req: CropRequest<T>): Promise<CropResult<T>[]> {
     const t0 = performance.now();
-    const [H, W] = this.model.inputSize;
-    const m = getAffineTransform(req.center, req.scale, [W, H], { dtype: req.dtype ?? 'float32' });
-    const crop = warpAffineLinear(image, m, W, H);
     const meta = this.model.metadata.input;
-    toNormalizedTensor(crop, meta.mean, meta.std, this.buffer, this.pending.length * this.plane);
+    cropInput(image, req, this.model.inputSize, meta.mean, meta.std, this.buffer, this.pending.length * this.plane);
     // the decoder holds center and scale as float32, for MPII too (spec §6)
     const f = Math.fround;
     this.pending.push({ center: [f(req.center[0]), f(req.center[1])], scale: [f(req.scale[0]), f(req.scale[1])], tag: req.tag });
@@ -155,7 +176,8 @@ export class TopDownBatcher<T> {
         preds[3 * k + 1] = dec.keypoints[(i * K + k) * 2 + 1];
         preds[3 * k + 2] = dec.scores[i * K + k];
       }
-      return { tag: p.tag, center: p.center, scale: p.scale, preds };
+      const plane = K * h * w;
+      return { tag: p.tag, center: p.center, scale: p.scale, preds, ...(this.keepHeatmaps ? { heatmaps: heatmaps.slice(i * plane, (i + 1) * plane) } : {}) };
     });
     now = performance.now();
     this.timings.post += now - t;
