@@ -66,6 +66,8 @@ export class PosePortError extends Error {
   readonly offset?: number;
   readonly key?: string;
   readonly details?: Record<string, unknown>;
+  /** the message without the place appended to it */
+  readonly reason: string;
 
   constructor(code: ErrorCode, message: string, place: ErrorPlace = {}) {
     const where: string[] = [];
@@ -73,6 +75,7 @@ export class PosePortError extends Error {
     if (place.offset !== undefined) where.push(`byte ${place.offset}`);
     super(where.length ? `${message} (${where.join(', ')})` : message);
     this.name = 'PosePortError';
+    this.reason = message;
     this.code = code;
     this.file = place.file;
     this.offset = place.offset;
@@ -83,7 +86,7 @@ export class PosePortError extends Error {
   /** Same error with the file filled in, for code that learns the path late. */
   withFile(file: string): PosePortError {
     if (this.file !== undefined) return this;
-    const e = new PosePortError(this.code, this.message, { ...this.placeOf(), file });
+    const e = new PosePortError(this.code, this.reason, { ...this.placeOf(), file });
     e.stack = this.stack;
     return e;
   }

@@ -10,6 +10,15 @@ test('PosePortError names the file and the byte offset', (t) => {
   t.is(e.withFile('b.pth'), e);
 });
 
+test('a file learnt late is added once, the offset not repeated', (t) => {
+  const e = new PosePortError('PICKLE_FORMAT', 'truncated frame', { offset: 9 });
+  t.is(e.message, 'truncated frame (byte 9)');
+  const f = e.withFile('c.pth');
+  t.is(f.message, 'truncated frame (c.pth, byte 9)');
+  t.is(f.offset, 9);
+  t.is(f.reason, 'truncated frame');
+});
+
 test('half and bfloat16 bits widen exactly', (t) => {
   t.is(halfToFloat(0x3c00), 1);
   t.is(halfToFloat(0xc000), -2);
