@@ -9,12 +9,23 @@
  * - config-settings: every setting the metadata says came from the checkpoint's config
  *   (input size, normalisation, decoding, keypoints) still resolves to the same value;
  * - re-derivation: the graph is rebuilt from the checkpoint (detect, build, the recorded
- *   passes) and every ONNX initializer and every TF.js weight is compared with what the
+ *   passes; for a keypoint artifact, wrapped in the keypoint graph its metadata records)
+ *   and every ONNX initializer and every TF.js weight is compared with what the
  *   rebuilt graph gives, so an artifact whose weights were changed after conversion is
  *   caught even when report.json was edited to match;
- * - execution: the ONNX (onnxruntime-node) and TF.js (tfjs-converter, cpu backend)
- *   artifacts run on one seeded input and are compared with each other and with a fresh
- *   in-memory ONNX emission of the rebuilt graph.
+ * - execution, heatmap artifacts (verify/heatmap-execution.ts): the ONNX (onnxruntime-node)
+ *   and TF.js (tfjs-converter, cpu backend) artifacts run on one seeded input and are
+ *   compared with each other and with a fresh in-memory ONNX emission of the rebuilt graph;
+ * - execution, keypoint artifacts (`convert --graph keypoints|crop-keypoints`;
+ *   verify/keypoint-execution.ts): their inputs are an image and boxes (or crops with
+ *   center and scale), so they run on the image bundled in fixtures/verify/ with four
+ *   boxes (three past its edges). model.onnx is compared with a fresh emission of the
+ *   rebuilt keypoint graph (onnx-vs-rebuilt), and `keypoints` proves each artifact (ONNX in
+ *   onnxruntime-node, TF.js on wasm) equals the TypeScript pipeline on the checkpoint: the
+ *   rebuilt heatmap network through `run`'s estimatePoses on the same image and boxes
+ *   (crop-keypoints: the crops that pipeline cuts), keypoints within 0.01 px and scores
+ *   within 1e-4; under DARK and megvii only the keypoints eval/well-posed.ts finds
+ *   determined at float32 precision are bounded, the ill-posed ones are counted and reported.
  *
  * - evaluation (optional): the dataset test of 'pose-port eval' on one artifact, every
  *   metric the zoo row records compared with the measured one within a tolerance.

@@ -2,8 +2,8 @@
  * The reference a keypoint artifact is held to: the heatmap network rebuilt from the
  * checkpoint (as the architecture check rebuilds it), emitted as an in-memory heatmap
  * ONNX model with the artifact's settings, and run through the TypeScript top-down
- * pipeline `pose-port run` uses on heatmap artifacts (topdown.ts: MMPose's box to
- * center/scale, affine crop, normalisation, flip test, decoding), on verify's image and boxes.
+ * pipeline `pose-port run` uses on heatmap artifacts (run.ts estimatePoses: MMPose's box
+ * to center/scale, affine crop, normalisation, flip test, decoding), on verify's image and boxes.
  */
 import { onnxMetadataProps, type ModelMetadata } from '../../artifact/metadata.js';
 import { loadOnnxBytes } from '../../artifact/model.js';
@@ -13,8 +13,9 @@ import type { DecodeOptions } from '../../eval/decode.js';
 import type { Graph } from '../../ir/graph.js';
 import { VERSION } from '../../version.js';
 import { graphMetadata } from '../keypoint-artifact.js';
-import { decodeSettings, TopDownBatcher, type CropResult } from '../topdown.js';
-import { centerScales, type VERIFY_BOXES } from './keypoint-inputs.js';
+import { estimatePoses } from '../run.js';
+import { decodeSettings } from '../topdown.js';
+import type { VERIFY_BOXES } from './keypoint-inputs.js';
 
 export interface KeypointReference {
   /** [N, K, 2] image pixels */
@@ -48,32 +49,33 @@ export async function keypointReference(
   const bytes = emitOnnx(network, { opset, metadata: onnxMetadataProps(m), producerVersion: VERSION });
   const model = await loadOnnxBytes(bytes, '(the heatmap graph rebuilt from the checkpoint)', providers ? { executionProviders: providers } : {});
   try {
-    const batcher = new TopDownBatcher<number>(model, { keepHeatmaps: true });
-    const done: CropResult<number>[] = [];
-    for (const [i, cs] of centerScales(m, boxes).entries()) done.push(...(await batcher.add(image, { ...cs, dtype: 'float32', tag: i })));
-    done.push(...(await batcher.flush()));
+    // `pose-port run` on a heatmap artifact: estimatePoses, boxes x, y, w, h
+    const r = await estimatePoses(
+      model,
+      image,
+      boxes.map((b) => ({ bbox: b })),
+      { keepHeatmaps: true },
+    );
     const K = model.numKeypoints;
     const [h, w] = model.heatmapSize;
-    const n = done.length;
+    const n = r.persons.length;
     const keypoints = new Float32Array(n * K * 2);
     const scores = new Float32Array(n * K);
     const heatmaps = new Float32Array(n * K * h * w);
-    for (const r of done) {
-      const i = r.tag;
-      for (let k = 0; k < K; k++) {
-        keypoints[(i * K + k) * 2] = r.preds[3 * k];
-        keypoints[(i * K + k) * 2 + 1] = r.preds[3 * k + 1];
-        scores[i * K + k] = r.preds[3 * k + 2];
-      }
-      heatmaps.set(r.heatmaps!, i * K * h * w);
-    }
+    r.persons.forEach((p, i) => {
+      p.keypoints.forEach(([x, y, score], k) => {
+        keypoints[(i * K + k) * 2] = x;
+        keypoints[(i * K + k) * 2 + 1] = y;
+        scores[i * K + k] = score;
+      });
+      heatmaps.set(p.heatmaps!, i * K * h * w);
+    });
     const s = decodeSettings(model);
-    const byTag = [...done].sort((a, b) => a.tag - b.tag);
     return {
       keypoints,
       scores,
       heatmaps,
-      decode: { shape: [n, K, h, w], method: s.method, kernel: s.kernel, center: byTag.map((r) => r.center), scale: byTag.map((r) => r.scale) },
+      decode: { shape: [n, K, h, w], method: s.method, kernel: s.kernel, center: r.persons.map((p) => p.center), scale: r.persons.map((p) => p.scale) },
     };
   } finally {
     await model.dispose();

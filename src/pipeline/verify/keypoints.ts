@@ -76,7 +76,7 @@ function compareRun(ref: KeypointReference, run: KeypointRun, judged: readonly b
     check,
     ok,
     subject: run.subject,
-    reason: maxJudged > KEYPOINT_BOUND_PX ? 'px' : 'score',
+    ...(ok ? {} : { reason: maxJudged > KEYPOINT_BOUND_PX ? 'px' : 'score' }),
     measured: maxJudged,
     bound: run.quantized ? null : KEYPOINT_BOUND_PX,
     detail: { median_px: median(dist), max_px_ill_posed: maxIll, score_max_abs: maxScore, score_bound: run.quantized ? null : SCORE_BOUND, worst: at, quantized: run.quantized ? 1 : 0 },
