@@ -15,12 +15,13 @@ import { join } from 'node:path';
 import { validateJson } from '../../src/core/json-schema.js';
 import { convertCheckpoint } from '../../src/pipeline/convert.js';
 import type { GraphKind } from '../../src/pipeline/keypoint-artifact.js';
-import { REPORT_SCHEMA, verifyArtifacts, type VerifyCheck, type VerifyReport } from '../../src/pipeline/verify.js';
+import { REPORT_SCHEMA, verifyArtifacts, type VerifyReport } from '../../src/pipeline/verify.js';
 import { readManifest, requireTorch, ROOT } from '../helpers/ckpt.js';
 import { runCli } from '../helpers/cli.js';
 import { configCheckpoint } from '../helpers/config-ckpt.js';
 import { config0x } from '../helpers/mmpose-config-text.js';
 import { patchOnnxInitializer, patchTfjsWeight } from '../helpers/tamper.js';
+import { check, failed, FILE_AND_WEIGHT_CHECKS } from '../helpers/verify-report.js';
 
 const TINY = join(ROOT, 'fixtures', 'default', 'tiny_res_simplebaseline.pth');
 const work = mkdtempSync(join(tmpdir(), 'pose-port-verify-kp-'));
@@ -49,29 +50,8 @@ function withDecoding(postProcess: 'unbiased' | 'megvii', kernel: number): strin
   return configCheckpoint({ base: { pth: TINY }, metaKey: 'config', text: config0x(man, { form: 'file', version: '0.12', testCfg: { post_process: postProcess, modulate_kernel: kernel } }) });
 }
 
-const check = (r: VerifyReport, name: string): VerifyCheck => {
-  const c = r.checks.find((x) => x.name === name);
-  if (!c) throw new Error(`no check '${name}' in ${r.checks.map((x) => x.name).join(', ')}`);
-  return c;
-};
-const failed = (r: VerifyReport) => r.checks.filter((c) => !c.ok).map((c) => c.name);
 
-const CHECKS = [
-  'source-sha256',
-  'tensor-checksum',
-  'directory',
-  'artifact-sha256:model.onnx',
-  'onnx-metadata',
-  'artifact-sha256:tfjs/model.json',
-  'tfjs-files',
-  'tfjs-metadata',
-  'architecture',
-  'config-settings',
-  'onnx-weights',
-  'tfjs-weights',
-  'onnx-vs-rebuilt',
-  'keypoints',
-];
+const CHECKS = [...FILE_AND_WEIGHT_CHECKS, 'onnx-vs-rebuilt', 'keypoints'];
 
 /** The keypoints check's figures: every judged keypoint within the bound for both artifacts, scores too. */
 function assertKeypoints(t: import('ava').ExecutionContext, r: VerifyReport, method: string) {

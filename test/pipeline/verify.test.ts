@@ -20,6 +20,7 @@ import { openCheckpoint } from '../../src/pth/index.js';
 import { makeCheckpoint, requireTorch, ROOT } from '../helpers/ckpt.js';
 import { runCli } from '../helpers/cli.js';
 import { patchOnnxInitializer, patchTfjsWeight } from '../helpers/tamper.js';
+import { check, failed, FILE_AND_WEIGHT_CHECKS } from '../helpers/verify-report.js';
 import { COCO } from './converted.js';
 
 const MODEL = 'rsn18_coco_256x192';
@@ -46,12 +47,6 @@ function copyOf(dir: string, name: string): string {
   return to;
 }
 
-const check = (r: VerifyReport, name: string) => {
-  const c = r.checks.find((x) => x.name === name);
-  if (!c) throw new Error(`no check '${name}' in ${r.checks.map((x) => x.name).join(', ')}`);
-  return c;
-};
-const failed = (r: VerifyReport) => r.checks.filter((c) => !c.ok).map((c) => c.name);
 
 test.serial('a fresh conversion passes every check (CLI, exit 0, JSON valid against the schema)', async (t) => {
   if (!requireTorch()) return t.pass('PyTorch absent (local run)');
@@ -63,23 +58,7 @@ test.serial('a fresh conversion passes every check (CLI, exit 0, JSON valid agai
   t.true(report.ok);
   t.deepEqual(
     report.checks.map((c) => c.name),
-    [
-      'source-sha256',
-      'tensor-checksum',
-      'directory',
-      'artifact-sha256:model.onnx',
-      'onnx-metadata',
-      'artifact-sha256:tfjs/model.json',
-      'tfjs-files',
-      'tfjs-metadata',
-      'architecture',
-      'config-settings',
-      'onnx-weights',
-      'tfjs-weights',
-      'onnx-vs-tfjs',
-      'onnx-vs-rebuilt',
-      'tfjs-vs-rebuilt',
-    ],
+    [...FILE_AND_WEIGHT_CHECKS, 'onnx-vs-tfjs', 'onnx-vs-rebuilt', 'tfjs-vs-rebuilt'],
   );
   t.deepEqual(failed(report), []);
   t.deepEqual(report.input.shape_nchw, [1, 3, 64, 64]);
