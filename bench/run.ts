@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- PART ...]`: runs the benchmark parts (reader, convert, tfjs, eval, keypoints, eval-memory;
+ * `npm run bench [-- PART ...]`: runs the benchmark parts (reader, convert, inference, tfjs, eval, keypoints, eval-memory;
  * all by default) and prints each measurement with its ratio against the baseline
  * measured in the same run. Results are also written to .cache/bench/latest.json.
  */
@@ -12,6 +12,7 @@ type Part = { name: string; run: () => Promise<unknown> };
 const PARTS: Part[] = [
   { name: 'reader', run: async () => (await import('./reader.js')).benchReader() },
   { name: 'convert', run: async () => (await import('./convert.js')).benchConvert() },
+  { name: 'inference', run: async () => (await import('./inference.js')).benchInference() },
   { name: 'tfjs', run: async () => (await import('./tfjs.js')).benchTfjs() },
   { name: 'eval', run: async () => (await import('./eval.js')).benchEval() },
   { name: 'eval-memory', run: async () => (await import('./eval-memory.js')).benchEvalMemory() },

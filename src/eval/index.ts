@@ -10,6 +10,7 @@ export { toNormalizedTensor, flipTensorWidth, IMAGENET_MEAN, IMAGENET_STD } from
 export { flipBack, shiftHeatmapRight, averageHeatmaps, combineFlipTest } from './flip.js';
 export { gaussianKernel, modulateHeatmaps } from './gaussian.js';
 export { decodeHeatmaps, argmaxHeatmaps, type DecodeMethod, type DecodeOptions, type DecodedKeypoints } from './decode.js';
+export { wellPosedKeypoints, type WellPosedOptions, type WellPosedResult } from './well-posed.js';
 export { oksIou, oksNms, softOksNms, type NmsPerson } from './nms.js';
 export { rescore, topDownCocoResults, imageIdsByFileName, type TopDownOutputRow, type TopDownEvalConfig } from './topdown-results.js';
 export {

@@ -33,6 +33,8 @@ export interface PersonPose {
   keypoints: [number, number, number][];
   /** MMPose's rescoring: mean keypoint score above 0.2, times the box score */
   score: number;
+  /** [K, h, w] the heatmaps decoded, with `keepHeatmaps` (heatmap artifacts only) */
+  heatmaps?: Float32Array;
 }
 
 export interface EstimateOptions extends TopDownOptions {
@@ -89,7 +91,7 @@ export async function estimatePoses(model: PoseModel, image: ImageU8 | string, b
     const bboxScore = list[i].score ?? 1;
     const keypoints: [number, number, number][] = [];
     for (let k = 0; k < K; k++) keypoints.push([r.preds[3 * k], r.preds[3 * k + 1], r.preds[3 * k + 2]]);
-    return { bbox: checked[i], bboxScore, center: r.center, scale: r.scale, keypoints, score: rescore(r.preds, K, bboxScore, opts.visThr ?? 0.2) };
+    return { bbox: checked[i], bboxScore, center: r.center, scale: r.scale, keypoints, score: rescore(r.preds, K, bboxScore, opts.visThr ?? 0.2), ...(r.heatmaps ? { heatmaps: r.heatmaps } : {}) };
   });
   return { persons, image: { width: img.width, height: img.height }, timings };
 }

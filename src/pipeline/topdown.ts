@@ -37,6 +37,8 @@ export interface TopDownOptions {
   batchSize?: number;
   /** accumulated into when given */
   timings?: StageTimings;
+  /** return each crop's (flip-averaged) heatmaps with its keypoints */
+  keepHeatmaps?: boolean;
 }
 
 /** One person to estimate: the box as MMPose's center/scale ('float64' for MPII's stored values). */
@@ -53,6 +55,8 @@ export interface CropResult<T> {
   scale: [number, number];
   /** [K*3]: x, y (image pixels), score; float32 as MMPose's `preds` */
   preds: Float32Array;
+  /** [K, h, w] the heatmaps decoded (flip-averaged with the flip test), with `keepHeatmaps` */
+  heatmaps?: Float32Array;
 }
 
 export const DEFAULT_BATCH_SIZE = 8;
@@ -79,6 +83,7 @@ export class TopDownBatcher<T> {
   private readonly buffer: Float32Array;
   private pending: { center: [number, number]; scale: [number, number]; tag: T }[] = [];
   private readonly settings: ReturnType<typeof decodeSettings>;
+  private readonly keepHeatmaps: boolean;
 
   constructor(
     private readonly model: PoseModel,
@@ -99,6 +104,7 @@ export class TopDownBatcher<T> {
     this.settings = decodeSettings(model);
     this.flip = opts.flip ?? this.settings.flipTest;
     this.timings = opts.timings ?? emptyTimings();
+    this.keepHeatmaps = opts.keepHeatmaps ?? false;
     this.buffer = new Float32Array(bs * this.plane);
   }
 
@@ -155,7 +161,8 @@ export class TopDownBatcher<T> {
         preds[3 * k + 1] = dec.keypoints[(i * K + k) * 2 + 1];
         preds[3 * k + 2] = dec.scores[i * K + k];
       }
-      return { tag: p.tag, center: p.center, scale: p.scale, preds };
+      const plane = K * h * w;
+      return { tag: p.tag, center: p.center, scale: p.scale, preds, ...(this.keepHeatmaps ? { heatmaps: heatmaps.slice(i * plane, (i + 1) * plane) } : {}) };
     });
     now = performance.now();
     this.timings.post += now - t;
