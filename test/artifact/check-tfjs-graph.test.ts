@@ -6,9 +6,8 @@
  * checked through every test that loads a TF.js directory (all 26 manifests in
  * test/emit/tfjs/manifests.test.ts) and the hostile cases in hostile-artifacts.test.ts.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { MAX_ELEMENTS, checkTfjsGraph } from '../../src/artifact/check-tfjs-graph.js';
-import { PosePortError } from '../../src/core/errors.js';
 import type { NodeDefJson } from '../../src/emit/tfjs/graphdef.js';
 import { attr } from '../../src/emit/tfjs/graphdef.js';
 import type { TfjsModelArtifacts } from '../../src/emit/tfjs/index.js';
@@ -18,6 +17,7 @@ import { ROOT } from '../helpers/ckpt.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expectPoseError } from '../helpers/errors.js';
 
 const input = (h = 16, w = 12): NodeDefJson => ({ name: 'input', op: 'Placeholder', attr: { dtype: attr.type('DT_FLOAT'), shape: attr.shape([-1, h, w, 3]) } });
 
@@ -34,10 +34,8 @@ function artifacts(nodes: NodeDefJson[], ints: { name: string; values: number[] 
   };
 }
 
-function refused(t: any, a: TfjsModelArtifacts, pattern: RegExp, key?: string) {
-  const e = t.throws(() => checkTfjsGraph(a, 'model.json')) as PosePortError;
-  t.true(e instanceof PosePortError);
-  t.is(e.code, 'MODEL_FORMAT');
+function refused(t: ExecutionContext, a: TfjsModelArtifacts, pattern: RegExp, key?: string) {
+  const e = expectPoseError(t, () => checkTfjsGraph(a, 'model.json'), 'MODEL_FORMAT');
   t.regex(e.message, pattern);
   if (key) t.is(e.key, key);
 }
@@ -74,7 +72,7 @@ test('the input must be [N, H, W, 3] within 2048 a side; activations are bounded
     prev = `c${i}`;
   }
   nodes.push({ name: 'axis', op: 'Const' });
-  const e = t.throws(() => checkTfjsGraph(artifacts(nodes, [{ name: 'axis', values: [3] }, { name: 'p', values: [0] }]), 'model.json')) as PosePortError;
+  const e = expectPoseError(t, () => checkTfjsGraph(artifacts(nodes, [{ name: 'axis', values: [3] }, { name: 'p', values: [0] }]), 'model.json'));
   t.regex(e.message, new RegExp(`values per sample, above ${MAX_ELEMENTS}`));
 });
 
