@@ -18,7 +18,7 @@ export { tensorBytes, tensorSha256 } from './core/tensor-bytes.js';
 export * from './eval/index.js';
 export { decodeImage, encodePng, encodeJpeg, writeImage } from './io/image.js';
 export { loadModel, type PoseModel, type LoadModelOptions } from './artifact/model.js';
-export { estimatePoses, type PersonBox, type PersonPose, type EstimateOptions, type EstimateResult } from './pipeline/run.js';
+export { estimatePoses, runImage, type PersonBox, type PersonPose, type EstimateOptions, type EstimateResult, type RunOptions, type RunResult } from './pipeline/run.js';
 export { evaluateModel, type EvaluateOptions, type EvaluateResult, type MetricRow } from './pipeline/eval.js';
 export { TopDownBatcher, type StageTimings } from './pipeline/topdown.js';
 export { drawPoses, type OverlayOptions, type OverlayPerson } from './render/overlay.js';

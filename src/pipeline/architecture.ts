@@ -1,7 +1,7 @@
 /** Which architecture a checkpoint is: detection from its keys, checked against --arch and the zoo entry's preset. */
 import { detectArchitecture, presetFamily, FAMILIES } from '../arch/index.js';
 import type { Detection } from '../arch/family.js';
-import { checkPreset } from '../arch/preset.js';
+import { checkPreset, firstDifference } from '../arch/preset.js';
 import { PosePortError } from '../core/errors.js';
 import type { Checkpoint } from '../pth/types.js';
 import type { ZooEntry } from '../zoo/types.js';
@@ -24,14 +24,21 @@ export function resolveArchitecture(ckpt: Checkpoint, arch: string | undefined, 
       `the keys of '${ckpt.path}' match no known family (resnet, hrnet, rsn, mspn); ${ckpt.tensors.entries.length} tensors: ${describeKeys(ckpt)}`,
       { file: ckpt.path },
     );
-  for (const preset of [arch, zoo?.preset]) {
-    if (preset === undefined) continue;
-    const family = presetFamily(preset);
-    if (!family)
-      throw new PosePortError('ARCH_UNKNOWN', `unknown --arch '${preset}'; presets: ${listPresets().join(', ')}`, { details: { arch: preset } });
-    checkPreset(family, preset, detection);
-  }
+  for (const preset of [arch, zoo?.preset]) if (preset !== undefined) checkRequestedPreset(preset, detection);
   return detection;
+}
+
+/** Checks a preset named by --arch or a zoo row against what the keys say (ARCH_UNKNOWN, ARCH_MISMATCH). */
+export function checkRequestedPreset(preset: string, detection: Detection): void {
+  const family = presetFamily(preset);
+  if (!family) throw new PosePortError('ARCH_UNKNOWN', `unknown --arch '${preset}'; presets: ${listPresets().join(', ')}`, { details: { arch: preset } });
+  checkPreset(family, preset, detection);
+}
+
+/** Whether `preset` (a zoo row's) agrees with what the keys say: the rows a checkpoint can be without an ARCH_MISMATCH. */
+export function presetAgrees(preset: string, detection: Detection): boolean {
+  const family = presetFamily(preset);
+  return family !== undefined && family.name === detection.family && firstDifference(family.presets[preset], detection.config) === null;
 }
 
 export function listPresets(): string[] {

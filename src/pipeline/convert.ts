@@ -14,13 +14,11 @@
  * report's type in ./convert-report.ts is what brings it under.
  */
 import { Stopwatch } from '../core/stopwatch.js';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { familyByName } from '../arch/index.js';
 import type { Detection } from '../arch/family.js';
 import { PosePortError } from '../core/errors.js';
-import { FileSink } from '../core/file-sink.js';
 import { lane64, TENSOR_CHECKSUM_ALGORITHM } from '../core/checksum64.js';
 import { hashFileInWorker, sha256Bytes } from '../core/hash.js';
 import { tensorBytes } from '../core/tensor-bytes.js';
@@ -35,12 +33,13 @@ import { VERSION } from '../version.js';
 import { findZooEntry, listZoo } from '../zoo/registry.js';
 import type { ZooEntry } from '../zoo/types.js';
 import { inStoredKeys, layoutReport, openModelCheckpoint, type ModelCheckpoint } from './checkpoint.js';
-import { artifactGraph, graphMetadata, GRAPH_KINDS } from './keypoint-artifact.js';
+import { artifactGraph, graphMetadata, GRAPH_KINDS, tfjsLayouts } from './keypoint-artifact.js';
 import { StagedOutput } from './staged-output.js';
 import { checkConfigAgainstKeys } from './config-check.js';
 import { resolveSettings, type ResolvedSettings } from './settings.js';
 
-import { resolveArchitecture } from './architecture.js';
+import { checkRequestedPreset, presetAgrees, resolveArchitecture } from './architecture.js';
+import { writeOnnxBody, type OnnxFileBody } from './onnx-file.js';
 import { ARTIFACT_FORMATS, type ArtifactRecord, type ConvertOptions, type ConvertReport, type ConvertResult } from './convert-report.js';
 
 export { ARTIFACT_FORMATS, type ArtifactFormat, type ArtifactRecord, type ConvertOptions, type ConvertReport, type ConvertResult } from './convert-report.js';
@@ -66,9 +65,6 @@ function zooEntryByName(name: string | undefined): ZooEntry | undefined {
 }
 
 interface GraphPlan {
-  detection: Detection;
-  numKeypoints: number;
-  settings: ResolvedSettings;
   inputSize: [number, number];
   built: ReturnType<ReturnType<typeof familyByName>['build']>;
   builtNodes: number;
@@ -78,20 +74,35 @@ interface GraphPlan {
   applied: AppliedPass[];
 }
 
-/** Detection (checked against --arch and the zoo entry), the built graph and the passes run on it. */
-function planGraph(ckpt: ModelCheckpoint, ckptPath: string, opts: ConvertOptions, zoo: ZooEntry | undefined, config: CheckpointConfig | null): GraphPlan {
-  const detection = inStoredKeys(ckpt, () => resolveArchitecture(ckpt, opts.arch, zoo));
+/** The built graph at `inputSize` and the passes run on it. */
+function planGraph(ckpt: ModelCheckpoint, detection: Detection, inputSize: [number, number], opts: ConvertOptions): GraphPlan {
   const family = familyByName(detection.family);
-  const numKeypoints = Number(detection.facts.keypoints);
-  if (config?.settings) checkConfigAgainstKeys(config.settings, detection, numKeypoints, ckptPath);
-  const settings = resolveSettings({ family: detection.family, numKeypoints, file: ckptPath, inputSizeFlag: opts.inputSize, zoo, config, strict: opts.strict });
-  const inputSize = settings.inputSizeHW;
   const built = inStoredKeys(ckpt, () => family.build(ckpt.tensors, detection.config, { inputSize, allOutputs: opts.allOutputs }));
   const builtNodes = built.graph.nodes.length;
   const { graph, applied } = runPasses(built.graph, opts.noFold ? ['dead-code'] : DEFAULT_PASSES, { verify: true });
   const hm = graph.outputs.find((o) => o.name === 'heatmaps') ?? graph.outputs[0];
   const heatmapSize: [number, number] = [Number(hm.shape[2]), Number(hm.shape[3])];
-  return { detection, numKeypoints, settings, inputSize, built, builtNodes, graph, heatmapSize, applied };
+  return { inputSize, built, builtNodes, graph, heatmapSize, applied };
+}
+
+/**
+ * Whether the zoo row the file's digest names can change the graph's input size: no
+ * --input-size, and some registry row whose preset the keys allow sets another size than
+ * the one resolved without a row (`noRowSize`; when that cannot be resolved, e.g. a
+ * keypoint count with no built-in set and no config, only a row can, so yes).
+ */
+function digestCanChangeInputSize(detection: Detection, opts: ConvertOptions, noRowSize: () => [number, number]): boolean {
+  if (opts.inputSize) return false;
+  const rows = listZoo().filter((r) => presetAgrees(r.preset, detection));
+  if (rows.length === 0) return false;
+  let size: [number, number];
+  try {
+    size = noRowSize();
+  } catch (e) {
+    if (e instanceof PosePortError) return true;
+    throw e;
+  }
+  return rows.some((r) => r.input.height !== size[0] || r.input.width !== size[1]);
 }
 
 /** The model metadata both artifacts carry (schemas/model-metadata.schema.json). */
@@ -137,29 +148,6 @@ export function modelMetadata(args: {
   return meta;
 }
 
-/**
- * Streams a planned model to `path` (the writes run on libuv's threads while the next
- * chunk is computed) and returns its sha256, taken over the chunks as they are written.
- */
-async function writeOnnx(path: string, plan: OnnxBytes): Promise<string> {
-  const h = createHash('sha256');
-  const out = new FileSink(path);
-  let written = 0;
-  try {
-    for (const c of plan.chunks()) {
-      h.update(c);
-      written += c.length;
-      await out.write(c);
-    }
-    await out.close(); // every byte on disk, or the stream's error (ENOSPC) rejects
-  } catch (e) {
-    out.destroy();
-    throw e;
-  }
-  if (written !== plan.byteLength) throw new PosePortError('EMIT_FORMAT', `wrote ${written} bytes of ONNX, planned ${plan.byteLength}`, { file: path });
-  return h.digest('hex');
-}
-
 /** The largest input side a conversion writes: the model metadata's bound (a few hundred pixels is what pose models take). */
 export const MAX_INPUT_SIDE = 2048;
 
@@ -203,60 +191,92 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
     const inPlace = hasher.checksums(checksummed.filter((e) => e.contiguous).map((e) => ({ key: e.name, offset: e.fileOffset, length: e.byteLength })));
     lap('read');
 
-    // The zoo row is settled before anything is built, from the file's digest: the row
-    // sets the input size (the graph's shapes), normalisation, decoding and the metadata's
-    // zoo fields, so a row found after the build would change the artifact. The file name
-    // is no substitute: a renamed published checkpoint is still that row, and a file named
-    // like one may be another. The digest ran while the index was read; what is left of it
-    // is waited for here (hash_wait).
-    const sha256 = await hasher.sha256;
-    lap('hash_wait');
-    const zoo = zooEntryByName(opts.zoo) ?? listZoo().find((e) => sha256.startsWith(e.checkpoint.sha256Prefix));
-
-    step('building graph');
-    const plan = planGraph(ckpt, ckptPath, opts, zoo, config);
-    lap('build');
-
     const kind = opts.graph ?? 'heatmaps';
     if (!GRAPH_KINDS.includes(kind)) throw new PosePortError('USAGE', `unknown graph '${String(kind)}' (known: ${GRAPH_KINDS.join(', ')})`);
     if (kind !== 'heatmaps' && opts.allOutputs) throw new PosePortError('USAGE', `--all-outputs exports network heatmaps; it does not combine with --graph ${kind}`);
     if (kind === 'heatmaps' && opts.heatmapsOutput) throw new PosePortError('USAGE', `--heatmaps-output needs --graph keypoints or crop-keypoints`);
     const heatmapsOutput = opts.heatmapsOutput ?? false;
-    const metadata = modelMetadata({
-      sourceFile: ckptPath,
-      sha256,
-      detection: plan.detection,
-      arch: opts.arch ?? zoo?.preset ?? plan.detection.preset ?? null,
-      settings: plan.settings,
-      numKeypoints: plan.numKeypoints,
-      heatmapSize: plan.heatmapSize,
-      zoo,
-    });
-    if (kind !== 'heatmaps') metadata.graph = graphMetadata(kind, heatmapsOutput);
-    const graph = artifactGraph(plan.graph, kind, metadata, heatmapsOutput);
 
+    step('building graph');
+    const named = zooEntryByName(opts.zoo);
+    const detection = inStoredKeys(ckpt, () => resolveArchitecture(ckpt, opts.arch, named));
+    const numKeypoints = Number(detection.facts.keypoints);
+    if (config?.settings) checkConfigAgainstKeys(config.settings, detection, numKeypoints, ckptPath);
+    const settingsWith = (zoo: ZooEntry | undefined, strict: boolean | undefined) =>
+      resolveSettings({ family: detection.family, numKeypoints, file: ckptPath, inputSizeFlag: opts.inputSize, zoo, config, strict });
+
+    // The zoo row: the one --zoo names, else the one whose sha256 prefix the file's digest
+    // has (a renamed published checkpoint is still that row; a file named like one may be
+    // another, so the name decides nothing). What a row sets that the graph depends on is
+    // the input size (the shapes), and for keypoint graphs the decoding inside the graph;
+    // everything else it sets is metadata, which the ONNX model carries in its last field.
+    // So the digest is waited for before the build only when it can change the graph: a
+    // keypoint graph, or a row the keys allow whose input size differs from the one used
+    // without a row (a res50 file with no config and no --input-size may be
+    // res50_coco_384x288_dark). Otherwise it is awaited after the weights are written.
+    const digestFirst = kind !== 'heatmaps' || (named === undefined && digestCanChangeInputSize(detection, opts, () => settingsWith(undefined, false).inputSizeHW));
+    const earlyDigest = digestFirst ? await hasher.sha256 : null;
+    lap('hash_wait');
+    const rowOf = (sha256: string): ZooEntry | undefined => {
+      if (named) return named; // checked against the keys by resolveArchitecture
+      const row = listZoo().find((e) => sha256.startsWith(e.checkpoint.sha256Prefix));
+      if (row) checkRequestedPreset(row.preset, detection);
+      return row;
+    };
+    const plan = planGraph(ckpt, detection, settingsWith(earlyDigest === null ? named : rowOf(earlyDigest), false).inputSizeHW, opts);
+    lap('build');
+
+    /** The row, settings and metadata once the file's digest is known (the input size is the built one: rows that could change it were waited for). */
+    const settle = (sha256: string) => {
+      const zoo = rowOf(sha256);
+      const settings = settingsWith(zoo, opts.strict);
+      if (settings.inputSizeHW[0] !== plan.inputSize[0] || settings.inputSizeHW[1] !== plan.inputSize[1])
+        throw new Error(`internal: the zoo row ${zoo?.name} sets input ${settings.inputSizeHW.join('x')}, the graph was built at ${plan.inputSize.join('x')}`);
+      const metadata = modelMetadata({
+        sourceFile: ckptPath,
+        sha256,
+        detection,
+        arch: opts.arch ?? zoo?.preset ?? detection.preset ?? null,
+        settings,
+        numKeypoints,
+        heatmapSize: plan.heatmapSize,
+        zoo,
+      });
+      if (kind !== 'heatmaps') metadata.graph = graphMetadata(kind, heatmapsOutput);
+      return { zoo, settings, metadata };
+    };
+    // keypoint graphs build their decoding from the metadata: the digest is known by now
+    let settled = earlyDigest === null ? null : settle(earlyDigest);
+    const graph = kind === 'heatmaps' ? plan.graph : artifactGraph(plan.graph, kind, settled!.metadata, heatmapsOutput);
+
+    let onnx: { plan: OnnxBytes; body: OnnxFileBody } | null = null;
     try {
       const artifacts: ArtifactRecord[] = [];
+      const opset = opts.opset ?? DEFAULT_OPSET;
       if (formats.includes('onnx')) {
         step('writing ONNX');
-        const opset = opts.opset ?? DEFAULT_OPSET;
-        const onnxPlan = planOnnx(graph, { opset, metadata: onnxMetadataProps(metadata), producerVersion: VERSION });
-        const digest = await writeOnnx(staged.path('model.onnx'), onnxPlan);
-        artifacts.push({ format: 'onnx', file: 'model.onnx', bytes: onnxPlan.byteLength, sha256: digest, opset });
+        const onnxPlan = planOnnx(graph, { opset, producerVersion: VERSION });
+        onnx = { plan: onnxPlan, body: await writeOnnxBody(staged.path('model.onnx'), onnxPlan) };
         lap('onnx');
       }
-      const { detection, numKeypoints, inputSize, built, builtNodes, applied, settings } = plan;
+      // the digest ran while the graph was built and the weights written; the metadata, the
+      // ONNX model's last field, is written once it is known
+      settled ??= settle(await hasher.sha256);
+      const { zoo, settings, metadata } = settled;
+      if (onnx) {
+        const tail = onnx.plan.tail(onnxMetadataProps(metadata));
+        const digest = await onnx.body.finish(tail);
+        artifacts.push({ format: 'onnx', file: 'model.onnx', bytes: onnx.plan.bodyLength + tail.length, sha256: digest, opset });
+      }
+      lap('digest');
+      const { inputSize, built, builtNodes, applied } = plan;
       const heatmapSize = metadata.heatmap.size_hw;
       const arch = metadata.arch;
 
       if (formats.includes('tfjs')) {
         step('writing TF.js');
         // keypoint graphs keep their declared inputs and outputs in both formats (the I/O contract)
-        const art = emitTfjs(graph, {
-          metadata: kind === 'heatmaps' ? tfjsUserMetadata(metadata) : { pose_port: metadata },
-          quantize: opts.quantize,
-          ...(kind === 'heatmaps' ? {} : { inputLayout: 'as-declared' as const, outputLayout: 'NCHW' as const }),
-        });
+        const art = emitTfjs(graph, { metadata: tfjsUserMetadata(metadata), quantize: opts.quantize, ...tfjsLayouts(kind) });
         staged.path('tfjs/model.json');
         writeTfjs(`${staged.staging}/tfjs`, art);
         const json = JSON.stringify(art.modelJson);
@@ -326,6 +346,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
       const files = staged.commit();
       return { report, files };
     } catch (e) {
+      onnx?.body.destroy();
       staged.abort();
       throw e;
     }

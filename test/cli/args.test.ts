@@ -1,6 +1,6 @@
 import test from 'ava';
 import { parseArgs, type FlagSpecs } from '../../src/cli/args.js';
-import { PosePortError } from '../../src/core/errors.js';
+import { expectPoseError } from '../helpers/errors.js';
 
 const SPEC = {
   json: { type: 'boolean', help: '' },
@@ -26,8 +26,7 @@ test('flags come back typed: booleans false, multiple [], numbers parsed, choice
 
 test('unknown and ill-typed flags are USAGE errors naming the flag', (t) => {
   const usage = (argv: string[], message: RegExp) => {
-    const e = t.throws(() => parseArgs(argv, SPEC, 'x'), { instanceOf: PosePortError, message });
-    t.is((e as PosePortError).code, 'USAGE');
+    t.regex(expectPoseError(t, () => parseArgs(argv, SPEC, 'x'), 'USAGE').message, message);
   };
   usage(['--frob'], /x: unknown option '--frob'/);
   usage(['-f'], /x: unknown option '-f'/);

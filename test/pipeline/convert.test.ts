@@ -188,3 +188,41 @@ test.serial('a file whose sha256 a registry entry records is converted as that e
   const o = await session.run({ input: new ort.Tensor('float32', new Float32Array(3 * 128 * 96), [1, 3, 128, 96]) });
   t.deepEqual([...o.heatmaps.dims], [1, 17, 32, 24]);
 });
+
+test.serial('a row found by digest after the weights are written (it cannot change the graph) still settles the metadata and --strict', async (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+  const model = 'rsn18_coco_256x192';
+  const ckpt = makeCheckpoint(model, { legacy: true, meta: true });
+  const sha = createHash('sha256').update(readFileSync(ckpt)).digest('hex');
+  const e = getZooEntry(model);
+  // the only rsn18 row, published as this file, at the size the file resolves to without a
+  // row (256x192): the digest is awaited after the build, and the row still decides the
+  // metadata (decoding, sources, zoo) and lets --strict pass
+  const entry = {
+    ...e,
+    checkpoint: { ...e.checkpoint, sha256Prefix: sha.slice(0, 8), file: e.checkpoint.file.replace(/-[0-9a-f]{8}_/, `-${sha.slice(0, 8)}_`), url: e.checkpoint.url.replace(/-[0-9a-f]{8}_/, `-${sha.slice(0, 8)}_`) },
+  };
+  const registry = join(work, 'late-row-registry.json');
+  writeFileSync(registry, JSON.stringify({ format: 'pose-port-zoo/1', entries: [entry] }));
+  const out = join(work, 'late-row');
+  const r = runCli(['convert', ckpt, '--out', out, '--json', '--strict'], { env: { POSE_PORT_REGISTRY: registry } });
+  t.is(r.code, 0, r.stderr);
+  const rep = JSON.parse(r.stdout).report;
+  t.is(rep.zoo, model);
+  t.is(rep.source.sha256, sha);
+  t.deepEqual(rep.input_size_hw, [256, 192]);
+  t.is(rep.settings.sources['decode.method'].from, 'zoo');
+  t.is(rep.metadata.decode.method, e.config.test_cfg.post_process);
+  const bytes = readFileSync(join(out, 'model.onnx'));
+  t.is(bytes.length, rep.artifacts[0].bytes);
+  t.is(createHash('sha256').update(bytes).digest('hex'), rep.artifacts[0].sha256);
+  const summary = validateOnnx(bytes);
+  t.deepEqual(JSON.parse(summary.metadata.pose_port), rep.metadata);
+  t.is(summary.metadata.zoo, model);
+  t.is(summary.metadata.source_sha256, sha);
+  // with the built-in registry (no row has this digest) the same file is refused by --strict
+  const refused = runCli(['convert', ckpt, '--out', join(work, 'late-row-strict'), '--strict']);
+  t.is(refused.code, 2, refused.stderr);
+  t.regex(refused.stderr, /SETTING_DEFAULTED/);
+  t.false(existsSync(join(work, 'late-row-strict')));
+});

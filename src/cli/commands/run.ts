@@ -1,9 +1,6 @@
 import { PosePortError } from '../../core/errors.js';
-import { checkOutputFile } from '../../core/output-path.js';
-import { DEFAULT_IMAGE_FORMATS, decodeImage, imageOutputFormat, writeImage, type DecodeImageOptions } from '../../io/image.js';
-import { loadModel } from '../../artifact/model.js';
-import { estimatePoses, parseBboxFlag, readDetections, type PersonBox } from '../../pipeline/run.js';
-import { drawPoses } from '../../render/overlay.js';
+import { DEFAULT_IMAGE_FORMATS, type DecodeImageOptions } from '../../io/image.js';
+import { runImage } from '../../pipeline/run.js';
 import type { FlagSpec } from '../args.js';
 import { defineCommand } from '../command.js';
 
@@ -37,6 +34,15 @@ export function imageOptions(maxPixels: number | undefined, allowSvg: boolean): 
   return { ...(maxPixels !== undefined ? { maxPixels } : {}), ...(allowSvg ? { formats: [...DEFAULT_IMAGE_FORMATS, 'svg'] } : {}) };
 }
 
+/** Parses `--bbox x,y,w,h`. */
+export function parseBboxFlag(v: string): [number, number, number, number] {
+  const parts = v.split(',').map((s) => s.trim());
+  const nums = parts.map(Number);
+  if (parts.length !== 4 || parts.some((p) => p === '') || !nums.every(Number.isFinite))
+    throw new PosePortError('USAGE', `--bbox expects x,y,w,h (four numbers), got '${v}'`);
+  return [nums[0], nums[1], nums[2], nums[3]];
+}
+
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
 
 export const runCommand = defineCommand({
@@ -65,60 +71,40 @@ export const runCommand = defineCommand({
   async run(args, io) {
     if (args.positionals.length !== 2) throw new PosePortError('USAGE', 'run: expected a model and an image');
     const [modelPath, imagePath] = args.positionals;
-    const bboxes = args.flags.bbox;
-    const detsFile = args.flags.dets;
-    if (bboxes.length && detsFile) throw new PosePortError('USAGE', 'run: give --bbox or --dets, not both');
-    const detThr = args.flags['det-thr'] ?? 0;
-    const kptThr = args.flags['kpt-thr'] ?? 0.3;
-    const batchSize = args.flags.batch;
-    // outputs checked before any work: a bad --overlay fails at once, not after inference
-    const overlay = args.flags.overlay;
-    if (overlay !== undefined) {
-      imageOutputFormat(overlay);
-      checkOutputFile(overlay, '--overlay');
-    }
-    let boxes: PersonBox[] | undefined;
-    if (bboxes.length) boxes = bboxes.map((b) => ({ bbox: parseBboxFlag(b), score: 1 }));
-    else if (detsFile) boxes = readDetections(detsFile, imagePath, detThr);
-
-    const model = await loadModel(modelPath, {
-      tfjsBackend: args.flags['tfjs-backend'],
-      executionProviders: executionProviderFlag('run', args.flags['execution-provider']),
+    const f = args.flags;
+    const r = await runImage(modelPath, imagePath, {
+      boxes: f.bbox.map((b) => ({ bbox: parseBboxFlag(b), score: 1 })),
+      ...(f.dets !== undefined ? { dets: { file: f.dets, minScore: f['det-thr'] } } : {}),
+      ...(f.overlay !== undefined ? { overlay: { file: f.overlay, kptThr: f['kpt-thr'] } } : {}),
+      flip: f['no-flip'] ? false : undefined,
+      batchSize: f.batch,
+      model: { tfjsBackend: f['tfjs-backend'], executionProviders: executionProviderFlag('run', f['execution-provider']) },
+      image: imageOptions(f['max-pixels'], f['allow-svg']),
     });
-    try {
-      const image = await decodeImage(imagePath, imageOptions(args.flags['max-pixels'], args.flags['allow-svg']));
-      const res = await estimatePoses(model, image, boxes, { flip: args.flags['no-flip'] ? false : undefined, batchSize });
-      const names = model.metadata.keypoint_names;
-      if (overlay !== undefined) {
-        const drawn = drawPoses(image, res.persons, { skeleton: model.metadata.skeleton, kptThr });
-        await writeImage(overlay, drawn);
-      }
-      if (args.flags.json) {
-        io.stdout(
-          JSON.stringify(
-            {
-              ok: true,
-              model: { file: model.file, kind: model.kind, runtime: model.runtime, dataset: model.metadata.dataset, zoo: model.metadata.zoo?.name ?? null },
-              image: { file: imagePath, ...res.image },
-              keypoint_names: names,
-              persons: res.persons.map((p) => ({ bbox: p.bbox, bbox_score: p.bboxScore, score: p.score, center: p.center, scale: p.scale, keypoints: p.keypoints })),
-              ...(args.flags.overlay ? { overlay: args.flags.overlay } : {}),
-            },
-            null,
-            2,
-          ) + '\n',
-        );
-      } else {
-        io.stdout(`${res.persons.length} person(s) in ${imagePath} (${res.image.width}x${res.image.height}), ${model.runtime}\n`);
-        const w = Math.max(...names.map((n) => n.length));
-        res.persons.forEach((p, i) => {
-          io.stdout(`person ${i}: bbox [${p.bbox.map((v) => fmt(v, 1)).join(', ')}] box score ${fmt(p.bboxScore, 3)}, pose score ${fmt(p.score, 3)}\n`);
-          p.keypoints.forEach(([x, y, s], k) => io.stdout(`  ${names[k].padEnd(w)}  ${fmt(x, 1).padStart(7)} ${fmt(y, 1).padStart(7)}  ${fmt(s, 3)}\n`));
-        });
-        if (args.flags.overlay) io.stdout(`wrote ${args.flags.overlay}\n`);
-      }
-    } finally {
-      await model.dispose();
+    const names = r.keypointNames;
+    if (f.json) {
+      io.stdout(
+        JSON.stringify(
+          {
+            ok: true,
+            model: r.model,
+            image: { file: r.imageFile, ...r.image },
+            keypoint_names: names,
+            persons: r.persons.map((p) => ({ bbox: p.bbox, bbox_score: p.bboxScore, score: p.score, center: p.center, scale: p.scale, keypoints: p.keypoints })),
+            ...(r.overlay !== undefined ? { overlay: r.overlay } : {}),
+          },
+          null,
+          2,
+        ) + '\n',
+      );
+    } else {
+      io.stdout(`${r.persons.length} person(s) in ${r.imageFile} (${r.image.width}x${r.image.height}), ${r.model.runtime}\n`);
+      const w = Math.max(...names.map((n) => n.length));
+      r.persons.forEach((p, i) => {
+        io.stdout(`person ${i}: bbox [${p.bbox.map((v) => fmt(v, 1)).join(', ')}] box score ${fmt(p.bboxScore, 3)}, pose score ${fmt(p.score, 3)}\n`);
+        p.keypoints.forEach(([x, y, s], k) => io.stdout(`  ${names[k].padEnd(w)}  ${fmt(x, 1).padStart(7)} ${fmt(y, 1).padStart(7)}  ${fmt(s, 3)}\n`));
+      });
+      if (r.overlay !== undefined) io.stdout(`wrote ${r.overlay}\n`);
     }
     return 0;
   },

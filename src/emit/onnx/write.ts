@@ -61,7 +61,7 @@ function fieldHead(tag: number, length: number): Uint8Array {
 export const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
 /** The bytes of a typed array as little-endian, a view (no copy) on little-endian hosts. */
-export function littleEndianBytes(a: Float32Array | BigInt64Array | Uint8Array): Uint8Array {
+export function littleEndianBytes(a: Float32Array | Int32Array | BigInt64Array | Uint8Array): Uint8Array {
   const view = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   if (LITTLE_ENDIAN_HOST) return view;
   const out = new Uint8Array(view.length);
@@ -72,17 +72,19 @@ export function littleEndianBytes(a: Float32Array | BigInt64Array | Uint8Array):
 
 /** A serialized model of known size, produced on demand. */
 export interface OnnxBytes {
-  /** total size in bytes */
+  /** total size in bytes (with the planned metadata) */
   readonly byteLength: number;
   /** the bytes in order; initializer data is read lazily, one tensor at a time */
   chunks(): Iterable<Uint8Array>;
+  /** size of the body: every chunk but the last */
+  readonly bodyLength: number;
   /** every chunk but the last: the ModelProto fields before and including the graph */
   bodyChunks(): Iterable<Uint8Array>;
   /**
    * The last chunk: the fields after the graph (opset_import, metadata_props), with
-   * `metadata` in place of the planned metadata_props when given. Its encoded length
-   * must equal the planned one (e.g. a digest that was a same-length placeholder when
-   * the model was planned), else EMIT_FORMAT.
+   * `metadata` in place of the planned metadata_props when given. These are top-level
+   * fields after the graph, so their length is free: a metadata settled after the
+   * weights were written (the source digest, the zoo row it names) changes only this.
    */
   tail(metadata?: Record<string, string>): Uint8Array;
 }
@@ -126,15 +128,11 @@ export function layoutModel(model: IModelProto, graph: IGraphProto, initializers
       yield data;
     }
   }
-  const tail = (metadata?: Record<string, string>): Uint8Array => {
-    if (metadata === undefined) return plannedTail;
-    const t = encodeTail(Object.entries(metadata).map(([key, value]) => ({ key, value })));
-    if (t.length !== plannedTail.length)
-      throw new PosePortError('EMIT_FORMAT', `the final metadata encodes to ${t.length} bytes, ${plannedTail.length} were planned`);
-    return t;
-  };
+  const tail = (metadata?: Record<string, string>): Uint8Array =>
+    metadata === undefined ? plannedTail : encodeTail(Object.entries(metadata).map(([key, value]) => ({ key, value })));
   return {
     byteLength,
+    bodyLength: byteLength - plannedTail.length,
     bodyChunks,
     tail,
     *chunks() {
