@@ -20,7 +20,7 @@ import type { AffineFrame } from './settings.js';
  *
  * Needs IEEE float32 add, sub and mul, each rounded on its own (no fused multiply-add
  * across nodes), as every runtime here executes one node at a time. Crop sizes below 2^12,
- * image coordinates below 2^13 px (positions·1024 < 2^23, where the rounding is exact).
+ * image coordinates below 2^14 px (positions·1024 below 2^24, exact float32 integers).
  * Returns `[N, Wo]` for the columns and `[N, Ho]` for the rows: `sx`/`sy` the integer
  * source pixel, `fx`/`fy` its 1/32 fraction (0..31).
  */

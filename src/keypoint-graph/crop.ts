@@ -13,7 +13,7 @@ import type { AffineFrame } from './settings.js';
  * OpenCV's float64 rounding reproduced in float32); `sx = X >> 5`, `fx = X & 31` (the same
  * for Y); the weights `(32−fx)(32−fy)·32`, ... sum to 32768 and
  * `out = (Σ p·w + 16384) >> 15`. Every one of these is an integer below 2^24, so float32
- * holds it exactly. Image coordinates must stay below 2^13 px.
+ * holds it exactly. Image coordinates must stay below 2^14 px.
  *
  * Pixels outside the image count as 0 (OpenCV's constant black border): each of the four
  * neighbours' coordinates is clamped into the image for the lookup, and its weight factor
