@@ -94,6 +94,10 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
 
   const report = readConvertReport(dir);
   for (const a of report.artifacts) requireArtifactFiles(dir, a);
+  if (opts.evaluate && graphKindOf(report.metadata) === 'crop-keypoints')
+    throw new PosePortError('USAGE', `verify: the conversion in '${dir}' is a 'crop-keypoints' artifact, which takes crops, not images: evaluation (--ann/--images) needs a 'heatmaps' or 'keypoints' artifact`, {
+      file: join(dir, 'report.json'),
+    });
   if (opts.evaluate && !report.metadata.zoo)
     throw new PosePortError('USAGE', `verify: the conversion in '${dir}' names no zoo entry, so there are no recorded metrics to compare an evaluation with (convert with a zoo name or --zoo)`, {
       file: join(dir, 'report.json'),

@@ -6,7 +6,8 @@
  * keypoints check holding both artifacts to the TypeScript pipeline within 0.01 px (DARK,
  * megvii: the well-posed keypoints) with its figures in --json; a TF.js shard or an ONNX
  * initializer changed after conversion fails (exit 1) with the weight named; an
- * unverifiable directory exits 2.
+ * unverifiable directory exits 2, and so does evaluating a crop-keypoints artifact;
+ * --ann/--images evaluates a keypoint artifact (an rsn18 zoo row) through the artifact.
  */
 import test from 'ava';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,12 +17,13 @@ import { validateJson } from '../../src/core/json-schema.js';
 import { convertCheckpoint } from '../../src/pipeline/convert.js';
 import type { GraphKind } from '../../src/pipeline/keypoint-artifact.js';
 import { REPORT_SCHEMA, verifyArtifacts, type VerifyReport } from '../../src/pipeline/verify.js';
-import { readManifest, requireTorch, ROOT } from '../helpers/ckpt.js';
+import { makeCheckpoint, readManifest, requireTorch, ROOT } from '../helpers/ckpt.js';
 import { runCli } from '../helpers/cli.js';
 import { configCheckpoint } from '../helpers/config-ckpt.js';
 import { config0x } from '../helpers/mmpose-config-text.js';
 import { patchOnnxInitializer, patchTfjsWeight } from '../helpers/tamper.js';
 import { check, failed, FILE_AND_WEIGHT_CHECKS } from '../helpers/verify-report.js';
+import { COCO } from '../helpers/data.js';
 
 const TINY = join(ROOT, 'fixtures', 'default', 'tiny_res_simplebaseline.pth');
 const work = mkdtempSync(join(tmpdir(), 'pose-port-verify-kp-'));
@@ -162,7 +164,7 @@ test.serial('an ONNX initializer of a keypoint model.onnx changed, report.json s
   t.log(`failed: ${failed(v).join(', ')}; keypoints: ${check(v, 'keypoints').detail}`);
 });
 
-test.serial('a keypoint directory that cannot be verified exits 2 naming the file', async (t) => {
+test.serial('a keypoint directory that cannot be verified exits 2 naming the file; a crop-keypoints artifact cannot be evaluated (exit 2)', async (t) => {
   const base = await converted('kp', TINY, 'keypoints');
   const dir = join(work, 'kp-no-onnx');
   cpSync(base, dir, { recursive: true });
@@ -170,7 +172,30 @@ test.serial('a keypoint directory that cannot be verified exits 2 naming the fil
   const r = runCli(['verify', TINY, dir]);
   t.is(r.code, 2, r.stdout + r.stderr);
   t.regex(r.stderr, /artifact 'model\.onnx' listed in report\.json is missing/);
+  // a crop-keypoints artifact takes crops: there is no evaluation of it to compare with a zoo row
+  const crop = runCli(['verify', TINY, await converted('crop', TINY, 'crop-keypoints'), '--ann', 'a.json', '--images', 'img']);
+  t.is(crop.code, 2);
+  t.regex(crop.stderr, /USAGE.*'crop-keypoints' artifact, which takes crops, not images/);
   const none = runCli(['verify', TINY, join(work, 'nowhere')]);
   t.is(none.code, 2);
   t.regex(none.stderr, /is not a directory/);
+});
+
+test.serial('--ann/--images on a keypoint artifact (rsn18 zoo row, megvii): the evaluation runs through the artifact, every other check passes', async (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+  const model = 'rsn18_coco_256x192';
+  const ckpt = makeCheckpoint(model);
+  const evaluate = { ann: join(COCO, 'test_coco.json'), images: COCO, tolerance: 1 };
+  const persons: number[] = [];
+  for (const graph of ['heatmaps', 'keypoints'] as const) {
+    const dir = join(work, `zoo-${graph}`);
+    await convertCheckpoint(ckpt, { out: dir, zoo: model, formats: ['onnx'], inputSize: [64, 64], graph });
+    // random make-checkpoint weights at 64x64 are no trained model (AP 0 either way): a bound of a whole AP lets the measurement pass
+    const v = await verifyArtifacts(ckpt, dir, { evaluate });
+    t.deepEqual(failed(v), [], `${graph}: ${v.checks.map((c) => `${c.name}: ${c.detail}`).join('\n')}`);
+    persons.push(Number(check(v, 'eval').figures!.persons));
+    if (graph === 'keypoints') t.log(check(v, 'keypoints').detail);
+  }
+  t.true(persons[0] > 0);
+  t.is(persons[1], persons[0], 'the keypoint artifact is evaluated on the same persons');
 });
