@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { PosePortError } from '../../core/errors.js';
-import { resolveCheckpoint } from '../../pipeline/checkpoint-source.js';
-import { ARTIFACT_FORMATS, convertCheckpoint, listPresets, type ArtifactFormat } from '../../pipeline/convert.js';
-import { GRAPH_KINDS, type GraphKind } from '../../pipeline/keypoint-artifact.js';
+import { ARTIFACT_FORMATS, listPresets, type ArtifactFormat } from '../../pipeline/convert.js';
+import { convertSource } from '../../pipeline/from-source.js';
+import { GRAPH_KINDS } from '../../pipeline/keypoint-artifact.js';
 import { defineCommand } from '../command.js';
 import { Progress } from '../io.js';
 
@@ -56,28 +56,20 @@ export const convertCommand = defineCommand({
         if (known === undefined) throw new PosePortError('USAGE', `convert: unknown --format '${f}' (known: ${ARTIFACT_FORMATS.join(', ')})`);
         return known;
       });
-    const quantize = args.flags.quantize;
-    if (quantize !== undefined && !formats.includes('tfjs')) throw new PosePortError('USAGE', 'convert: --quantize applies to the tfjs format only');
-    const ckpt = await resolveCheckpoint(
-      src,
-      { dir: args.flags.dir, mirror: args.flags.mirror, onProgress: (p) => progress.update(`fetching ${src}`, p.received, p.total ?? p.received) },
-      'convert',
-    );
-    const name = ckpt.path.replace(/^.*[\\/]/, '').replace(/\.pth$/, '');
-    const out = args.flags.out ?? join('out', name);
-    const { report, files } = await convertCheckpoint(ckpt.path, {
-      out,
+    const { report, files, out } = await convertSource(src, {
+      fetch: { dir: args.flags.dir, mirror: args.flags.mirror, onProgress: (p) => progress.update(`fetching ${src}`, p.received, p.total ?? p.received) },
+      out: args.flags.out,
       arch: args.flags.arch,
-      zoo: args.flags.zoo ?? ckpt.zoo,
+      zoo: args.flags.zoo,
       formats,
       opset: args.flags.opset,
       inputSize: parseSize(args.flags['input-size']),
       allOutputs: args.flags['all-outputs'],
       strict: args.flags.strict,
-      graph: (args.flags.graph ?? 'heatmaps') as GraphKind,
+      graph: args.flags.graph ?? 'heatmaps',
       heatmapsOutput: args.flags['heatmaps-output'],
       noFold: args.flags['no-fold'],
-      quantize,
+      quantize: args.flags.quantize,
       allowUnknownGlobals: args.flags['allow-unknown-globals'],
       onStep: (s) => progress.step(s),
     });

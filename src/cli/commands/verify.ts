@@ -1,6 +1,6 @@
 import { PosePortError } from '../../core/errors.js';
-import { resolveCheckpoint } from '../../pipeline/checkpoint-source.js';
-import { DEFAULT_METRIC_TOLERANCE, VERIFY_DEFAULTS, verifyArtifacts, type VerifyCheck } from '../../pipeline/verify.js';
+import { verifySource } from '../../pipeline/from-source.js';
+import { DEFAULT_METRIC_TOLERANCE, VERIFY_DEFAULTS, type VerifyCheck } from '../../pipeline/verify.js';
 import { defineCommand } from '../command.js';
 import { EXECUTION_PROVIDER_FLAG, executionProviderFlag } from './run.js';
 import { Progress } from '../io.js';
@@ -55,13 +55,8 @@ export const verifyCommand = defineCommand({
     const json = args.flags.json;
     const progress = new Progress(io, !json);
     const quantized = args.flags['quantized-tolerance'];
-    const ckpt = await resolveCheckpoint(
-      src,
-      { dir: args.flags.dir, mirror: args.flags.mirror, onProgress: (p) => progress.update(`fetching ${src}`, p.received, p.total ?? p.received) },
-      'verify',
-    );
-
-    const report = await verifyArtifacts(ckpt.path, dir, {
+    const report = await verifySource(src, dir, {
+      fetch: { dir: args.flags.dir, mirror: args.flags.mirror, onProgress: (p) => progress.update(`fetching ${src}`, p.received, p.total ?? p.received) },
       tolerance: args.flags.tolerance,
       float16Tolerance: quantized,
       uint8Tolerance: quantized,
