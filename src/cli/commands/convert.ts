@@ -27,7 +27,7 @@ export const convertCommand = defineCommand({
   flags: {
     arch: { type: 'string', arg: 'NAME', help: 'preset the checkpoint must match (e.g. rsn50); a mismatch is an error' },
     out: { type: 'string', arg: 'DIR', help: 'output directory (default: ./out/<checkpoint name>)' },
-    format: { type: 'string', arg: 'LIST', help: `artifact formats, comma-separated: ${ARTIFACT_FORMATS.join(', ')} (default onnx)` },
+    format: { type: 'string', list: true, choices: ARTIFACT_FORMATS, arg: 'LIST', help: `artifact formats, comma-separated: ${ARTIFACT_FORMATS.join(', ')} (default onnx)` },
     opset: { type: 'number', int: true, arg: 'N', help: 'ONNX opset (default 11)' },
     zoo: { type: 'string', arg: 'NAME', help: 'treat the file as this zoo entry (config, decoding, recorded metrics)' },
     'input-size': { type: 'string', arg: 'HxW', help: 'network input size (default: the zoo entry\'s, else the checkpoint config\'s, else 256x192, 256x256 for MPII)' },
@@ -47,15 +47,7 @@ export const convertCommand = defineCommand({
     const src = args.positionals[0];
     const json = args.flags.json;
     const progress = new Progress(io, !json);
-    const formats = (args.flags.format ?? 'onnx')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .map((f): ArtifactFormat => {
-        const known = ARTIFACT_FORMATS.find((k) => k === f);
-        if (known === undefined) throw new PosePortError('USAGE', `convert: unknown --format '${f}' (known: ${ARTIFACT_FORMATS.join(', ')})`);
-        return known;
-      });
+    const formats: ArtifactFormat[] = args.flags.format.length ? args.flags.format : ['onnx'];
     const { report, files, out } = await convertSource(src, {
       fetch: { dir: args.flags.dir, mirror: args.flags.mirror, onProgress: (p) => progress.update(`fetching ${src}`, p.received, p.total ?? p.received) },
       out: args.flags.out,

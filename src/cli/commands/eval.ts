@@ -4,7 +4,7 @@ import { evaluateFile } from '../../pipeline/eval-file.js';
 import type { Shard } from '../../pipeline/shard.js';
 import { defineCommand } from '../command.js';
 import { Progress } from '../io.js';
-import { ALLOW_SVG_FLAG, EXECUTION_PROVIDER_FLAG, executionProviderFlag, imageOptions, MAX_PIXELS_FLAG, TFJS_BACKEND_FLAG } from './run.js';
+import { ALLOW_SVG_FLAG, BATCH_FLAG, EXECUTION_PROVIDER_FLAG, executionProviderFlag, imageOptions, MAX_PIXELS_FLAG, NO_FLIP_FLAG, TFJS_BACKEND_FLAG } from '../inference-flags.js';
 
 /** Parses `--shard i/n` (0 <= i < n). */
 export function parseShard(text: string): Shard {
@@ -62,8 +62,8 @@ export const evalCommand = defineCommand({
     images: { type: 'string', arg: 'DIR', help: 'directory holding the images the annotations name' },
     dets: { type: 'string', arg: 'FILE', help: 'person detections (COCO results list); default: GT boxes' },
     'mpii-gt': { type: 'string', arg: 'FILE', help: 'MPII: mpii_gt_val.mat fields as JSON (jnt_missing, pos_gt_src, headboxes_src, dataset_joints)' },
-    'no-flip': { type: 'boolean', help: 'no flip test, whatever the model metadata says' },
-    batch: { type: 'number', int: true, min: 1, arg: 'N', help: 'crops per model call (default 8)' },
+    'no-flip': NO_FLIP_FLAG,
+    batch: BATCH_FLAG,
     'expect-ap': { type: 'number', min: 0, arg: 'X', help: 'exit 1 when the measured AP (fraction) is below X - tolerance' },
     tolerance: { type: 'number', min: 0, arg: 'T', help: 'allowed shortfall for --expect-ap (default 0)' },
     results: { type: 'string', arg: 'FILE', help: 'COCO / WholeBody: write the keypoint results file (for pose-port score); journal in FILE.journal' },
@@ -96,7 +96,7 @@ export const evalCommand = defineCommand({
       results: f.results,
       resume: f.resume,
       ...(expect !== undefined ? { expect: { ap: expect, tolerance: f.tolerance } } : {}),
-      model: { tfjsBackend: f['tfjs-backend'], executionProviders: executionProviderFlag('eval', f['execution-provider']) },
+      model: { tfjsBackend: f['tfjs-backend'], executionProviders: executionProviderFlag(f['execution-provider']) },
       onProgress: (done, total) => progress.update('evaluating', done, total),
     });
     const pass = r.expect?.pass ?? true;

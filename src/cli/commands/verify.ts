@@ -2,7 +2,7 @@ import { PosePortError } from '../../core/errors.js';
 import { verifySource } from '../../pipeline/from-source.js';
 import { DEFAULT_METRIC_TOLERANCE, VERIFY_DEFAULTS, type VerifyCheck } from '../../pipeline/verify.js';
 import { defineCommand } from '../command.js';
-import { EXECUTION_PROVIDER_FLAG, executionProviderFlag } from './run.js';
+import { EXECUTION_PROVIDER_FLAG, executionProviderFlag } from '../inference-flags.js';
 import { Progress } from '../io.js';
 
 function line(c: VerifyCheck, w: number): string {
@@ -63,7 +63,7 @@ export const verifyCommand = defineCommand({
       weightTolerance: args.flags['weight-tolerance'],
       seed: args.flags.seed,
       allowUnknownGlobals: args.flags['allow-unknown-globals'],
-      executionProviders: executionProviderFlag('verify', args.flags['execution-provider']),
+      executionProviders: executionProviderFlag(args.flags['execution-provider']),
       ...(ann !== undefined && images !== undefined
         ? { evaluate: { ann, images, dets: args.flags.dets, mpiiGt: args.flags['mpii-gt'], tolerance: args.flags['metric-tolerance'] } }
         : {}),
