@@ -7,7 +7,7 @@ import type { AffineFrame } from './settings.js';
  * with a constant black border, in OpenCV's fixed point as src/eval/warp.ts reproduces
  * it (spec §3.2), for every box at once.
  *
- With rotation 0 the inverse map is separable (see AffineFrame): column x samples
+ * With rotation 0 the inverse map is separable (see AffineFrame): column x samples
  * `X = (round(ax·x·1024) + round(u·1024) + 16) >> 5` and row y
  * `Y = (round((t + ay·(y − (Ho−Wo)/2))·1024) + 16) >> 5`, with `ax = 2e/Wo`,
  * `ay = 2d/Wo`; `sx = X >> 5`, `fx = X & 31` (the same for Y); the weights
@@ -18,9 +18,16 @@ import type { AffineFrame } from './settings.js';
  * multiple of 32, one 1/32-px interpolation step. Image coordinates must stay below
  * 2^14 px for the positions to be exact integers.
  *
- * Pixels outside the image count as 0: the image is padded by one black pixel and each
- * of the four neighbours' coordinates is clamped into the padded frame, so a neighbour
- * outside lands on the black border. Returns `[N, Ho, Wo, 3]` float32 holding 0..255.
+ * Pixels outside the image count as 0 (OpenCV's constant black border): each of the four
+ * neighbours' coordinates is clamped into the image for the lookup, and its weight factor
+ * is zeroed where the clamp moved it, so its (finite) pixel enters the sum as `p·0 = 0`,
+ * the same term a black border pixel gives. Returns `[N, Ho, Wo, 3]` float32 holding 0..255.
+ *
+ * For onnxruntime-web's WebGPU EP (docs/browser-backends.md), which has no int64
+ * arithmetic and no uint8 Pad: the pixel indices are int32 (`row·W + col`, exact below
+ * 2^31 pixels), the image is read where it lies (no padded copy, uint8 Reshape and Gather
+ * run there) and only the gathered taps are cast to float. The image's size (Shape, Gather,
+ * Cast, Sub) stays on the CPU EP, as onnxruntime places shape arithmetic.
  */
 export function cropImage(ops: Ops, image: Value, frame: AffineFrame, inputSize: readonly [number, number]): Value {
   const o = ops.in('crop');
@@ -32,9 +39,9 @@ export function cropImage(ops: Ops, image: Value, frame: AffineFrame, inputSize:
   const size = o.shape(image, 'image_shape');
   const height = o.gather(size, i64('axis_h', 0), 0, 'H');
   const width = o.gather(size, i64('axis_w', 1), 0, 'W');
-  const lastRow = o.add(o.cast(height, 'float32', 'H_float'), f('one_r', 1), 'last_padded_row');
-  const lastCol = o.add(o.cast(width, 'float32', 'W_float'), f('one_c', 1), 'last_padded_col');
-  const stride = o.add(width, i64('two', 2), 'padded_row_stride');
+  const lastRow = o.sub(o.cast(height, 'float32', 'H_float'), f('one_r', 1), 'last_row');
+  const lastCol = o.sub(o.cast(width, 'float32', 'W_float'), f('one_c', 1), 'last_col');
+  const stride = o.cast(width, 'int32', 'row_stride');
 
   // inverse map per box, then fixed-point positions
   const two = f('two_f', 2);
@@ -55,27 +62,34 @@ export function cropImage(ops: Ops, image: Value, frame: AffineFrame, inputSize:
   const fx = o.sub(X, o.mul(sx, k32), 'fx');
   const fy = o.sub(Y, o.mul(sy, k32), 'fy');
 
-  // neighbour coordinates in the padded image (index 0 and W+1 are the black border)
+  // the neighbours' coordinates clamped into the image (int32), and whether they were inside
   const zero = f('zero', 0);
-  const clampTo = (v: Value, last: Value, what: string) => o.cast(o.min(o.max(v, zero), last), 'int64', what);
-  const c0 = o.reshape(clampTo(o.add(sx, f('c0_off', 1)), lastCol, 'c0'), [-1, 1, wo], 'c0_cols');
-  const c1 = o.reshape(clampTo(o.add(sx, f('c1_off', 2)), lastCol, 'c1'), [-1, 1, wo], 'c1_cols');
-  const r0 = o.reshape(o.mul(clampTo(o.add(sy, f('r0_off', 1)), lastRow, 'r0'), stride, 'r0_offset'), [-1, ho, 1], 'r0_rows');
-  const r1 = o.reshape(o.mul(clampTo(o.add(sy, f('r1_off', 2)), lastRow, 'r1'), stride, 'r1_offset'), [-1, ho, 1], 'r1_rows');
+  const tapAt = (v: Value, last: Value, what: string) => {
+    const clamped = o.min(o.max(v, zero), last, `${what}_clamped`);
+    return { index: o.cast(clamped, 'int32', what), inside: o.compare('equal', clamped, v, `${what}_inside`) };
+  };
+  const c0 = tapAt(sx, lastCol, 'c0');
+  const c1 = tapAt(o.add(sx, f('c1_off', 1)), lastCol, 'c1');
+  const r0 = tapAt(sy, lastRow, 'r0');
+  const r1 = tapAt(o.add(sy, f('r1_off', 1)), lastRow, 'r1');
+  const c0Cols = o.reshape(c0.index, [-1, 1, wo], 'c0_cols');
+  const c1Cols = o.reshape(c1.index, [-1, 1, wo], 'c1_cols');
+  const r0Rows = o.reshape(o.mul(r0.index, stride, 'r0_offset'), [-1, ho, 1], 'r0_rows');
+  const r1Rows = o.reshape(o.mul(r1.index, stride, 'r1_offset'), [-1, ho, 1], 'r1_rows');
 
-  const padded = o.pad(image, [1, 1, 0, 1, 1, 0], 0, 'padded_image');
-  const pixels = o.reshape(padded, [-1, 3], 'pixels');
+  const pixels = o.reshape(image, [-1, 3], 'pixels');
   const tap = (r: Value, c: Value, what: string) => o.cast(o.gather(pixels, o.add(r, c, `${what}_index`), 0, what), 'float32', `${what}_float`);
-  const v00 = tap(r0, c0, 'p00');
-  const v01 = tap(r0, c1, 'p01');
-  const v10 = tap(r1, c0, 'p10');
-  const v11 = tap(r1, c1, 'p11');
+  const v00 = tap(r0Rows, c0Cols, 'p00');
+  const v01 = tap(r0Rows, c1Cols, 'p01');
+  const v10 = tap(r1Rows, c0Cols, 'p10');
+  const v11 = tap(r1Rows, c1Cols, 'p11');
 
-  // integer weights [N, Ho, Wo, 1]
-  const fxc = o.reshape(fx, [-1, 1, wo, 1], 'fx_cols');
-  const fyr = o.reshape(fy, [-1, ho, 1, 1], 'fy_rows');
-  const gx = o.sub(k32, fxc, 'one_minus_fx');
-  const gy = o.sub(k32, fyr, 'one_minus_fy');
+  // integer weights [N, Ho, Wo, 1]; a neighbour outside the image weighs 0
+  const factor = (inside: Value, v: Value, shape: number[], what: string) => o.reshape(o.where(inside, v, zero, `${what}_masked`), shape, what);
+  const gx = factor(c0.inside, o.sub(k32, fx, 'one_minus_fx_all'), [-1, 1, wo, 1], 'one_minus_fx');
+  const fxc = factor(c1.inside, fx, [-1, 1, wo, 1], 'fx_cols');
+  const gy = factor(r0.inside, o.sub(k32, fy, 'one_minus_fy_all'), [-1, ho, 1, 1], 'one_minus_fy');
+  const fyr = factor(r1.inside, fy, [-1, ho, 1, 1], 'fy_rows');
   const w00 = o.mul(o.mul(gx, gy), k32, 'w00');
   const w01 = o.mul(o.mul(fxc, gy), k32, 'w01');
   const w10 = o.mul(o.mul(gx, fyr), k32, 'w10');
