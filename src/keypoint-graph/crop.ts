@@ -24,7 +24,8 @@ import type { AffineFrame } from './settings.js';
  * arithmetic and no uint8 Pad: the pixel indices are int32 (`row·W + col`, exact below
  * 2^31 pixels), the image is read where it lies (no padded copy, uint8 Reshape and Gather
  * run there) and only the gathered taps are cast to float. The image's size (Shape, Gather,
- * Cast, Sub) stays on the CPU EP, as onnxruntime places shape arithmetic.
+ * Cast: scalars) stays on the CPU EP, as onnxruntime places shape arithmetic. The image
+ * needs a pixel to look up: H, W >= 1.
  */
 export function cropImage(ops: Ops, image: Value, frame: AffineFrame, inputSize: readonly [number, number]): Value {
   const o = ops.in('crop');

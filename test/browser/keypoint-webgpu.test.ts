@@ -14,6 +14,9 @@
  *   untrained network's maps are nearly flat, so DARK's Taylor step divides by a near-zero
  *   curvature on some of them and an ulp anywhere upstream moves those arbitrarily); the
  *   scores within 1e-6.
+ *
+ * The crop-keypoints artifact (crops, center and scale in: no image size to read) must have
+ * no node at all on the CPU EP.
  */
 import test from 'ava';
 import * as ort from 'onnxruntime-node';
@@ -110,4 +113,55 @@ test.serial('keypoint artifacts on onnxruntime-web webgpu: only the image-size s
     t.true(maxPosed <= TOLERANCE_PX, line);
     t.true(maxScore <= SCORE_TOLERANCE, line);
   }
+});
+
+test.serial('the crop-keypoints artifact runs wholly on onnxruntime-web webgpu (no node on the CPU EP) and matches onnxruntime-node', async (t) => {
+  if (!chromiumPresent(t)) return;
+  const net = resnetNet('coco');
+  const [ho, wo] = net.inputSize;
+  const n = 3;
+  // normalised crops of a smooth pattern, centres and scales of boxes inside and outside a 640x480 image
+  const crops = Float32Array.from({ length: n * 3 * ho * wo }, (_, i) => Math.sin(i / 97) * 1.5 + Math.cos(i / 1013));
+  const center = Float32Array.of(320, 240, 10, 470, 700, -20);
+  const scale = Float32Array.of(1.2, 1.6, 0.4, 0.5333333, 2.5, 3.3333333);
+  const onnx = emitOnnx(keypointGraph(net, metadataOf(net, DECODES[0]), 'crop-keypoints'));
+  const session = await ort.InferenceSession.create(onnx);
+  const ref = await session.run({
+    crops: new ort.Tensor('float32', crops, [n, 3, ho, wo]),
+    center: new ort.Tensor('float32', center, [n, 2]),
+    scale: new ort.Tensor('float32', scale, [n, 2]),
+  });
+  await session.release();
+  const h = await openHarness(t, { gpu: true });
+  const p = await h.page();
+  const r = await p
+    .run({
+      runtime: 'onnx',
+      backend: 'webgpu',
+      model: h.put('crop-keypoints.onnx', onnx),
+      inputs: {
+        crops: { url: h.put('crops.bin', crops), dtype: 'float32', shape: [n, 3, ho, wo] },
+        center: { url: h.put('center.bin', center), dtype: 'float32', shape: [n, 2] },
+        scale: { url: h.put('scale.bin', scale), dtype: 'float32', shape: [n, 2] },
+      },
+      outputs: ['keypoints', 'scores'],
+      reps: 1,
+      cpuNodes: 'report',
+    })
+    .catch((e) => {
+      throw new Error(`crop-keypoints: ${String(e)}\n${p.log.slice(-10).join('\n')}`);
+    });
+  const placement = r.facts.placement as Placement;
+  t.deepEqual(cpuNodesOf(placement), [], 'nodes on the CPU EP');
+  t.deepEqual(Object.keys(placement.counts), ['WebGpuExecutionProvider']);
+  const want = ref.keypoints.data as Float32Array;
+  const got = r.outputs.keypoints.data;
+  let max = 0;
+  for (let i = 0; i < want.length / 2; i++) max = Math.max(max, Math.hypot(got[2 * i] - want[2 * i], got[2 * i + 1] - want[2 * i + 1]));
+  let maxScore = 0;
+  (ref.scores.data as Float32Array).forEach((s, i) => (maxScore = Math.max(maxScore, Math.abs(s - r.outputs.scores.data[i]))));
+  const line = `crop-keypoints (default, flip test): ${placement.counts.WebGpuExecutionProvider} nodes, all on WebGPU; keypoints vs onnxruntime-node max ${max.toFixed(4)} px, scores max ${maxScore.toExponential(2)}`;
+  t.log(line);
+  t.true(max <= TOLERANCE_PX, line);
+  t.true(maxScore <= SCORE_TOLERANCE, line);
 });

@@ -40,3 +40,22 @@ test('unknown and ill-typed flags are USAGE errors naming the flag', (t) => {
   usage(['--out', 'a', '--out', 'b'], /option '--out' given twice/);
   usage(['--constructor', 'x'], /unknown option '--constructor'/);
 });
+
+const LISTS = {
+  format: { type: 'string', list: true, choices: ['onnx', 'tfjs'], help: '' },
+  ep: { type: 'string', multiple: true, list: true, help: '' },
+} as const satisfies FlagSpecs;
+
+test('list flags: comma-separated items, typed by choices, collected in order; empty items, unknown items and a second non-multiple list refused', (t) => {
+  t.deepEqual(parseArgs([], LISTS, 'x').flags, { format: [], ep: [] });
+  const a = parseArgs(['--format', 'tfjs, onnx', '--ep', 'cuda,cpu', '--ep=webgpu'], LISTS, 'x');
+  t.deepEqual(a.flags, { format: ['tfjs', 'onnx'], ep: ['cuda', 'cpu', 'webgpu'] });
+  // the types follow the spec: this line compiles only if they do
+  const formats: ('onnx' | 'tfjs')[] = a.flags.format;
+  t.is(formats.length, 2);
+  const usage = (argv: string[], message: RegExp) => t.regex(expectPoseError(t, () => parseArgs(argv, LISTS, 'x'), 'USAGE').message, message);
+  usage(['--format', 'onnx,tflite'], /x: --format expects onnx or tfjs, got 'tflite'/);
+  usage(['--format', 'onnx,'], /x: --format expects a comma-separated list of onnx, tfjs without empty items, got 'onnx,'/);
+  usage(['--ep', 'cuda,'], /x: --ep expects a comma-separated list without empty items, got 'cuda,'/);
+  usage(['--format', 'onnx', '--format', 'tfjs'], /option '--format' given twice/);
+});

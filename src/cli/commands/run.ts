@@ -1,38 +1,7 @@
 import { PosePortError } from '../../core/errors.js';
-import { DEFAULT_IMAGE_FORMATS, type DecodeImageOptions } from '../../io/image.js';
 import { runImage } from '../../pipeline/run.js';
-import type { FlagSpec } from '../args.js';
 import { defineCommand } from '../command.js';
-
-/** --tfjs-backend of run and eval */
-export const TFJS_BACKEND_FLAG = { type: 'string', choices: ['cpu', 'wasm'], arg: 'cpu|wasm', help: 'TF.js backend (default wasm)' } as const satisfies FlagSpec;
-
-/** --execution-provider, given once or more, each a name or a comma-separated list, in order of preference */
-export function executionProviderFlag(command: string, v: readonly string[]): string[] | undefined {
-  if (v.length === 0) return undefined;
-  const names = v.flatMap((s) => s.split(',')).map((s) => s.trim());
-  if (names.some((n) => n === '')) throw new PosePortError('USAGE', `${command}: --execution-provider expects provider names such as cpu or cuda,cpu, got '${v.join(' ')}'`);
-  return names;
-}
-
-export const EXECUTION_PROVIDER_FLAG = {
-  type: 'string',
-  arg: 'EP[,EP]',
-  multiple: true,
-  help: "ONNX: onnxruntime execution provider(s) in order of preference (cpu, cuda, tensorrt, webgpu: what this build has; default cpu)",
-} as const satisfies FlagSpec;
-
-/** The image limit flags of run and eval. */
-export const MAX_PIXELS_FLAG = { type: 'number', int: true, min: 1, arg: 'N', help: 'refuse images above N pixels, width x height (default 100000000: 100 MP)' } as const satisfies FlagSpec;
-export const ALLOW_SVG_FLAG = {
-  type: 'boolean',
-  help: 'also accept SVG images (refused by default: a vector image can declare any size and pull in other files)',
-} as const satisfies FlagSpec;
-
-/** The image decoding options of --max-pixels and --allow-svg. */
-export function imageOptions(maxPixels: number | undefined, allowSvg: boolean): Omit<DecodeImageOptions, 'key'> {
-  return { ...(maxPixels !== undefined ? { maxPixels } : {}), ...(allowSvg ? { formats: [...DEFAULT_IMAGE_FORMATS, 'svg'] } : {}) };
-}
+import { ALLOW_SVG_FLAG, BATCH_FLAG, EXECUTION_PROVIDER_FLAG, executionProviderFlag, imageOptions, MAX_PIXELS_FLAG, NO_FLIP_FLAG, TFJS_BACKEND_FLAG } from '../inference-flags.js';
 
 /** Parses `--bbox x,y,w,h`. */
 export function parseBboxFlag(v: string): [number, number, number, number] {
@@ -60,8 +29,8 @@ export const runCommand = defineCommand({
     'det-thr': { type: 'number', arg: 'S', help: 'drop detections with score < S (default 0)' },
     overlay: { type: 'string', arg: 'FILE', help: 'write the image with the skeletons drawn (.png, .jpg)' },
     'kpt-thr': { type: 'number', arg: 'S', help: 'overlay: skip keypoints with score <= S (default 0.3)' },
-    'no-flip': { type: 'boolean', help: 'no flip test, whatever the model metadata says' },
-    batch: { type: 'number', int: true, min: 1, arg: 'N', help: 'crops per model call (default 8)' },
+    'no-flip': NO_FLIP_FLAG,
+    batch: BATCH_FLAG,
     'tfjs-backend': TFJS_BACKEND_FLAG,
     'max-pixels': MAX_PIXELS_FLAG,
     'allow-svg': ALLOW_SVG_FLAG,
@@ -78,7 +47,7 @@ export const runCommand = defineCommand({
       ...(f.overlay !== undefined ? { overlay: { file: f.overlay, kptThr: f['kpt-thr'] } } : {}),
       flip: f['no-flip'] ? false : undefined,
       batchSize: f.batch,
-      model: { tfjsBackend: f['tfjs-backend'], executionProviders: executionProviderFlag('run', f['execution-provider']) },
+      model: { tfjsBackend: f['tfjs-backend'], executionProviders: executionProviderFlag(f['execution-provider']) },
       image: imageOptions(f['max-pixels'], f['allow-svg']),
     });
     const names = r.keypointNames;

@@ -1,8 +1,8 @@
 import { PosePortError } from '../../core/errors.js';
-import { resolveCheckpoint } from '../../pipeline/checkpoint-source.js';
-import { DEFAULT_METRIC_TOLERANCE, VERIFY_DEFAULTS, verifyArtifacts, type VerifyCheck } from '../../pipeline/verify.js';
+import { verifySource } from '../../pipeline/from-source.js';
+import { DEFAULT_METRIC_TOLERANCE, VERIFY_DEFAULTS, type VerifyCheck } from '../../pipeline/verify.js';
 import { defineCommand } from '../command.js';
-import { EXECUTION_PROVIDER_FLAG, executionProviderFlag } from './run.js';
+import { EXECUTION_PROVIDER_FLAG, executionProviderFlag } from '../inference-flags.js';
 import { Progress } from '../io.js';
 
 function line(c: VerifyCheck, w: number): string {
@@ -58,20 +58,15 @@ export const verifyCommand = defineCommand({
     const json = args.flags.json;
     const progress = new Progress(io, !json);
     const quantized = args.flags['quantized-tolerance'];
-    const ckpt = await resolveCheckpoint(
-      src,
-      { dir: args.flags.dir, mirror: args.flags.mirror, onProgress: (p) => progress.update(`fetching ${src}`, p.received, p.total ?? p.received) },
-      'verify',
-    );
-
-    const report = await verifyArtifacts(ckpt.path, dir, {
+    const report = await verifySource(src, dir, {
+      fetch: { dir: args.flags.dir, mirror: args.flags.mirror, onProgress: (p) => progress.update(`fetching ${src}`, p.received, p.total ?? p.received) },
       tolerance: args.flags.tolerance,
       float16Tolerance: quantized,
       uint8Tolerance: quantized,
       weightTolerance: args.flags['weight-tolerance'],
       seed: args.flags.seed,
       allowUnknownGlobals: args.flags['allow-unknown-globals'],
-      executionProviders: executionProviderFlag('verify', args.flags['execution-provider']),
+      executionProviders: executionProviderFlag(args.flags['execution-provider']),
       ...(ann !== undefined && images !== undefined
         ? { evaluate: { ann, images, dets: args.flags.dets, mpiiGt: args.flags['mpii-gt'], tolerance: args.flags['metric-tolerance'] } }
         : {}),
