@@ -19,7 +19,7 @@ import { headBoxRow } from '../src/eval/bbox.js';
 import { evaluateTopDown, parseCocoGt } from '../src/eval/coco-results.js';
 import { groundTruthPersons } from '../src/eval/persons.js';
 import type { TopDownOutputRow } from '../src/eval/topdown-results.js';
-import { scoreResultFiles } from '../src/pipeline/score.js';
+import { scoreFiles } from '../src/pipeline/score.js';
 import { mulberry32 } from '../test/helpers/manifest-tensors.js';
 import { peakRssBytes } from './peak-rss.js';
 
@@ -74,8 +74,8 @@ function child(mode: Mode, ann: string, results: string[]): void {
     JSON.parse(readFileSync(ann, 'utf8'));
     for (const f of results) JSON.parse(readFileSync(f, 'utf8'));
   } else if (mode === 'score') {
-    const r = scoreResultFiles(results, ann);
-    if (r.score.kind === 'coco') ap = r.score.stats[0];
+    const s = scoreFiles(results, ann);
+    if (s.kind === 'coco') ap = s.stats[0];
   } else {
     const gt = parseCocoGt(JSON.parse(readFileSync(ann, 'utf8')), ann);
     const persons = groundTruthPersons(gt, [192, 256]);

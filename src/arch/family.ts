@@ -59,13 +59,53 @@ export const MSMU_HEAD_DEFAULTS: FamilyDefaults = {
   useNms: false,
 };
 
-/** One architecture family: detection from keys, presets, defaults, and the graph builder. */
+/** The head a family's networks end in, as MMPose names it. */
+export interface HeadKind {
+  /** MMPose 0.x class (`keypoint_head.*` keys) */
+  readonly v0: 'TopDownSimpleHead' | 'TopDownMSMUHead';
+  /** its MMPose 1.x successor (`head.*` keys; `arch/layout.ts` tells them apart) */
+  readonly v1: 'HeatmapHead' | 'MSPNHead';
+  /**
+   * true: one predictor per stage and unit, each resized to a fixed out_shape, so the
+   * graph has extra outputs under --all-outputs and is not fully convolutional (RSN,
+   * MSPN); false: one fully convolutional head with the single output `heatmaps`
+   */
+  readonly multiStage: boolean;
+}
+
+export const SIMPLE_HEAD: HeadKind = { v0: 'TopDownSimpleHead', v1: 'HeatmapHead', multiStage: false };
+export const MSMU_HEAD: HeadKind = { v0: 'TopDownMSMUHead', v1: 'MSPNHead', multiStage: true };
+
+/** A field of MMPose's `model.backbone` or `model.head` config whose value the keys determine. */
+export interface ConfigField {
+  /** dotted path under `model.backbone` / `model.head`, e.g. 'extra.stage2.num_channels' */
+  field: string;
+  /** the value the keys show */
+  keys: unknown;
+  /**
+   * when the config states None: what None stands for and the keys' value to compare it
+   * with (HeatmapHead's `deconv_out_channels=None` is zero deconvolutions)
+   */
+  none?: { means: unknown; keys: unknown };
+}
+
+/** One architecture family: detection from keys, presets, defaults, MMPose names, output naming and the graph builder. */
 export interface Family<C = unknown> {
   readonly name: FamilyName;
+  /** MMPose's `model.backbone.type` for this family, e.g. 'ResNet' */
+  readonly backboneType: string;
+  readonly head: HeadKind;
   /** preset name -> config facts that the keys must agree with */
   readonly presets: Readonly<Record<string, Partial<C>>>;
   /** decoding and NMS when no zoo row or config says otherwise */
   readonly defaults: FamilyDefaults;
+  /**
+   * The names of the outputs `build` marks for `config`, in graph order: `heatmaps` first,
+   * then, with `allOutputs`, the family's other stage/unit heatmaps (none for a single head).
+   */
+  outputNames(config: C, allOutputs: boolean): string[];
+  /** The config fields the keys determine (checked against a checkpoint's own config by convert). */
+  configFields(config: C): { backbone: ConfigField[]; head: ConfigField[] };
   /** null when the key set is not this family's */
   detect(tensors: TensorSet): Detection<C> | null;
   /** builds the NCHW graph: input `input` [N,3,H,W] -> output `heatmaps` [N,K,h,w] */

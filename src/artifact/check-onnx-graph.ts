@@ -40,8 +40,8 @@ interface Ctx {
 }
 
 const ELEM_BYTES: Record<number, number> = { 1: 4, 2: 1, 3: 1, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8 };
-/** Cast targets the emitter writes: float, uint8, int64, bool */
-const CAST_TO = new Set([1, 2, 7, 9]);
+/** Cast targets the emitter writes: float, uint8, int32, int64, bool */
+const CAST_TO = new Set([1, 2, 6, 7, 9]);
 
 function num(v: unknown): number {
   if (typeof v === 'number') return v;

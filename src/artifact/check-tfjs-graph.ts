@@ -268,15 +268,17 @@ const RULES: Readonly<Record<string, Rule>> = {
     const s = x?.shape ?? fail(ctx, node, 'needs an input');
     const pads = known(ctx, node, p, 'paddings', s.length * 2);
     if (v && (v.shape.length !== 0 || v.dtype !== x.dtype)) fail(ctx, node, `the pad value must be a ${x.dtype} scalar`);
-    // an NHWC activation's batch is never padded
+    // an activation's batch is padded only by the one spare crop a crop-keypoints graph puts in front
+    // (keypoint-graph/build.ts withSpare), never behind
     const batch = s.length === 4 && x.dtype === 'float32';
     const out = s.map((d, i) => {
       const [a, b] = [pads[2 * i], pads[2 * i + 1]];
       // a pad wider than the dimension it pads is never a conversion's (the widest is a window's half);
       // a dimension known only when run (the image's height and width) is bounded by the largest input side
       const lim = batch && i === 0 ? 0 : d === -1 ? ctx.side : d;
-      if (!isInt(a) || !isInt(b) || a < 0 || b < 0 || a > lim || b > lim)
-        fail(ctx, node, `paddings [${a}, ${b}] of dimension ${i} (size ${d}) must be within 0..${lim}`, { paddings: pads });
+      const limA = batch && i === 0 ? 1 : lim;
+      if (!isInt(a) || !isInt(b) || a < 0 || b < 0 || a > limA || b > lim)
+        fail(ctx, node, `paddings [${a}, ${b}] of dimension ${i} (size ${d}) must be within 0..${limA} before and 0..${lim} after`, { paddings: pads });
       return d === -1 ? -1 : d + a + b;
     });
     return { dtype: x.dtype, shape: out };

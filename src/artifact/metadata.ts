@@ -101,7 +101,12 @@ export function onnxMetadataProps(meta: ModelMetadata): Record<string, string> {
   return props;
 }
 
-/** The TF.js userDefinedMetadata for `meta`: the same facts, with the NHWC input the TF.js graph takes. */
+/**
+ * The TF.js userDefinedMetadata for `meta`: the same facts, with the NHWC input the TF.js
+ * heatmap graph takes. A keypoint graph keeps its declared inputs in both formats (the
+ * I/O contract, docs/keypoint-graphs.md), so its metadata is the ONNX one unchanged.
+ */
 export function tfjsUserMetadata(meta: ModelMetadata): { pose_port: ModelMetadata } {
+  if ((meta.graph?.kind ?? 'heatmaps') !== 'heatmaps') return { pose_port: meta };
   return { pose_port: { ...meta, input: { ...meta.input, layout: 'NHWC' } } };
 }

@@ -145,7 +145,15 @@ export function runFailure(file: string, e: unknown, n: number, H: number, W: nu
 }
 
 async function loadOnnx(file: string, opts: LoadModelOptions): Promise<PoseModel> {
-  const bytes = readModelFile(file);
+  return loadOnnxBytes(readModelFile(file), file, opts);
+}
+
+/**
+ * An ONNX model held in memory (`file` names it in errors), checked and loaded as
+ * loadModel loads model.onnx: verify runs the heatmap graph it rebuilt from the
+ * checkpoint through the same top-down pipeline as `run`.
+ */
+export async function loadOnnxBytes(bytes: Uint8Array, file: string, opts: LoadModelOptions = {}): Promise<PoseModel> {
   const props = readOnnxMetadataProps(bytes, file);
   const metadata = parseMetadata(file, props.pose_port, `metadata_props 'pose_port' of ${basename(file)}`);
   checkGraphKind(metadata, file);

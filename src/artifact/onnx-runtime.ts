@@ -5,7 +5,7 @@
 import protobuf from 'protobufjs';
 import { PosePortError } from '../core/errors.js';
 import { onnx } from '../emit/onnx/proto.js';
-import type { Outputs } from './outputs.js';
+import type { Inputs, Outputs } from './outputs.js';
 
 /**
  * Reads ModelProto.metadata_props (field 14) without decoding the graph: the top-level
@@ -70,17 +70,34 @@ export function readOnnxGraphIO(bytes: Uint8Array, file: string): { inputs: Onnx
   return { inputs, outputs };
 }
 
+/** A session on `bytes` for `f`, released after it. */
+async function withSession<T>(bytes: Uint8Array, executionProviders: readonly string[] | undefined, f: (ort: typeof import('onnxruntime-node'), s: import('onnxruntime-node').InferenceSession) => Promise<T>): Promise<T> {
+  const ort = await import('onnxruntime-node');
+  const s = await ort.InferenceSession.create(bytes, executionProviders ? { executionProviders: [...executionProviders] } : {});
+  try {
+    return await f(ort, s);
+  } finally {
+    await s.release();
+  }
+}
+
+/** every output of a session run, float32 with its dims */
+function allOutputs(s: import('onnxruntime-node').InferenceSession, r: import('onnxruntime-node').InferenceSession.OnnxValueMapType): Outputs {
+  return new Map(s.outputNames.map((n) => [n, { data: r[n].data as Float32Array, shape: [...r[n].dims].map(Number) }]));
+}
+
 /**
  * Runs an ONNX model (bytes) once on `input` of `shape` for its first input; returns every
  * output. `executionProviders` as resolveExecutionProviders gave them (default cpu).
  */
 export async function runOnnxOutputs(bytes: Uint8Array, input: Float32Array, shape: readonly number[], executionProviders?: readonly string[]): Promise<Outputs> {
-  const ort = await import('onnxruntime-node');
-  const s = await ort.InferenceSession.create(bytes, executionProviders ? { executionProviders: [...executionProviders] } : {});
-  try {
-    const r = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', input, [...shape]) });
-    return new Map(s.outputNames.map((n) => [n, { data: r[n].data as Float32Array, shape: [...r[n].dims].map(Number) }]));
-  } finally {
-    await s.release();
-  }
+  return withSession(bytes, executionProviders, async (ort, s) => allOutputs(s, await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', input, [...shape]) })));
+}
+
+/** Runs an ONNX model (bytes) once on named inputs (uint8 or float32, as declared); returns every output (float32 outputs only). */
+export async function runOnnxInputs(bytes: Uint8Array, inputs: Inputs, executionProviders?: readonly string[]): Promise<Outputs> {
+  return withSession(bytes, executionProviders, async (ort, s) => {
+    const feeds = Object.fromEntries([...inputs].map(([name, v]) => [name, v.data instanceof Uint8Array ? new ort.Tensor('uint8', v.data, v.shape) : new ort.Tensor('float32', v.data, v.shape)]));
+    return allOutputs(s, await s.run(feeds));
+  });
 }

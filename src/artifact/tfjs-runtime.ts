@@ -11,7 +11,7 @@ import { PosePortError } from '../core/errors.js';
 import { nchwToNhwc, nhwcShapeToNchw, nhwcToNchw } from '../core/layout.js';
 import { artifactToModelArtifacts, MODEL_JSON, readTfjsArtifacts, type TfjsArtifact, type TfjsModelArtifacts } from '../emit/tfjs/index.js';
 import { checkTfjsGraph } from './check-tfjs-graph.js';
-import type { Outputs } from './outputs.js';
+import type { Inputs, Outputs } from './outputs.js';
 
 export type TfjsBackendName = 'cpu' | 'wasm';
 export type TfjsCore = typeof import('@tensorflow/tfjs-core');
@@ -72,6 +72,26 @@ export async function loadTfjsGraph(src: string | TfjsArtifact, backend: TfjsBac
   return loadGraphModel(tfjsIOHandler(src, opts));
 }
 
+/** Executes `model` on `feeds` (disposed after) and reads every output back under its name, `map`ped. */
+async function executeAll(model: GraphModel, feeds: Record<string, Tensor>, map: (data: Float32Array, shape: number[]) => { data: Float32Array; shape: number[] }): Promise<Outputs> {
+  try {
+    const names = model.outputs.map((o) => o.name);
+    const r = model.execute(feeds, names);
+    const list: Tensor[] = Array.isArray(r) ? r : [r];
+    const out: Outputs = new Map();
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i];
+      const data = (await t.data()) as Float32Array;
+      out.set(names[i].replace(/:0$/, ''), map(data, t.shape));
+      t.dispose();
+    }
+    return out;
+  } finally {
+    for (const t of Object.values(feeds)) t.dispose();
+    model.dispose();
+  }
+}
+
 /**
  * Runs a TF.js model directory on the cpu backend with an NCHW input; every output comes
  * back NCHW under its name. Sets TF.js's PROD flag (it silences the "install tfjs-node"
@@ -83,20 +103,18 @@ export async function runTfjsOutputs(dir: string, input: Float32Array, shape: re
   const model = await loadTfjsGraph(dir, 'cpu');
   const [n, c, h, w] = shape;
   const x = tf.tensor(nchwToNhwc(input, shape), [n, h, w, c], 'float32');
-  try {
-    const names = model.outputs.map((o) => o.name);
-    const r = model.execute({ [model.inputs[0].name]: x }, names);
-    const list: Tensor[] = Array.isArray(r) ? r : [r];
-    const out: Outputs = new Map();
-    for (let i = 0; i < list.length; i++) {
-      const t = list[i];
-      const data = (await t.data()) as Float32Array;
-      out.set(names[i].replace(/:0$/, ''), { data: nhwcToNchw(data, t.shape), shape: nhwcShapeToNchw(t.shape) });
-      t.dispose();
-    }
-    return out;
-  } finally {
-    x.dispose();
-    model.dispose();
-  }
+  return executeAll(model, { [model.inputs[0].name]: x }, (data, s) => ({ data: nhwcToNchw(data, s), shape: nhwcShapeToNchw(s) }));
+}
+
+/**
+ * Runs a TF.js model directory on `backend` (default cpu) with named inputs as its graph
+ * declares them (a uint8 image goes in as int32, as TF.js holds images); outputs come back
+ * as the graph gives them (a keypoint graph's are NCHW already, docs/keypoint-graphs.md).
+ */
+export async function runTfjsInputs(dir: string, inputs: Inputs, backend: TfjsBackendName = 'cpu'): Promise<Outputs> {
+  const tf = await tfjsCore();
+  tf.env().set('PROD', true);
+  const model = await loadTfjsGraph(dir, backend);
+  const feeds = Object.fromEntries([...inputs].map(([name, v]) => [name, v.data instanceof Uint8Array ? tf.tensor(Int32Array.from(v.data), v.shape, 'int32') : tf.tensor(v.data, v.shape, 'float32')]));
+  return executeAll(model, feeds, (data, shape) => ({ data, shape }));
 }

@@ -3,7 +3,8 @@ import { PosePortError } from '../core/errors.js';
 /**
  * Flags are declared with their type and parsed into typed values here, once: unknown
  * flags, a value where none is taken, a missing value, a number that is not one or is
- * out of range, and a value outside `choices` are all USAGE errors naming the flag.
+ * out of range, a value outside `choices` and an empty item of a `list` are all USAGE
+ * errors naming the flag.
  * Commands read `args.flags` typed by their spec (no casts).
  */
 
@@ -15,21 +16,27 @@ interface FlagBase {
 }
 export type FlagSpec =
   | (FlagBase & { type: 'boolean' })
-  /** `--out DIR` or `--out=DIR`; `multiple`: may be given several times (values collected in order) */
-  | (FlagBase & { type: 'string'; multiple?: boolean; choices?: readonly string[] })
+  /**
+   * `--out DIR` or `--out=DIR`; `multiple`: may be given several times (values collected in
+   * order); `list`: each value is a comma-separated list (`--format onnx,tfjs`), its items
+   * collected in order and each checked against `choices`
+   */
+  | (FlagBase & { type: 'string'; multiple?: boolean; list?: boolean; choices?: readonly string[] })
   | (FlagBase & { type: 'number'; int?: boolean; min?: number });
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
 
-/** The parsed value of a flag: booleans default to false, `multiple` to [], the rest to undefined. */
+/** The parsed value of a flag: booleans default to false, `multiple` and `list` to [], the rest to undefined. */
 export type FlagValue<F extends FlagSpec> = F extends { type: 'boolean' }
   ? boolean
   : F extends { type: 'number' }
     ? number | undefined
-    : F extends { multiple: true }
-      ? string[]
-      : F extends { choices: readonly (infer C)[] }
-        ? C | undefined
-        : string | undefined;
+    : F extends { list: true; choices: readonly (infer C)[] }
+      ? C[]
+      : F extends { multiple: true } | { list: true }
+        ? string[]
+        : F extends { choices: readonly (infer C)[] }
+          ? C | undefined
+          : string | undefined;
 
 export interface ParsedArgs<S extends FlagSpecs = FlagSpecs> {
   positionals: string[];
@@ -52,11 +59,19 @@ function typed(command: string, name: string, f: FlagSpec, raw: string): string 
   return raw;
 }
 
+/** The items of a `list` flag's value, each typed; an empty item is a USAGE error. */
+function listItems(command: string, name: string, f: FlagSpec, raw: string): string[] {
+  const items = raw.split(',').map((s) => s.trim());
+  if (items.some((s) => s === ''))
+    throw new PosePortError('USAGE', `${command}: --${name} expects a comma-separated list${f.type === 'string' && f.choices ? ` of ${f.choices.join(', ')}` : ''} without empty items, got '${raw}'`);
+  return items.map((s) => typed(command, name, f, s) as string);
+}
+
 /** Parses argv against a spec into typed flags; unknown or ill-typed flags are rejected (USAGE error). */
 export function parseArgs<S extends FlagSpecs>(argv: readonly string[], spec: S, command: string): ParsedArgs<S> {
   const positionals: string[] = [];
   const flags: Record<string, string | number | boolean | string[] | undefined> = {};
-  for (const [name, f] of Object.entries(spec)) flags[name] = f.type === 'boolean' ? false : f.type === 'string' && f.multiple ? [] : undefined;
+  for (const [name, f] of Object.entries(spec)) flags[name] = f.type === 'boolean' ? false : f.type === 'string' && (f.multiple || f.list) ? [] : undefined;
   const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -87,13 +102,10 @@ export function parseArgs<S extends FlagSpecs>(argv: readonly string[], spec: S,
       if (i + 1 >= argv.length) throw new PosePortError('USAGE', `${command}: option '--${name}' needs a value (${f.arg ?? 'VALUE'})`);
       raw = argv[++i];
     }
-    if (f.type === 'string' && f.multiple) {
-      (flags[name] as string[]).push(typed(command, name, f, raw) as string);
-      continue;
-    }
-    if (given.has(name)) throw new PosePortError('USAGE', `${command}: option '--${name}' given twice`);
+    if (!(f.type === 'string' && f.multiple) && given.has(name)) throw new PosePortError('USAGE', `${command}: option '--${name}' given twice`);
     given.add(name);
-    flags[name] = typed(command, name, f, raw);
+    if (f.type === 'string' && (f.multiple || f.list)) (flags[name] as string[]).push(...(f.list ? listItems(command, name, f, raw) : [typed(command, name, f, raw) as string]));
+    else flags[name] = typed(command, name, f, raw);
   }
   return { positionals, flags: flags as ParsedArgs<S>['flags'] };
 }

@@ -35,18 +35,19 @@ export function inferDtype<O extends Op>(op: O, inputs: readonly Value[], attrs:
       return same(inputs);
     case 'binary': {
       const t = same(inputs);
-      if ((a as AttrsOf<'binary'>).fn === 'and') want(inputs[0], 'bool');
-      else want(inputs[0], 'float32', 'int64');
+      const fn = (a as AttrsOf<'binary'>).fn;
+      if (fn === 'and') want(inputs[0], 'bool');
+      else want(inputs[0], 'float32', 'int32', 'int64');
       return t;
     }
     case 'compare':
-      want(inputs[0], 'float32', 'int64');
+      want(inputs[0], 'float32', 'int32', 'int64');
       same(inputs);
       return 'bool';
     case 'unary': {
       const fn = (a as AttrsOf<'unary'>).fn;
       if (fn === 'not') want(inputs[0], 'bool');
-      else if (fn === 'sign' || fn === 'neg') want(inputs[0], 'float32', 'int64');
+      else if (fn === 'sign' || fn === 'neg') want(inputs[0], 'float32', 'int32', 'int64');
       else want(inputs[0], 'float32');
       return inputs[0].dtype;
     }
@@ -56,7 +57,7 @@ export function inferDtype<O extends Op>(op: O, inputs: readonly Value[], attrs:
     case 'cast':
       return (a as AttrsOf<'cast'>).to;
     case 'gather':
-      want(inputs[1], 'int64');
+      want(inputs[1], 'int32', 'int64');
       return inputs[0].dtype;
     case 'shape':
       return 'int64';

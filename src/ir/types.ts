@@ -35,10 +35,12 @@ export type ConstSource =
 
 /**
  * Element types. Networks are float32 throughout; the keypoint graphs also carry the
- * uint8 image, integer indices ('int64': ONNX's index type; TF.js holds them as int32)
- * and comparison results.
+ * uint8 image, integer indices and comparison results. Integers: 'int64' is ONNX's
+ * shape and index type (Shape's output); 'int32' is for index arithmetic, which
+ * onnxruntime-web's WebGPU EP computes only in 32 bits (no int64 Add, Mul, Reshape).
+ * TF.js holds both as int32.
  */
-export type DType = 'float32' | 'uint8' | 'int64' | 'bool';
+export type DType = 'float32' | 'uint8' | 'int32' | 'int64' | 'bool';
 
 export interface Value {
   readonly id: number;
@@ -103,7 +105,7 @@ export interface ReshapeAttrs {
   readonly shape: readonly number[];
 }
 export interface BinaryAttrs {
-  /** elementwise with numpy broadcasting; 'and' on bool, the others on float32 or int64 */
+  /** elementwise with numpy broadcasting; 'and' on bool, the others on float32, int32 or int64 */
   readonly fn: 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'and';
 }
 export interface CompareAttrs {
@@ -181,7 +183,7 @@ export type UnaryNode = NodeBase<'unary', UnaryAttrs>;
 /** inputs: [cond (bool), a, b]: a where cond, else b */
 export type WhereNode = NodeBase<'where', NoAttrs>;
 export type CastNode = NodeBase<'cast', CastAttrs>;
-/** inputs: [data, indices (int64)]: data.shape[:axis] + indices.shape + data.shape[axis+1:] */
+/** inputs: [data, indices (int32 or int64)]: data.shape[:axis] + indices.shape + data.shape[axis+1:] */
 export type GatherNode = NodeBase<'gather', AxisAttrs>;
 /** the shape of the input as an int64 vector */
 export type ShapeNode = NodeBase<'shape', NoAttrs>;

@@ -1,4 +1,5 @@
 import type { Value } from '../ir/types.js';
+import { samplePositions } from './crop-positions.js';
 import type { Ops } from './ops.js';
 import type { AffineFrame } from './settings.js';
 
@@ -7,20 +8,24 @@ import type { AffineFrame } from './settings.js';
  * with a constant black border, in OpenCV's fixed point as src/eval/warp.ts reproduces
  * it (spec §3.2), for every box at once.
  *
- With rotation 0 the inverse map is separable (see AffineFrame): column x samples
- * `X = (round(ax·x·1024) + round(u·1024) + 16) >> 5` and row y
- * `Y = (round((t + ay·(y − (Ho−Wo)/2))·1024) + 16) >> 5`, with `ax = 2e/Wo`,
- * `ay = 2d/Wo`; `sx = X >> 5`, `fx = X & 31` (the same for Y); the weights
- * `(32−fx)(32−fy)·32`, ... sum to 32768 and `out = (Σ p·w + 16384) >> 15`. Every one of
- * these is an integer below 2^24, so float32 holds it exactly, and `round(u·1024)` is
- * exact too; only ax, ay and the row positions are float32 where OpenCV has float64,
- * which can move a rounding of `·1024` by one (1/1024 px) and, when that crosses a
- * multiple of 32, one 1/32-px interpolation step. Image coordinates must stay below
- * 2^14 px for the positions to be exact integers.
+ * With rotation 0 the inverse map is separable (see AffineFrame): each column has one
+ * source position X and each row one Y, in 1/32 px (src/keypoint-graph/crop-positions.ts:
+ * OpenCV's float64 rounding reproduced in float32); `sx = X >> 5`, `fx = X & 31` (the same
+ * for Y); the weights `(32−fx)(32−fy)·32`, ... sum to 32768 and
+ * `out = (Σ p·w + 16384) >> 15`. Every one of these is an integer below 2^24, so float32
+ * holds it exactly. Image coordinates must stay below 2^14 px.
  *
- * Pixels outside the image count as 0: the image is padded by one black pixel and each
- * of the four neighbours' coordinates is clamped into the padded frame, so a neighbour
- * outside lands on the black border. Returns `[N, Ho, Wo, 3]` float32 holding 0..255.
+ * Pixels outside the image count as 0 (OpenCV's constant black border): each of the four
+ * neighbours' coordinates is clamped into the image for the lookup, and its weight factor
+ * is zeroed where the clamp moved it, so its (finite) pixel enters the sum as `p·0 = 0`,
+ * the same term a black border pixel gives. Returns `[N, Ho, Wo, 3]` float32 holding 0..255.
+ *
+ * For onnxruntime-web's WebGPU EP (docs/browser-backends.md), which has no int64
+ * arithmetic and no uint8 Pad: the pixel indices are int32 (`row·W + col`, exact below
+ * 2^31 pixels), the image is read where it lies (no padded copy, uint8 Reshape and Gather
+ * run there) and only the gathered taps are cast to float. The image's size (Shape, Gather,
+ * Cast: scalars) stays on the CPU EP, as onnxruntime places shape arithmetic. The image
+ * needs a pixel to look up: H, W >= 1.
  */
 export function cropImage(ops: Ops, image: Value, frame: AffineFrame, inputSize: readonly [number, number]): Value {
   const o = ops.in('crop');
@@ -32,50 +37,42 @@ export function cropImage(ops: Ops, image: Value, frame: AffineFrame, inputSize:
   const size = o.shape(image, 'image_shape');
   const height = o.gather(size, i64('axis_h', 0), 0, 'H');
   const width = o.gather(size, i64('axis_w', 1), 0, 'W');
-  const lastRow = o.add(o.cast(height, 'float32', 'H_float'), f('one_r', 1), 'last_padded_row');
-  const lastCol = o.add(o.cast(width, 'float32', 'W_float'), f('one_c', 1), 'last_padded_col');
-  const stride = o.add(width, i64('two', 2), 'padded_row_stride');
+  const lastRow = o.sub(o.cast(height, 'float32', 'H_float'), f('one_r', 1), 'last_row');
+  const lastCol = o.sub(o.cast(width, 'float32', 'W_float'), f('one_c', 1), 'last_col');
+  const stride = o.cast(width, 'int32', 'row_stride');
 
-  // inverse map per box, then fixed-point positions
-  const two = f('two_f', 2);
-  const ax = o.div(o.mul(frame.e, two), f('Wo', wo), 'ax');
-  const ay = o.div(o.mul(frame.d, two), f('Wo_y', wo), 'ay');
-  const k1024 = f('AB_SCALE', 1024);
+  // OpenCV's fixed-point sample positions per box
+  const { sx, sy, fx, fy } = samplePositions(o, frame, inputSize);
   const k32 = f('INTER_TAB_SIZE', 32);
-  const k16 = f('ROUND_DELTA', 16);
-  const cols = o.constant('cols', [1, wo], Array.from({ length: wo }, (_, i) => i));
-  const rows = o.constant('rows', [1, ho], Array.from({ length: ho }, (_, i) => i - (ho - wo) / 2));
-  const adelta = o.roundHalfEven(o.mul(o.mul(ax, cols), k1024), 'adelta');
-  const x0 = o.add(o.roundHalfEven(o.mul(frame.u, k1024), 'X0_round'), k16, 'X0');
-  const X = o.unary('floor', o.div(o.add(x0, adelta), k32), 'X');
-  const y0 = o.add(o.roundHalfEven(o.mul(o.add(frame.t, o.mul(ay, rows)), k1024), 'Y0_round'), k16, 'Y0');
-  const Y = o.unary('floor', o.div(y0, k32), 'Y');
-  const sx = o.unary('floor', o.div(X, k32), 'sx');
-  const sy = o.unary('floor', o.div(Y, k32), 'sy');
-  const fx = o.sub(X, o.mul(sx, k32), 'fx');
-  const fy = o.sub(Y, o.mul(sy, k32), 'fy');
 
-  // neighbour coordinates in the padded image (index 0 and W+1 are the black border)
+  // the neighbours' coordinates clamped into the image (int32), and whether they were inside
   const zero = f('zero', 0);
-  const clampTo = (v: Value, last: Value, what: string) => o.cast(o.min(o.max(v, zero), last), 'int64', what);
-  const c0 = o.reshape(clampTo(o.add(sx, f('c0_off', 1)), lastCol, 'c0'), [-1, 1, wo], 'c0_cols');
-  const c1 = o.reshape(clampTo(o.add(sx, f('c1_off', 2)), lastCol, 'c1'), [-1, 1, wo], 'c1_cols');
-  const r0 = o.reshape(o.mul(clampTo(o.add(sy, f('r0_off', 1)), lastRow, 'r0'), stride, 'r0_offset'), [-1, ho, 1], 'r0_rows');
-  const r1 = o.reshape(o.mul(clampTo(o.add(sy, f('r1_off', 2)), lastRow, 'r1'), stride, 'r1_offset'), [-1, ho, 1], 'r1_rows');
+  const tapAt = (v: Value, last: Value, what: string) => {
+    const clamped = o.min(o.max(v, zero), last, `${what}_clamped`);
+    return { index: o.cast(clamped, 'int32', what), inside: o.compare('equal', clamped, v, `${what}_inside`) };
+  };
+  const c0 = tapAt(sx, lastCol, 'c0');
+  const c1 = tapAt(o.add(sx, f('c1_off', 1)), lastCol, 'c1');
+  const r0 = tapAt(sy, lastRow, 'r0');
+  const r1 = tapAt(o.add(sy, f('r1_off', 1)), lastRow, 'r1');
+  const c0Cols = o.reshape(c0.index, [-1, 1, wo], 'c0_cols');
+  const c1Cols = o.reshape(c1.index, [-1, 1, wo], 'c1_cols');
+  const r0Rows = o.reshape(o.mul(r0.index, stride, 'r0_offset'), [-1, ho, 1], 'r0_rows');
+  const r1Rows = o.reshape(o.mul(r1.index, stride, 'r1_offset'), [-1, ho, 1], 'r1_rows');
 
-  const padded = o.pad(image, [1, 1, 0, 1, 1, 0], 0, 'padded_image');
-  const pixels = o.reshape(padded, [-1, 3], 'pixels');
+  const pixels = o.reshape(image, [-1, 3], 'pixels');
   const tap = (r: Value, c: Value, what: string) => o.cast(o.gather(pixels, o.add(r, c, `${what}_index`), 0, what), 'float32', `${what}_float`);
-  const v00 = tap(r0, c0, 'p00');
-  const v01 = tap(r0, c1, 'p01');
-  const v10 = tap(r1, c0, 'p10');
-  const v11 = tap(r1, c1, 'p11');
+  const v00 = tap(r0Rows, c0Cols, 'p00');
+  const v01 = tap(r0Rows, c1Cols, 'p01');
+  const v10 = tap(r1Rows, c0Cols, 'p10');
+  const v11 = tap(r1Rows, c1Cols, 'p11');
 
-  // integer weights [N, Ho, Wo, 1]
-  const fxc = o.reshape(fx, [-1, 1, wo, 1], 'fx_cols');
-  const fyr = o.reshape(fy, [-1, ho, 1, 1], 'fy_rows');
-  const gx = o.sub(k32, fxc, 'one_minus_fx');
-  const gy = o.sub(k32, fyr, 'one_minus_fy');
+  // integer weights [N, Ho, Wo, 1]; a neighbour outside the image weighs 0
+  const factor = (inside: Value, v: Value, shape: number[], what: string) => o.reshape(o.where(inside, v, zero, `${what}_masked`), shape, what);
+  const gx = factor(c0.inside, o.sub(k32, fx, 'one_minus_fx_all'), [-1, 1, wo, 1], 'one_minus_fx');
+  const fxc = factor(c1.inside, fx, [-1, 1, wo, 1], 'fx_cols');
+  const gy = factor(r0.inside, o.sub(k32, fy, 'one_minus_fy_all'), [-1, ho, 1, 1], 'one_minus_fy');
+  const fyr = factor(r1.inside, fy, [-1, ho, 1, 1], 'fy_rows');
   const w00 = o.mul(o.mul(gx, gy), k32, 'w00');
   const w01 = o.mul(o.mul(fxc, gy), k32, 'w01');
   const w10 = o.mul(o.mul(gx, fyr), k32, 'w10');

@@ -16,7 +16,7 @@ export function normalizeCrops(ops: Ops, crops: Value, mean: readonly number[], 
   const lut = toNormalizedTensor({ data: ramp, width: 256, height: 1, channels: 3 }, mean, std);
   const table = o.constant('table', [768], lut);
   const offset = o.constant('channel_offset', [3], [0, 256, 512]);
-  const index = o.cast(o.add(crops, offset, 'table_index_float'), 'int64', 'table_index');
+  const index = o.cast(o.add(crops, offset, 'table_index_float'), 'int32', 'table_index');
   const normalized = o.gather(table, index, 0, 'lookup');
   return o.transpose(normalized, [0, 3, 1, 2], 'to_nchw');
 }

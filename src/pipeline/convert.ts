@@ -35,7 +35,7 @@ import { VERSION } from '../version.js';
 import { findZooEntry, listZoo } from '../zoo/registry.js';
 import type { ZooEntry } from '../zoo/types.js';
 import { inStoredKeys, layoutReport, openModelCheckpoint, type ModelCheckpoint } from './checkpoint.js';
-import { artifactGraph, graphMetadata, GRAPH_KINDS } from './keypoint-artifact.js';
+import { artifactGraph, graphMetadata, GRAPH_KINDS, tfjsLayouts } from './keypoint-artifact.js';
 import { StagedOutput } from './staged-output.js';
 import { checkConfigAgainstKeys } from './config-check.js';
 import { resolveSettings, type ResolvedSettings } from './settings.js';
@@ -279,11 +279,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
       if (formats.includes('tfjs')) {
         step('writing TF.js');
         // keypoint graphs keep their declared inputs and outputs in both formats (the I/O contract)
-        const art = emitTfjs(graph, {
-          metadata: kind === 'heatmaps' ? tfjsUserMetadata(metadata) : { pose_port: metadata },
-          quantize: opts.quantize,
-          ...(kind === 'heatmaps' ? {} : { inputLayout: 'as-declared' as const, outputLayout: 'NCHW' as const }),
-        });
+        const art = emitTfjs(graph, { metadata: tfjsUserMetadata(metadata), quantize: opts.quantize, ...tfjsLayouts(kind) });
         staged.path('tfjs/model.json');
         writeTfjs(`${staged.staging}/tfjs`, art);
         const json = JSON.stringify(art.modelJson);

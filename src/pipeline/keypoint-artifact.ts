@@ -5,6 +5,7 @@
  */
 import { PosePortError } from '../core/errors.js';
 import type { ModelMetadata } from '../artifact/metadata.js';
+import type { EmitTfjsOptions } from '../emit/tfjs/index.js';
 import type { Graph } from '../ir/graph.js';
 import { buildKeypointGraph, KEYPOINT_GRAPH_IO, type KeypointGraphKind, type KeypointGraphSettings } from '../keypoint-graph/index.js';
 import { runPasses } from '../passes/index.js';
@@ -36,6 +37,25 @@ export function graphMetadata(kind: GraphKind, heatmapsOutput: boolean): NonNull
   if (kind === 'heatmaps') return { kind, inputs: ['input'], outputs: ['heatmaps'] };
   const io = KEYPOINT_GRAPH_IO[kind];
   return { kind, inputs: [...io.inputs], outputs: [...io.outputs, ...(heatmapsOutput ? ['heatmaps'] : [])] };
+}
+
+/**
+ * The layouts of the TF.js emission for `kind`: a heatmap graph takes NHWC and returns
+ * NHWC; a keypoint graph keeps its declared inputs and returns NCHW heatmaps, as in
+ * model.onnx (the I/O contract). convert and verify's weight re-derivation both emit with these.
+ */
+export function tfjsLayouts(kind: GraphKind): Pick<EmitTfjsOptions, 'inputLayout' | 'outputLayout'> {
+  return kind === 'heatmaps' ? {} : { inputLayout: 'as-declared', outputLayout: 'NCHW' };
+}
+
+/** The graph kind an artifact's metadata records ('heatmaps' for artifacts written before keypoint graphs). */
+export function graphKindOf(meta: ModelMetadata): GraphKind {
+  return meta.graph?.kind ?? 'heatmaps';
+}
+
+/** Whether the artifact's metadata lists the optional 'heatmaps' output of a keypoint graph. */
+export function hasHeatmapsOutput(meta: ModelMetadata): boolean {
+  return graphKindOf(meta) !== 'heatmaps' && (meta.graph?.outputs.includes('heatmaps') ?? false);
 }
 
 /**

@@ -1,16 +1,21 @@
 /**
  * `pose-port run`: keypoints of the persons in one image, from given boxes (or the
  * whole image), through MMPose's top-down test pipeline (crop, normalise, flip test,
- * decode per the model metadata).
+ * decode per the model metadata). `runImage` is the command's one API function (model
+ * and image files in, persons out, overlay written); `estimatePoses` the library's, on
+ * a loaded model.
  */
 import { readJsonFile } from '../io/json.js';
 import { basename } from 'node:path';
 import { PosePortError } from '../core/errors.js';
+import { checkOutputFile } from '../core/output-path.js';
 import { boxProblem, xywh2cs } from '../eval/bbox.js';
 import { rescore } from '../eval/topdown-results.js';
 import type { ImageU8 } from '../core/image.js';
-import { decodeImage } from '../io/image.js';
-import type { PoseModel } from '../artifact/model.js';
+import { decodeImage, imageOutputFormat, writeImage, type DecodeImageOptions } from '../io/image.js';
+import { loadModel, type LoadModelOptions, type ModelKind, type PoseModel } from '../artifact/model.js';
+import type { ModelMetadata } from '../artifact/metadata.js';
+import { drawPoses } from '../render/overlay.js';
 import { TopDownBatcher, emptyTimings, type CropResult, type StageTimings, type TopDownOptions } from './topdown.js';
 
 /** A person box `[x, y, w, h]` in image pixels with its detection score (default 1). */
@@ -117,15 +122,6 @@ export async function inGraph(model: PoseModel, img: ImageU8, boxes: [number, nu
   });
 }
 
-/** Parses `x,y,w,h`. */
-export function parseBboxFlag(v: string): [number, number, number, number] {
-  const parts = v.split(',').map((s) => s.trim());
-  const nums = parts.map(Number);
-  if (parts.length !== 4 || parts.some((p) => p === '') || !nums.every(Number.isFinite))
-    throw new PosePortError('USAGE', `--bbox expects x,y,w,h (four numbers), got '${v}'`);
-  return nums as [number, number, number, number];
-}
-
 /**
  * The person boxes of `imageFile` in a detection file: a COCO detection list
  * (`{image_id, category_id, bbox, score}`; category 1 only, and only the entries of this
@@ -152,4 +148,60 @@ export function readDetections(file: string, imageFile: string, minScore = 0): P
     out.push({ bbox: box.bbox, score: box.score ?? 1 });
   });
   return out;
+}
+
+export interface RunOptions {
+  /** the person boxes; without `boxes` and `dets` the whole image is one box */
+  boxes?: readonly PersonBox[];
+  /** person boxes from a detection file (`readDetections`); `minScore` drops weaker ones (default 0) */
+  dets?: { file: string; minScore?: number };
+  /** draw the skeletons on the image into `file` (.png, .jpg); keypoints with score <= kptThr are skipped (default 0.3) */
+  overlay?: { file: string; kptThr?: number };
+  /** false: no flip test, whatever the model metadata says */
+  flip?: boolean;
+  /** crops per model call (default 8) */
+  batchSize?: number;
+  /** how the model is loaded (TF.js backend, onnxruntime execution providers) */
+  model?: LoadModelOptions;
+  /** image limits (pixels, formats) */
+  image?: Omit<DecodeImageOptions, 'key'>;
+}
+
+export interface RunResult extends EstimateResult {
+  model: { file: string; kind: ModelKind; runtime: string; dataset: ModelMetadata['dataset']; zoo: string | null };
+  keypointNames: string[];
+  imageFile: string;
+  /** the overlay file written, when asked for */
+  overlay?: string;
+}
+
+/**
+ * `pose-port run`: loads the model, decodes the image, estimates the pose of every box
+ * (given, from a detection file, or the whole image) and writes the overlay. The overlay
+ * path is checked before any work, so a bad one fails at once, not after inference.
+ */
+export async function runImage(modelPath: string, imageFile: string, opts: RunOptions = {}): Promise<RunResult> {
+  if (opts.boxes?.length && opts.dets) throw new PosePortError('USAGE', 'run: give --bbox or --dets, not both');
+  const overlay = opts.overlay;
+  if (overlay) {
+    imageOutputFormat(overlay.file);
+    checkOutputFile(overlay.file, '--overlay');
+  }
+  const boxes = opts.boxes?.length ? opts.boxes : opts.dets ? readDetections(opts.dets.file, imageFile, opts.dets.minScore ?? 0) : undefined;
+  const model = await loadModel(modelPath, opts.model);
+  try {
+    const image = await decodeImage(imageFile, opts.image);
+    const res = await estimatePoses(model, image, boxes, { flip: opts.flip, batchSize: opts.batchSize });
+    if (overlay) await writeImage(overlay.file, drawPoses(image, res.persons, { skeleton: model.metadata.skeleton, kptThr: overlay.kptThr }));
+    const m = model.metadata;
+    return {
+      ...res,
+      model: { file: model.file, kind: model.kind, runtime: model.runtime, dataset: m.dataset, zoo: m.zoo?.name ?? null },
+      keypointNames: m.keypoint_names,
+      imageFile,
+      ...(overlay ? { overlay: overlay.file } : {}),
+    };
+  } finally {
+    await model.dispose();
+  }
 }

@@ -12,12 +12,17 @@ import { loadModel } from '../artifact/model.js';
 import { readJsonFile } from '../io/json.js';
 import { PosePortError } from '../core/errors.js';
 import { parseCocoGt, parseCocoResults, scoreCocoKeypointResults, type ScoreResult } from '../eval/coco-results.js';
-import { COCO_EVALUATORS, type CocoEvaluator, type CocoKeypointResult } from '../eval/cocoeval.js';
+import type { CocoEvaluator, CocoKeypointResult } from '../eval/cocoeval.js';
 
 export interface ScoreFileOptions {
   evaluator?: CocoEvaluator;
   /** OKS sigmas for annotations that are not COCO's 17 keypoints (e.g. a model's own keypoint set: sigmasOfModel) */
   sigmas?: readonly number[];
+}
+
+export interface ScoreCommandOptions extends ScoreFileOptions {
+  /** a converted model whose recorded OKS sigmas score the keypoints (`score --model`; not with `sigmas`) */
+  model?: string;
 }
 
 /** The OKS sigmas a converted model records (its checkpoint config's); refuses a model that records none. */
@@ -33,11 +38,6 @@ export async function sigmasOfModel(path: string): Promise<number[]> {
   }
 }
 
-
-export function checkEvaluator(v: string): CocoEvaluator {
-  if (!(COCO_EVALUATORS as readonly string[]).includes(v)) throw new PosePortError('USAGE', `unknown evaluator '${v}' (known: ${COCO_EVALUATORS.join(', ')})`);
-  return v as CocoEvaluator;
-}
 
 /**
  * Reads and merges several results files (shards of one evaluation). Refuses the same file
@@ -85,10 +85,17 @@ export interface ScoreFilesResult {
 }
 
 /**
- * Scores the results file(s) against `annFile`; errors name the file they are about.
- * Several files are merged as shards (`mergeResultFiles`).
+ * `pose-port score`: scores the results file(s) against `annFile`, with the OKS sigmas of
+ * `opts.model` when given; errors name the file they are about. Several files are merged
+ * as shards (`mergeResultFiles`).
  */
-export function scoreResultFiles(resultsFiles: string | readonly string[], annFile: string, opts: ScoreFileOptions = {}): ScoreFilesResult {
+export async function scoreResultFiles(resultsFiles: string | readonly string[], annFile: string, opts: ScoreCommandOptions = {}): Promise<ScoreFilesResult> {
+  if (opts.model !== undefined && opts.sigmas !== undefined) throw new PosePortError('USAGE', 'score: give the OKS sigmas or a model to take them from, not both');
+  const sigmas = opts.model !== undefined ? await sigmasOfModel(opts.model) : opts.sigmas;
+  return scoreMerged(resultsFiles, annFile, { evaluator: opts.evaluator, sigmas });
+}
+
+function scoreMerged(resultsFiles: string | readonly string[], annFile: string, opts: ScoreFileOptions): ScoreFilesResult {
   const files = typeof resultsFiles === 'string' ? [resultsFiles] : resultsFiles;
   const { results, imageIds } = mergeResultFiles(files);
   const ann = readJsonFile(annFile, 'annotation file');
@@ -109,7 +116,7 @@ export function scoreResultFiles(resultsFiles: string | readonly string[], annFi
 
 /** Scores the results file `resultsFile` (or several, merged) against `annFile`. */
 export function scoreFiles(resultsFile: string | readonly string[], annFile: string, opts: ScoreFileOptions = {}): ScoreResult {
-  return scoreResultFiles(resultsFile, annFile, opts).score;
+  return scoreMerged(resultsFile, annFile, opts).score;
 }
 
 /** The `--json` form: `{stats: [10]}` for COCO, `{stats: {body, foot, face, lefthand, righthand, wholebody}}` for WholeBody. */

@@ -11,23 +11,12 @@
  * floor(k * n / D) = i (D images). Every image belongs to exactly one shard; bbox ids stay
  * those of the whole run.
  */
-import { PosePortError } from '../core/errors.js';
 import type { PersonEntry } from '../eval/persons.js';
 
 /** Shard `index` (0-based) of `count`. */
 export interface Shard {
   index: number;
   count: number;
-}
-
-/** Parses `i/n` (0 <= i < n): USAGE naming the flag otherwise. */
-export function parseShard(text: string, flag = '--shard'): Shard {
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const index = m ? Number(m[1]) : NaN;
-  const count = m ? Number(m[2]) : NaN;
-  if (!m || !Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || index >= count)
-    throw new PosePortError('USAGE', `${flag} expects i/n with 0 <= i < n (e.g. 0/4 ... 3/4, as Kubernetes' JOB_COMPLETION_INDEX counts), got '${text}'`);
-  return { index, count };
 }
 
 /** The persons of shard `s`, in their order, and the image ids it holds. */

@@ -71,6 +71,24 @@ export function decodeSettings(model: PoseModel): { method: DecodeMethod; kernel
 }
 
 /**
+ * The network input of one person: MMPose's affine crop of `image` (center, scale) to the
+ * model's input size, normalised with `mean`/`std` into `out` at `offset` ([3, H, W]).
+ * The batcher below and verify's crop-keypoints inputs both crop through this.
+ */
+export function cropInput(
+  image: ImageU8,
+  req: Pick<CropRequest<unknown>, 'center' | 'scale' | 'dtype'>,
+  [H, W]: readonly [number, number],
+  mean: readonly number[],
+  std: readonly number[],
+  out: Float32Array,
+  offset: number,
+): void {
+  const m = getAffineTransform(req.center, req.scale, [W, H], { dtype: req.dtype ?? 'float32' });
+  toNormalizedTensor(warpAffineLinear(image, m, W, H), mean, std, out, offset);
+}
+
+/**
  * Collects crops into batches of `batchSize`, runs a batch when it is full (or on
  * `flush`), and returns the finished persons in the order they were added.
  * The image of a crop is needed only during `add` (it is warped right away).
@@ -111,11 +129,8 @@ export class TopDownBatcher<T> {
   /** Warps one crop of `image` into the batch; runs the batch when full and returns its persons. */
   async add(image: ImageU8, req: CropRequest<T>): Promise<CropResult<T>[]> {
     const t0 = performance.now();
-    const [H, W] = this.model.inputSize;
-    const m = getAffineTransform(req.center, req.scale, [W, H], { dtype: req.dtype ?? 'float32' });
-    const crop = warpAffineLinear(image, m, W, H);
     const meta = this.model.metadata.input;
-    toNormalizedTensor(crop, meta.mean, meta.std, this.buffer, this.pending.length * this.plane);
+    cropInput(image, req, this.model.inputSize, meta.mean, meta.std, this.buffer, this.pending.length * this.plane);
     // the decoder holds center and scale as float32, for MPII too (spec §6)
     const f = Math.fround;
     this.pending.push({ center: [f(req.center[0]), f(req.center[1])], scale: [f(req.scale[0]), f(req.scale[1])], tag: req.tag });

@@ -74,9 +74,25 @@ function registry(): Merged {
   return merged;
 }
 
-/** Every entry, in the order of the model-zoo tables (then the user registry's new names). */
-export function listZoo(): readonly ZooEntry[] {
-  return registry().entries;
+/** What `zoo list --family F --dataset D` keeps: entries whose family / dataset equal the value given. */
+export interface ZooFilter {
+  family?: string;
+  dataset?: string;
+}
+
+/**
+ * Every entry, in the order of the model-zoo tables (then the user registry's new names);
+ * with a filter, those it keeps. A filter value no entry has is a USAGE error listing the known ones.
+ */
+export function listZoo(filter: ZooFilter = {}): readonly ZooEntry[] {
+  const all = registry().entries;
+  for (const key of ['family', 'dataset'] as const) {
+    const v = filter[key];
+    const known = new Set(all.map((e) => e[key]));
+    if (v !== undefined && !(known as ReadonlySet<string>).has(v)) throw new PosePortError('USAGE', `zoo list: --${key} '${v}' is none of ${[...known].join(', ')}`);
+  }
+  if (filter.family === undefined && filter.dataset === undefined) return all;
+  return all.filter((e) => (filter.family === undefined || e.family === filter.family) && (filter.dataset === undefined || e.dataset === filter.dataset));
 }
 
 /** The entry named `name` (a config name), or undefined. */

@@ -6,6 +6,7 @@
  * fit neither layout are refused naming the key as the file stores it.
  */
 import test, { type ExecutionContext } from 'ava';
+import { familyByName } from '../../src/arch/index.js';
 import { applyKeyLayout, detectKeyLayout, inStoredNames } from '../../src/arch/layout.js';
 import type { ResNetConfig } from '../../src/arch/resnet/index.js';
 import { isPosePortError, PosePortError } from '../../src/core/errors.js';
@@ -40,7 +41,7 @@ for (const model of MANIFESTS)
     t.true(renamed.entries.every((e) => !e.name.startsWith('keypoint_head.')));
     const r = both(old, renamed, inputSizeOf(model));
     t.is(r.layout.name, 'mmpose-1.x');
-    t.is(r.layout.head, family === 'rsn' || family === 'mspn' ? 'MSPNHead' : 'HeatmapHead');
+    t.is(r.layout.head, familyByName(family).head.v1);
     t.is(r.b.detection.family, r.a.detection.family);
     t.is(r.b.detection.preset, r.a.detection.preset);
     t.deepEqual(r.b.detection.config, r.a.detection.config);

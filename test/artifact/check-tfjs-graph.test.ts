@@ -6,18 +6,18 @@
  * checked through every test that loads a TF.js directory (all 26 manifests in
  * test/emit/tfjs/manifests.test.ts) and the hostile cases in hostile-artifacts.test.ts.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { MAX_ELEMENTS, checkTfjsGraph } from '../../src/artifact/check-tfjs-graph.js';
-import { PosePortError } from '../../src/core/errors.js';
 import type { NodeDefJson } from '../../src/emit/tfjs/graphdef.js';
 import { attr } from '../../src/emit/tfjs/graphdef.js';
 import type { TfjsModelArtifacts } from '../../src/emit/tfjs/index.js';
 import { readTfjsArtifacts, specBytes } from '../../src/emit/tfjs/index.js';
 import { convertCheckpoint } from '../../src/pipeline/convert.js';
 import { ROOT } from '../helpers/ckpt.js';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expectPoseError } from '../helpers/errors.js';
 
 const input = (h = 16, w = 12): NodeDefJson => ({ name: 'input', op: 'Placeholder', attr: { dtype: attr.type('DT_FLOAT'), shape: attr.shape([-1, h, w, 3]) } });
 
@@ -34,10 +34,8 @@ function artifacts(nodes: NodeDefJson[], ints: { name: string; values: number[] 
   };
 }
 
-function refused(t: any, a: TfjsModelArtifacts, pattern: RegExp, key?: string) {
-  const e = t.throws(() => checkTfjsGraph(a, 'model.json')) as PosePortError;
-  t.true(e instanceof PosePortError);
-  t.is(e.code, 'MODEL_FORMAT');
+function refused(t: ExecutionContext, a: TfjsModelArtifacts, pattern: RegExp, key?: string) {
+  const e = expectPoseError(t, () => checkTfjsGraph(a, 'model.json'), 'MODEL_FORMAT');
   t.regex(e.message, pattern);
   if (key) t.is(e.key, key);
 }
@@ -74,7 +72,7 @@ test('the input must be [N, H, W, 3] within 2048 a side; activations are bounded
     prev = `c${i}`;
   }
   nodes.push({ name: 'axis', op: 'Const' });
-  const e = t.throws(() => checkTfjsGraph(artifacts(nodes, [{ name: 'axis', values: [3] }, { name: 'p', values: [0] }]), 'model.json')) as PosePortError;
+  const e = expectPoseError(t, () => checkTfjsGraph(artifacts(nodes, [{ name: 'axis', values: [3] }, { name: 'p', values: [0] }]), 'model.json'));
   t.regex(e.message, new RegExp(`values per sample, above ${MAX_ELEMENTS}`));
 });
 
@@ -111,13 +109,32 @@ test('a keypoint graph (image [H, W, 3] and boxes [N, 4], sizes known when run) 
     }
     throw new Error(name);
   };
-  // the image's pad (a dimension known only when run) wider than the largest input side
-  const pads = ints('crop/padded_image/paddings');
-  refused(t, withInts(a, 'crop/padded_image/paddings', pads.map((p, i) => (i === 0 ? 3000 : p))), /paddings \[3000, \d+\] of dimension 0 \(size -1\) must be within 0\.\.2048/, 'crop/padded_image');
+  // the spare box's pad (of the batch, a dimension known only when run) wider than the largest input side
+  const pads = ints('spare/boxes/paddings');
+  refused(t, withInts(a, 'spare/boxes/paddings', pads.map((p, i) => (i === 0 ? 3000 : p))), /paddings \[3000, \d+\] of dimension 0 \(size -1\) must be within 0\.\.2048/, 'spare/boxes');
   // a flip-pair channel past the 17 keypoints
   const pairs = ints('flip/pair_channels');
   refused(t, withInts(a, 'flip/pair_channels', pairs.map((p, i) => (i === 1 ? 999 : p))), /index 999 is outside dimension 1 \(size 17\)/, 'flip/pairs_swapped');
   // a reshape to a plane far above the per-sample bound
   const flat = ints('peaks/flat/shape');
   refused(t, withInts(a, 'peaks/flat/shape', flat.map((v, i) => (i === flat.length - 1 ? 2 ** 27 : v))), /values per sample, above/, 'peaks/flat');
+});
+
+test('a crop-keypoints graph (crops [N, 3, h, w] with one spare crop padded in front) is checked; a wider batch pad is refused', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'pose-port-kp-check-'));
+  await convertCheckpoint(join(ROOT, 'fixtures', 'default', 'tiny_res_simplebaseline.pth'), { out, formats: ['tfjs'], graph: 'crop-keypoints' });
+  const a = readTfjsArtifacts(join(out, 'tfjs'));
+  const shapes = checkTfjsGraph(a, 'model.json');
+  t.deepEqual(shapes.get('crops'), [-1, 3, 256, 192]);
+  t.deepEqual(shapes.get('keypoints'), [-1, 17, 2]);
+  let at = 0;
+  for (const s of a.weightSpecs) {
+    if (s.name === 'spare/crops/paddings') break;
+    at += specBytes(s);
+  }
+  const pads = Array.from(new Int32Array(a.weightData, at, 8));
+  t.deepEqual(pads, [1, 0, 0, 0, 0, 0, 0, 0]);
+  refused(t, withInts(a, 'spare/crops/paddings', pads.map((p, i) => (i === 0 ? 2 : p))), /paddings \[2, 0\] of dimension 0 \(size -1\) must be within 0\.\.1 before and 0\.\.0 after/, 'spare/crops');
+  refused(t, withInts(a, 'spare/crops/paddings', pads.map((p, i) => (i === 1 ? 1 : p))), /paddings \[1, 1\] of dimension 0/, 'spare/crops');
+  rmSync(out, { recursive: true, force: true });
 });

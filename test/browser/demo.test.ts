@@ -6,8 +6,9 @@
  * Each backend is proved to be the one asked for (demo/backends.js throws otherwise), and
  * the keypoints equal onnxruntime-node's on the same pixels (the page gets a PNG of
  * sharp's decode) within 0.01 px. For onnxruntime-web webgpu the nodes onnxruntime leaves
- * to its CPU EP are read from its node placement and must be the known ones below: any
- * other node on the CPU fails. A screenshot goes to .cache/screenshots/demo.png.
+ * to its CPU EP are read from its node placement and must be exactly the image-size
+ * scalars of ./webgpu-cpu-nodes.ts: any other node on the CPU fails. A screenshot goes to
+ * .cache/screenshots/demo.png.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { ROOT } from '../helpers/ckpt.js';
 import { chromiumPresent, launchChromium } from './chromium.js';
 import { VENDOR } from './harness.js';
 import { serveStatic } from './server.js';
+import { cpuNodesOf, KEYPOINT_GRAPH_CPU_NODES } from './webgpu-cpu-nodes.js';
 
 const CKPT = join(ROOT, 'fixtures', 'default', 'tiny_res_simplebaseline.pth');
 const IMAGE = join(ROOT, 'demo', '000000000785.jpg');
@@ -34,18 +36,6 @@ const LOADS = [
   { tfjsBackend: 'webgl', onnxBackend: 'webgpu' },
   { tfjsBackend: 'webgpu', onnxBackend: 'none' },
 ];
-/**
- * Nodes of the keypoint graph the WebGPU EP of onnxruntime-web 1.30 leaves to the CPU EP
- * (op and name prefix): the image's shape arithmetic, the crop's int64 index arithmetic
- * and the Pad of the uint8 image (the IR has no int32 yet). Round, Sign and the peaks'
- * ArgMax/int64 Equal are gone from the graph. Declared here so that the placement is not
- * silent: a node not matching one of these fails the test.
- */
-const KNOWN_WEBGPU_CPU_NODES: [string, RegExp][] = [
-  ['Shape', /^crop\//], ['Gather', /^crop\//], ['Cast', /^crop\//], ['Add', /^crop\//],
-  ['Reshape', /^crop\//], ['Mul', /^crop\//], ['Pad', /^crop\//],
-];
-
 interface PageRun {
   persons: number[][][];
   ms: number;
@@ -116,11 +106,10 @@ test.serial('the demo runs the keypoint artifacts on every backend and matches o
     }
     if (load.onnxBackend === 'webgpu') {
       const placement = state.onnx!.facts.placement!;
-      const cpu = placement.nodes.CPUExecutionProvider ?? [];
-      const unknown = cpu.filter((n) => !KNOWN_WEBGPU_CPU_NODES.some(([op, re]) => n.op === op && re.test(n.name)));
+      const cpu = cpuNodesOf(placement);
       t.is(cpu.length, placement.counts.CPUExecutionProvider ?? 0, 'every CPU-placed node is listed');
-      t.log(`onnxruntime-web webgpu: ${placement.counts.WebGpuExecutionProvider} nodes on WebGPU, ${cpu.length} on the CPU EP (${[...new Set(cpu.map((n) => n.op))].join(', ')})`);
-      t.deepEqual(unknown, [], 'nodes placed on the CPU EP beyond the known ones');
+      t.log(`onnxruntime-web webgpu: ${placement.counts.WebGpuExecutionProvider} nodes on WebGPU, ${cpu.length} on the CPU EP (${cpu.join(', ')})`);
+      t.deepEqual(cpu, [...KEYPOINT_GRAPH_CPU_NODES].sort(), 'nodes placed on the CPU EP: the image-size scalars only');
     }
   }
 });

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { parseArgs, type FlagSpecs } from '../../src/cli/args.js';
-import { PosePortError } from '../../src/core/errors.js';
+import { expectPoseError } from '../helpers/errors.js';
 
 const SPEC = {
   json: { type: 'boolean', help: '' },
@@ -26,8 +26,7 @@ test('flags come back typed: booleans false, multiple [], numbers parsed, choice
 
 test('unknown and ill-typed flags are USAGE errors naming the flag', (t) => {
   const usage = (argv: string[], message: RegExp) => {
-    const e = t.throws(() => parseArgs(argv, SPEC, 'x'), { instanceOf: PosePortError, message });
-    t.is((e as PosePortError).code, 'USAGE');
+    t.regex(expectPoseError(t, () => parseArgs(argv, SPEC, 'x'), 'USAGE').message, message);
   };
   usage(['--frob'], /x: unknown option '--frob'/);
   usage(['-f'], /x: unknown option '-f'/);
@@ -40,4 +39,23 @@ test('unknown and ill-typed flags are USAGE errors naming the flag', (t) => {
   usage(['--out'], /option '--out' needs a value \(DIR\)/);
   usage(['--out', 'a', '--out', 'b'], /option '--out' given twice/);
   usage(['--constructor', 'x'], /unknown option '--constructor'/);
+});
+
+const LISTS = {
+  format: { type: 'string', list: true, choices: ['onnx', 'tfjs'], help: '' },
+  ep: { type: 'string', multiple: true, list: true, help: '' },
+} as const satisfies FlagSpecs;
+
+test('list flags: comma-separated items, typed by choices, collected in order; empty items, unknown items and a second non-multiple list refused', (t) => {
+  t.deepEqual(parseArgs([], LISTS, 'x').flags, { format: [], ep: [] });
+  const a = parseArgs(['--format', 'tfjs, onnx', '--ep', 'cuda,cpu', '--ep=webgpu'], LISTS, 'x');
+  t.deepEqual(a.flags, { format: ['tfjs', 'onnx'], ep: ['cuda', 'cpu', 'webgpu'] });
+  // the types follow the spec: this line compiles only if they do
+  const formats: ('onnx' | 'tfjs')[] = a.flags.format;
+  t.is(formats.length, 2);
+  const usage = (argv: string[], message: RegExp) => t.regex(expectPoseError(t, () => parseArgs(argv, LISTS, 'x'), 'USAGE').message, message);
+  usage(['--format', 'onnx,tflite'], /x: --format expects onnx or tfjs, got 'tflite'/);
+  usage(['--format', 'onnx,'], /x: --format expects a comma-separated list of onnx, tfjs without empty items, got 'onnx,'/);
+  usage(['--ep', 'cuda,'], /x: --ep expects a comma-separated list without empty items, got 'cuda,'/);
+  usage(['--format', 'onnx', '--format', 'tfjs'], /option '--format' given twice/);
 });

@@ -8,6 +8,7 @@
  * the writer's functions. Cached under .cache/ckpt.
  */
 import { createHash } from 'node:crypto';
+import { familyByName } from '../../src/arch/index.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cachedCheckpoint, CHECKPOINT_WRITER, makeCheckpoint, manifestPath, ndarray, readManifest, ROOT } from './ckpt.js';
@@ -31,14 +32,14 @@ function configText(man: any): string {
   const [w, h] = man.image_size;
   const [hw, hh] = man.heatmap_size;
   const k = man.num_output_channels;
-  const msmu = man.family === 'rsn' || man.family === 'mspn';
-  const codec = msmu
+  const head = familyByName(man.family).head;
+  const codec = head.multiStage
     ? `dict(type='MegviiHeatmap', input_size=(${w}, ${h}), heatmap_size=(${hw}, ${hh}), kernel_size=5)`
     : `dict(type='MSRAHeatmap', input_size=(${w}, ${h}), heatmap_size=(${hw}, ${hh}), sigma=2, unbiased=${man.test_cfg?.post_process === 'unbiased' ? 'True' : 'False'})`;
   const stages = man.backbone.num_stages ?? 1;
-  const head = msmu
-    ? `dict(type='MSPNHead', out_shape=(${hh}, ${hw}), unit_channels=256, out_channels=${k}, num_stages=${stages}, num_units=4, norm_cfg=dict(type='BN'), level_indices=[0, 1, 2, 3] * ${stages}, decoder=codec)`
-    : `dict(type='HeatmapHead', out_channels=${k}, decoder=codec)`;
+  const headDict = head.multiStage
+    ? `dict(type='${head.v1}', out_shape=(${hh}, ${hw}), unit_channels=256, out_channels=${k}, num_stages=${stages}, num_units=4, norm_cfg=dict(type='BN'), level_indices=[0, 1, 2, 3] * ${stages}, decoder=codec)`
+    : `dict(type='${head.v1}', out_channels=${k}, decoder=codec)`;
   const py = (v: unknown): string =>
     typeof v === 'string' ? `'${v}'` : Array.isArray(v) ? `[${v.map(py).join(', ')}]` : v === true ? 'True' : v === false ? 'False' : v === null ? 'None' : typeof v === 'object' ? `dict(${Object.entries(v as object).map(([a, b]) => `${a}=${py(b)}`).join(', ')})` : String(v);
   return [
@@ -49,7 +50,7 @@ function configText(man: any): string {
     "    type='TopdownPoseEstimator',",
     "    data_preprocessor=dict(type='PoseDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], bgr_to_rgb=True),",
     `    backbone=${py(man.backbone)},`,
-    `    head=${head},`,
+    `    head=${headDict},`,
     "    test_cfg=dict(flip_test=True, flip_mode='heatmap', shift_heatmap=True))",
     "dataset_type = 'CocoDataset'",
     "data_mode = 'topdown'",

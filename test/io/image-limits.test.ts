@@ -5,7 +5,7 @@
  * must not hang, a symlink to /dev/zero must not be read): each refused with IMAGE_FORMAT
  * naming the file, before anything is decoded.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,14 +14,13 @@ import { PosePortError } from '../../src/core/errors.js';
 import { readRegularFile } from '../../src/core/regular-file.js';
 import { bombPng } from '../helpers/hostile-images.js';
 import { DEFAULT_MAX_PIXELS, decodeImage, encodePng, probeImageFormat } from '../../src/io/image.js';
+import { expectPoseError, expectPoseRejection } from '../helpers/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pose-port-image-limits-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
-async function refusal(t: any, p: Promise<unknown>, pattern: RegExp, file?: string): Promise<PosePortError> {
-  const e = await t.throwsAsync(p);
-  t.true(e instanceof PosePortError, String(e));
-  t.is(e.code, 'IMAGE_FORMAT');
+async function refusal(t: ExecutionContext, p: Promise<unknown>, pattern: RegExp, file?: string): Promise<PosePortError> {
+  const e = await expectPoseRejection(t, p, 'IMAGE_FORMAT');
   t.regex(e.message, pattern);
   if (file) t.is(e.file, file);
   return e;
@@ -84,10 +83,8 @@ test('readRegularFile: the size bound is checked before reading; a missing file 
   const f = join(dir, 'ten.bin');
   writeFileSync(f, Buffer.alloc(10, 7));
   t.deepEqual(Array.from(readRegularFile(f, { what: 'blob', maxBytes: 10 })), new Array(10).fill(7));
-  const e = t.throws(() => readRegularFile(f, { what: 'blob', maxBytes: 9, code: 'MODEL_FORMAT' })) as PosePortError;
-  t.is(e.code, 'MODEL_FORMAT');
+  const e = expectPoseError(t, () => readRegularFile(f, { what: 'blob', maxBytes: 9, code: 'MODEL_FORMAT' }), 'MODEL_FORMAT');
   t.regex(e.message, /the blob is 10 bytes, above the 9 bytes limit/);
-  const m = t.throws(() => readRegularFile(join(dir, 'nope'), { what: 'blob', maxBytes: 9 })) as PosePortError;
-  t.is(m.code, 'IO');
+  const m = expectPoseError(t, () => readRegularFile(join(dir, 'nope'), { what: 'blob', maxBytes: 9 }), 'IO');
   t.is(m.file, join(dir, 'nope'));
 });

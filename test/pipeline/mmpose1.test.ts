@@ -10,6 +10,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { familyByName } from '../../src/arch/index.js';
 import { validateJson } from '../../src/core/json-schema.js';
 import { onnx, type TensorProto } from '../../src/emit/onnx/proto.js';
 import { convertCheckpoint } from '../../src/pipeline/convert.js';
@@ -47,7 +48,7 @@ for (const model of models)
         t.is(validateJson(REPORT_SCHEMA, JSON.parse(readFileSync(join(dir, '1x', 'report.json'), 'utf8'))), null);
         t.deepEqual(r1.source.layout, {
           name: 'mmpose-1.x',
-          head: family === 'rsn' || family === 'mspn' ? 'MSPNHead' : 'HeatmapHead',
+          head: familyByName(family).head.v1,
           set_aside: legacy ? [] : ['data_preprocessor.mean', 'data_preprocessor.std'],
         });
         t.deepEqual(r0.source.layout, { name: 'mmpose-0.x', head: null, set_aside: [] });

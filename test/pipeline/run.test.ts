@@ -14,10 +14,11 @@ import { onnx } from '../../src/emit/onnx/proto.js';
 import { flipTensorWidth } from '../../src/eval/normalize.js';
 import { decodeImage } from '../../src/io/image.js';
 import { loadModel, type PoseModel } from '../../src/artifact/model.js';
-import { estimatePoses, readDetections, type PersonPose } from '../../src/pipeline/run.js';
+import { estimatePoses, readDetections, runImage, type PersonPose } from '../../src/pipeline/run.js';
 import { TopDownBatcher } from '../../src/pipeline/topdown.js';
 import { requireTorch } from '../helpers/ckpt.js';
 import { runCli } from '../helpers/cli.js';
+import { expectPoseRejection } from '../helpers/errors.js';
 import { readVectors } from '../eval/vectors.js';
 import { COCO, CROSS_RUNTIME_SCORE_TOL, convertZooRow, maxKeypointDiff, workDir, type Converted } from './converted.js';
 
@@ -181,6 +182,33 @@ test.serial('CLI run: --bbox --json equals the library, --overlay writes a PNG o
   t.is(text.code, 0, text.stderr);
   t.regex(text.stdout, /1 person\(s\)/);
   t.regex(text.stdout, /left_ankle/);
+});
+
+test.serial('runImage (the one API function of CLI run): boxes or a detection file, the overlay written, equal to estimatePoses; usage refused before the model is read', async (t) => {
+  if (!conv || !onnxModel) return t.pass('PyTorch absent (local run)');
+  const box = gtBoxes785()[0].bbox;
+  const overlay = join(work.dir, 'api-overlay.jpg');
+  const r = await runImage(conv.onnx, IMAGE, { boxes: [{ bbox: box }], overlay: { file: overlay } });
+  t.like(r.model, { file: conv.onnx, kind: 'onnx', dataset: 'coco' });
+  t.is(r.keypointNames.length, 17);
+  t.is(r.imageFile, IMAGE);
+  t.deepEqual(r.image, { width: 640, height: 425 });
+  t.is(r.overlay, overlay);
+  t.like(await sharp(overlay).metadata(), { format: 'jpeg', width: 640, height: 425 });
+  const lib = await estimatePoses(onnxModel, IMAGE, [{ bbox: box }]);
+  t.is(r.persons.length, 1);
+  const d = maxKeypointDiff(flat(r.persons[0]), flat(lib.persons[0]));
+  t.true(d.px <= 1e-3 && d.score <= 1e-5, JSON.stringify(d));
+
+  const detsFile = join(COCO, 'test_coco_det_AP_H_56.json');
+  const want = JSON.parse(readFileSync(detsFile, 'utf8')).filter((x: any) => x.image_id === 785 && x.category_id === 1 && x.score >= 0.5);
+  const fromDets = await runImage(conv.onnx, IMAGE, { dets: { file: detsFile, minScore: 0.5 }, flip: false });
+  t.deepEqual(fromDets.persons.map((p) => p.bboxScore), want.map((x: any) => x.score));
+
+  // refused before the model is read: the missing model file would otherwise be the error
+  const missing = join(work.dir, 'no-such-model.onnx');
+  t.regex((await expectPoseRejection(t, runImage(missing, IMAGE, { boxes: [{ bbox: box }], dets: { file: detsFile } }), 'USAGE')).message, /--bbox or --dets, not both/);
+  t.regex((await expectPoseRejection(t, runImage(missing, IMAGE, { overlay: { file: join(work.dir, 'o.gif') } }), 'USAGE')).message, /cannot tell the image format/);
 });
 
 test.serial('CLI run --dets: the entries of this image id, category 1, above --det-thr', async (t) => {

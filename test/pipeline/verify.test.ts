@@ -11,16 +11,16 @@ import test from 'ava';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sha256Bytes } from '../../src/core/hash.js';
 import { tensorSha256 } from '../../src/core/tensor-bytes.js';
 import { validateJson, type JsonSchema } from '../../src/core/json-schema.js';
-import { onnx, type TensorProto } from '../../src/emit/onnx/proto.js';
-import { specBytes, type TfjsModelJson } from '../../src/emit/tfjs/index.js';
+import type { TfjsModelJson } from '../../src/emit/tfjs/index.js';
 import { convertCheckpoint } from '../../src/pipeline/convert.js';
 import { REPORT_SCHEMA, verifyArtifacts, type VerifyReport } from '../../src/pipeline/verify.js';
 import { openCheckpoint } from '../../src/pth/index.js';
 import { makeCheckpoint, requireTorch, ROOT } from '../helpers/ckpt.js';
 import { runCli } from '../helpers/cli.js';
+import { patchOnnxInitializer, patchOnnxNodeOp, patchTfjsNodeOp, patchTfjsWeight } from '../helpers/tamper.js';
+import { check, failed, FILE_AND_WEIGHT_CHECKS } from '../helpers/verify-report.js';
 import { COCO } from './converted.js';
 
 const MODEL = 'rsn18_coco_256x192';
@@ -47,12 +47,6 @@ function copyOf(dir: string, name: string): string {
   return to;
 }
 
-const check = (r: VerifyReport, name: string) => {
-  const c = r.checks.find((x) => x.name === name);
-  if (!c) throw new Error(`no check '${name}' in ${r.checks.map((x) => x.name).join(', ')}`);
-  return c;
-};
-const failed = (r: VerifyReport) => r.checks.filter((c) => !c.ok).map((c) => c.name);
 
 test.serial('a fresh conversion passes every check (CLI, exit 0, JSON valid against the schema)', async (t) => {
   if (!requireTorch()) return t.pass('PyTorch absent (local run)');
@@ -64,23 +58,7 @@ test.serial('a fresh conversion passes every check (CLI, exit 0, JSON valid agai
   t.true(report.ok);
   t.deepEqual(
     report.checks.map((c) => c.name),
-    [
-      'source-sha256',
-      'tensor-checksum',
-      'directory',
-      'artifact-sha256:model.onnx',
-      'onnx-metadata',
-      'artifact-sha256:tfjs/model.json',
-      'tfjs-files',
-      'tfjs-metadata',
-      'architecture',
-      'config-settings',
-      'onnx-weights',
-      'tfjs-weights',
-      'onnx-vs-tfjs',
-      'onnx-vs-rebuilt',
-      'tfjs-vs-rebuilt',
-    ],
+    [...FILE_AND_WEIGHT_CHECKS, 'onnx-vs-tfjs', 'onnx-vs-rebuilt', 'tfjs-vs-rebuilt'],
   );
   t.deepEqual(failed(report), []);
   t.deepEqual(report.input.shape_nchw, [1, 3, 64, 64]);
@@ -94,7 +72,7 @@ test.serial('a fresh conversion passes every check (CLI, exit 0, JSON valid agai
 
   const text = runCli(['verify', ckpt, dir]);
   t.is(text.code, 0, text.stderr);
-  t.regex(text.stdout, /15 checks, all passed/);
+  t.regex(text.stdout, /17 checks, all passed/);
   t.regex(text.stdout, /ok {4}onnx-weights/);
 });
 
@@ -127,24 +105,8 @@ test.serial('one ONNX initializer value changed, report.json updated to match: o
   if (!requireTorch()) return t.pass('PyTorch absent (local run)');
   const { ckpt, dir } = await converted();
   const d = copyOf(dir, 'onnx-patched');
-  const file = join(d, 'model.onnx');
-  const bytes = readFileSync(file);
-  const model = onnx.ModelProto.decode(bytes);
-  const inits = model.graph!.initializer as TensorProto[];
-  const target = inits.filter((x) => x.dataType === 1 && x.rawData.length >= 4 * 1000)[3];
-  const raw = Buffer.from(target.rawData.buffer, target.rawData.byteOffset, target.rawData.byteLength);
-  // where raw_data lies in the file: protobufjs decodes bytes as views of the input
-  const offset = raw.buffer === bytes.buffer ? raw.byteOffset - bytes.byteOffset : bytes.indexOf(raw);
-  t.true(offset > 0);
-  t.true(bytes.subarray(offset, offset + raw.length).equals(raw), 'found the raw_data bytes in the file');
-  const at = offset + 4 * 123;
-  const old = bytes.readFloatLE(at);
-  bytes.writeFloatLE(old * 1.001 + 1e-4, at);
-  t.not(bytes.readFloatLE(at), old);
-  writeFileSync(file, bytes);
-  const report = JSON.parse(readFileSync(join(d, 'report.json'), 'utf8'));
-  report.artifacts.find((a: { file: string }) => a.file === 'model.onnx').sha256 = sha256Bytes(bytes);
-  writeFileSync(join(d, 'report.json'), JSON.stringify(report, null, 2));
+  const target = patchOnnxInitializer(d, 3, 123);
+  t.not(target.now, target.old);
 
   const r = runCli(['verify', ckpt, d, '--json']);
   t.is(r.code, 1, r.stdout + r.stderr);
@@ -172,26 +134,8 @@ test.serial('one TF.js shard value changed: the TF.js weight check names the wei
   if (!requireTorch()) return t.pass('PyTorch absent (local run)');
   const { ckpt, dir } = await converted();
   const d = copyOf(dir, 'tfjs-patched');
-  const m = JSON.parse(readFileSync(join(d, 'tfjs', 'model.json'), 'utf8')) as TfjsModelJson;
-  // the 5th float32 weight of at least 1000 values: its byte range in the concatenated shards
-  let at = 0;
-  let name = '';
-  let seen = 0;
-  for (const w of m.weightsManifest[0].weights) {
-    if (w.dtype === 'float32' && !w.quantization && specBytes(w) >= 4000 && ++seen === 5) {
-      name = w.name;
-      break;
-    }
-    at += specBytes(w);
-  }
-  t.not(name, '');
-  const shardSize = readFileSync(join(d, 'tfjs', m.weightsManifest[0].paths[0])).length;
-  const pos = at + 4 * 7;
-  const shardFile = join(d, 'tfjs', m.weightsManifest[0].paths[Math.floor(pos / shardSize)]);
-  const shard = readFileSync(shardFile);
-  const o = pos % shardSize;
-  shard.writeFloatLE(shard.readFloatLE(o) * 1.5 + 0.01, o);
-  writeFileSync(shardFile, shard);
+  // the 5th float32 weight of at least 1000 values, its value 7
+  const name = patchTfjsWeight(d, 5, 7);
 
   const v = await verifyArtifacts(ckpt, d);
   t.is(validateJson(REPORT_SCHEMA, v), null);
@@ -204,6 +148,26 @@ test.serial('one TF.js shard value changed: the TF.js weight check names the wei
   t.deepEqual(w.mismatches, [name]);
   t.regex(w.detail, /1 of \d+ values, first at 7/);
   t.log(`failed: ${failed(v).join(', ')}; onnx-vs-tfjs relL2 ${check(v, 'onnx-vs-tfjs').figures!.rel_l2}`);
+});
+
+test.serial('one node changed in either graph, weights and report.json consistent: the graph checks name the node (exit 1)', async (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+  const { ckpt, dir } = await converted();
+  const d = copyOf(dir, 'graph-patched');
+  // an activation swapped: every weight and every digest still matches
+  const onnxNode = patchOnnxNodeOp(d, 'Relu', 'Sigmoid');
+  const tfjsNode = patchTfjsNodeOp(d, 'Relu', 'Sigmoid');
+  const r = runCli(['verify', ckpt, d, '--json']);
+  t.is(r.code, 1, r.stdout + r.stderr);
+  const v = JSON.parse(r.stdout) as VerifyReport;
+  t.is(validateJson(REPORT_SCHEMA, v), null);
+  for (const name of ['artifact-sha256:model.onnx', 'artifact-sha256:tfjs/model.json', 'tfjs-files', 'onnx-weights', 'tfjs-weights']) t.true(check(v, name).ok, name);
+  t.false(check(v, 'onnx-graph').ok);
+  t.deepEqual(check(v, 'onnx-graph').mismatches, [`Relu ${onnxNode}`]);
+  t.regex(check(v, 'onnx-graph').detail, /Sigmoid .* vs rebuilt Relu/);
+  t.false(check(v, 'tfjs-graph').ok);
+  t.deepEqual(check(v, 'tfjs-graph').mismatches, [`Relu ${tfjsNode}`]);
+  t.log(`failed: ${failed(v).join(', ')}`);
 });
 
 test.serial('a checkpoint that is not the one converted (another seed): every tensor named, weights and outputs differ', async (t) => {

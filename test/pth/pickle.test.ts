@@ -10,6 +10,7 @@ import { PosePortError, type ErrorCode } from '../../src/core/errors.js';
 import { openCheckpointBytes } from '../../src/pth/index.js';
 import { decodeLong } from '../../src/pth/pickle/long.js';
 import { f32bytes, legacyStream, P, stateDictPickle, torchZip } from './build.js';
+import { expectPoseError } from '../helpers/errors.js';
 
 const W = { name: 'w', numel: 4, shape: [4] };
 const DATA = { '0': f32bytes([1, 2, 3, 4]) };
@@ -21,13 +22,11 @@ function withMeta(meta: (p: P) => void, proto = 2): Uint8Array {
   return torchZip(pkl, DATA);
 }
 
-function expectError(t: import('ava').ExecutionContext, bytes: Uint8Array, code: ErrorCode, message?: RegExp, opts = {}): PosePortError | undefined {
-  const e = t.throws(() => openCheckpointBytes(bytes, { name: 'crafted.pth', ...opts }), { instanceOf: PosePortError });
-  if (!e) return undefined;
-  t.is((e as PosePortError).code, code, e.message);
+function expectError(t: import('ava').ExecutionContext, bytes: Uint8Array, code: ErrorCode, message?: RegExp, opts = {}): PosePortError {
+  const e = expectPoseError(t, () => openCheckpointBytes(bytes, { name: 'crafted.pth', ...opts }), code);
   if (message) t.regex(e.message, message);
-  t.is((e as PosePortError).file, 'crafted.pth');
-  return e as PosePortError;
+  t.is(e.file, 'crafted.pth');
+  return e;
 }
 
 test('LONG1/LONG4 decode exactly, including the 10-byte legacy magic, negatives and 8-byte values', (t) => {

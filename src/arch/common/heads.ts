@@ -14,6 +14,7 @@
 import { PosePortError } from '../../core/errors.js';
 import type { TensorSet } from '../../core/tensor.js';
 import type { Value } from '../../ir/types.js';
+import type { ConfigField } from '../family.js';
 import { batchNorm, conv, relu } from './conv-bn.js';
 import { childIndices, convBnWidth, shapeOrMissing, voteDim } from './keys.js';
 import type { ParamReader } from './params.js';
@@ -33,6 +34,19 @@ export interface SimpleHeadConfig {
   finalKernel: 0 | 1 | 3;
   /** heatmap channels */
   numKeypoints: number;
+}
+
+/**
+ * The head's config fields the keys determine (0.x TopDownSimpleHead and 1.x HeatmapHead
+ * names; a field a config does not state is not compared). 1.x `deconv_out_channels=None`
+ * means no deconvolutions.
+ */
+export function simpleHeadConfigFields(cfg: SimpleHeadConfig): ConfigField[] {
+  return [
+    { field: 'in_channels', keys: cfg.inChannels },
+    { field: 'num_deconv_layers', keys: cfg.deconvLayers },
+    { field: 'deconv_out_channels', keys: cfg.deconvChannels, none: { means: 0, keys: cfg.deconvLayers } },
+  ];
 }
 
 /** Padding and output padding of a deconvolution, as TopDownBaseHead._get_deconv_cfg picks them. */

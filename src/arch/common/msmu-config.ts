@@ -1,7 +1,7 @@
 /** The config of the RSN/MSPN multi-stage multi-unit networks (MMPose backbone + TopDownMSMUHead arguments), its check and its inspect facts. */
 import { PosePortError } from '../../core/errors.js';
 import type { Value } from '../../ir/types.js';
-import type { FamilyName } from '../family.js';
+import type { ConfigField, FamilyName } from '../family.js';
 import type { ParamReader } from './params.js';
 
 export interface MsmuHeadConfig {
@@ -82,5 +82,25 @@ export function msmuFacts(cfg: MsmuConfig, extra: Record<string, unknown> = {}):
     keypoints: cfg.head.outChannels,
     usePrm: cfg.head.usePrm,
     outShape: cfg.head.outShape ? [...cfg.head.outShape] : 'input/4',
+  };
+}
+
+/**
+ * The MMPose config fields the keys determine: the backbone's stages, units, blocks and
+ * decoder width (RSN's steps given by the caller), TopDownMSMUHead's stages and width.
+ */
+export function msmuConfigFields(cfg: MsmuConfig, extra: ConfigField[] = []): { backbone: ConfigField[]; head: ConfigField[] } {
+  return {
+    backbone: [
+      { field: 'num_stages', keys: cfg.numStages },
+      { field: 'num_units', keys: cfg.numUnits },
+      { field: 'num_blocks', keys: cfg.numBlocks },
+      { field: 'unit_channels', keys: cfg.unitChannels },
+      ...extra,
+    ],
+    head: [
+      { field: 'num_stages', keys: cfg.numStages },
+      { field: 'unit_channels', keys: cfg.unitChannels },
+    ],
   };
 }

@@ -59,28 +59,23 @@ function linearAsConv(p: ParamReader, x: Value, key: string, outC: number): Valu
   return p.graph.add('conv', [x, w, b], { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 }, { origin: key });
 }
 
-/** Marks outputs: `heatmaps` = last stage's last unit; with `all`, `heatmaps_s<s>_u<k>` for every other one. */
-export function markHeatmapOutputs(g: Graph, heatmaps: Value[][], all: boolean): string[] {
-  const S = heatmaps.length;
-  const U = heatmaps[S - 1].length;
-  g.markOutput(heatmaps[S - 1][U - 1], 'heatmaps');
-  const names = ['heatmaps'];
+/**
+ * The outputs of a network of S stages and U units, in graph order: the last stage's last
+ * unit is `heatmaps` (TopDownMSMUHead's test-time output); with `all`, every other stage s
+ * and unit k follows as `heatmaps_s<s>_u<k>` (k = 0 reads the lowest resolution decoder
+ * unit `up1`, k = U-1 the highest).
+ */
+export function msmuOutputs(S: number, U: number, all: boolean): { name: string; stage: number; unit: number }[] {
+  const out = [{ name: 'heatmaps', stage: S - 1, unit: U - 1 }];
   if (all)
     for (let s = 0; s < S; s++)
-      for (let k = 0; k < U; k++) {
-        if (s === S - 1 && k === U - 1) continue;
-        const name = allOutputName(s, k);
-        g.markOutput(heatmaps[s][k], name);
-        names.push(name);
-      }
-  return names;
+      for (let k = 0; k < U; k++) if (s !== S - 1 || k !== U - 1) out.push({ name: `heatmaps_s${s}_u${k}`, stage: s, unit: k });
+  return out;
 }
 
-/**
- * Name of stage s / unit k's heatmaps under `allOutputs` (k = 0 reads the lowest
- * resolution decoder unit `up1`, k = U-1 the highest). The last stage's last unit is
- * the main output `heatmaps` and has no second name.
- */
-export function allOutputName(stage: number, unit: number): string {
-  return `heatmaps_s${stage}_u${unit}`;
+/** Marks the outputs `msmuOutputs` names on heatmaps[stage][unit]; returns their names. */
+export function markHeatmapOutputs(g: Graph, heatmaps: Value[][], all: boolean): string[] {
+  const outs = msmuOutputs(heatmaps.length, heatmaps[heatmaps.length - 1].length, all);
+  for (const o of outs) g.markOutput(heatmaps[o.stage][o.unit], o.name);
+  return outs.map((o) => o.name);
 }

@@ -3,10 +3,11 @@
  * keys `backbone.top.*`, `backbone.multi_stage_mspn.<s>.*`, `keypoint_head.predict_layers.<n>.*`.
  */
 import type { TensorSet } from '../../core/tensor.js';
-import { MSMU_HEAD_DEFAULTS, type BuildOptions, type BuildResult, type Detection, type Family } from '../family.js';
+import { MSMU_HEAD, MSMU_HEAD_DEFAULTS, type BuildOptions, type BuildResult, type Detection, type Family } from '../family.js';
 import { bottleneck } from '../common/blocks.js';
 import { buildMsmuGraph } from '../common/msmu.js';
-import { msmuFacts, validateMsmuConfig, type EncoderSpec } from '../common/msmu-config.js';
+import { msmuOutputs } from '../common/msmu-head.js';
+import { msmuConfigFields, msmuFacts, validateMsmuConfig, type EncoderSpec } from '../common/msmu-config.js';
 import { inspectMultiStage } from '../common/msmu-keys.js';
 import { matchingPresets } from '../preset.js';
 import { MSPN_PRESETS, type MspnConfig } from './config.js';
@@ -40,8 +41,12 @@ export function detectMspn(tensors: TensorSet): Detection<MspnConfig> | null {
 
 export const mspnFamily: Family<MspnConfig> = {
   name: 'mspn',
+  backboneType: 'MSPN',
+  head: MSMU_HEAD,
   presets: MSPN_PRESETS,
   defaults: MSMU_HEAD_DEFAULTS,
+  outputNames: (c, all) => msmuOutputs(c.numStages, c.numUnits, all).map((o) => o.name),
+  configFields: (c) => msmuConfigFields(c),
   detect: detectMspn,
   build(tensors: TensorSet, config: MspnConfig, options: BuildOptions): BuildResult {
     validateMsmuConfig(config, 'mspn');

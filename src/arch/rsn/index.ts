@@ -4,9 +4,10 @@
  */
 import { PosePortError } from '../../core/errors.js';
 import type { TensorSet } from '../../core/tensor.js';
-import { MSMU_HEAD_DEFAULTS, type BuildOptions, type BuildResult, type Detection, type Family } from '../family.js';
+import { MSMU_HEAD, MSMU_HEAD_DEFAULTS, type BuildOptions, type BuildResult, type Detection, type Family } from '../family.js';
 import { buildMsmuGraph } from '../common/msmu.js';
-import { msmuFacts, validateMsmuConfig, type EncoderSpec } from '../common/msmu-config.js';
+import { msmuOutputs } from '../common/msmu-head.js';
+import { msmuConfigFields, msmuFacts, validateMsmuConfig, type EncoderSpec } from '../common/msmu-config.js';
 import { escapeRe, inspectMultiStage, maxKeyIndex } from '../common/msmu-keys.js';
 import { matchingPresets } from '../preset.js';
 import { convBnWidth, voteDim } from '../common/keys.js';
@@ -44,8 +45,12 @@ export function detectRsn(tensors: TensorSet): Detection<RsnConfig> | null {
 
 export const rsnFamily: Family<RsnConfig> = {
   name: 'rsn',
+  backboneType: 'RSN',
+  head: MSMU_HEAD,
   presets: RSN_PRESETS,
   defaults: MSMU_HEAD_DEFAULTS,
+  outputNames: (c, all) => msmuOutputs(c.numStages, c.numUnits, all).map((o) => o.name),
+  configFields: (c) => msmuConfigFields(c, [{ field: 'num_steps', keys: c.numSteps }]),
   detect: detectRsn,
   build(tensors: TensorSet, config: RsnConfig, options: BuildOptions): BuildResult {
     validateMsmuConfig(config, 'rsn');

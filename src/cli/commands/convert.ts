@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { PosePortError } from '../../core/errors.js';
-import { resolveCheckpoint } from '../../pipeline/checkpoint-source.js';
-import { ARTIFACT_FORMATS, convertCheckpoint, listPresets, type ArtifactFormat } from '../../pipeline/convert.js';
-import { GRAPH_KINDS, type GraphKind } from '../../pipeline/keypoint-artifact.js';
+import { ARTIFACT_FORMATS, listPresets, type ArtifactFormat } from '../../pipeline/convert.js';
+import { convertSource } from '../../pipeline/from-source.js';
+import { GRAPH_KINDS } from '../../pipeline/keypoint-artifact.js';
 import { defineCommand } from '../command.js';
 import { Progress } from '../io.js';
 
@@ -27,7 +27,7 @@ export const convertCommand = defineCommand({
   flags: {
     arch: { type: 'string', arg: 'NAME', help: 'preset the checkpoint must match (e.g. rsn50); a mismatch is an error' },
     out: { type: 'string', arg: 'DIR', help: 'output directory (default: ./out/<checkpoint name>)' },
-    format: { type: 'string', arg: 'LIST', help: `artifact formats, comma-separated: ${ARTIFACT_FORMATS.join(', ')} (default onnx)` },
+    format: { type: 'string', list: true, choices: ARTIFACT_FORMATS, arg: 'LIST', help: `artifact formats, comma-separated: ${ARTIFACT_FORMATS.join(', ')} (default onnx)` },
     opset: { type: 'number', int: true, arg: 'N', help: 'ONNX opset (default 11)' },
     zoo: { type: 'string', arg: 'NAME', help: 'treat the file as this zoo entry (config, decoding, recorded metrics)' },
     'input-size': { type: 'string', arg: 'HxW', help: 'network input size (default: the zoo entry\'s, else the checkpoint config\'s, else 256x192, 256x256 for MPII)' },
@@ -47,37 +47,21 @@ export const convertCommand = defineCommand({
     const src = args.positionals[0];
     const json = args.flags.json;
     const progress = new Progress(io, !json);
-    const formats = (args.flags.format ?? 'onnx')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .map((f): ArtifactFormat => {
-        const known = ARTIFACT_FORMATS.find((k) => k === f);
-        if (known === undefined) throw new PosePortError('USAGE', `convert: unknown --format '${f}' (known: ${ARTIFACT_FORMATS.join(', ')})`);
-        return known;
-      });
-    const quantize = args.flags.quantize;
-    if (quantize !== undefined && !formats.includes('tfjs')) throw new PosePortError('USAGE', 'convert: --quantize applies to the tfjs format only');
-    const ckpt = await resolveCheckpoint(
-      src,
-      { dir: args.flags.dir, mirror: args.flags.mirror, onProgress: (p) => progress.update(`fetching ${src}`, p.received, p.total ?? p.received) },
-      'convert',
-    );
-    const name = ckpt.path.replace(/^.*[\\/]/, '').replace(/\.pth$/, '');
-    const out = args.flags.out ?? join('out', name);
-    const { report, files } = await convertCheckpoint(ckpt.path, {
-      out,
+    const formats: ArtifactFormat[] = args.flags.format.length ? args.flags.format : ['onnx'];
+    const { report, files, out } = await convertSource(src, {
+      fetch: { dir: args.flags.dir, mirror: args.flags.mirror, onProgress: (p) => progress.update(`fetching ${src}`, p.received, p.total ?? p.received) },
+      out: args.flags.out,
       arch: args.flags.arch,
-      zoo: args.flags.zoo ?? ckpt.zoo,
+      zoo: args.flags.zoo,
       formats,
       opset: args.flags.opset,
       inputSize: parseSize(args.flags['input-size']),
       allOutputs: args.flags['all-outputs'],
       strict: args.flags.strict,
-      graph: (args.flags.graph ?? 'heatmaps') as GraphKind,
+      graph: args.flags.graph ?? 'heatmaps',
       heatmapsOutput: args.flags['heatmaps-output'],
       noFold: args.flags['no-fold'],
-      quantize,
+      quantize: args.flags.quantize,
       allowUnknownGlobals: args.flags['allow-unknown-globals'],
       onStep: (s) => progress.step(s),
     });

@@ -1,14 +1,20 @@
-import { rmSync } from 'node:fs';
-import { checkOutputFile } from '../../core/output-path.js';
-import { writeFileReplacing } from '../../core/file-sink.js';
 import { PosePortError } from '../../core/errors.js';
-import { loadModel } from '../../artifact/model.js';
-import { evaluateModel, type EvaluateResult } from '../../pipeline/eval.js';
-import { journalPathFor } from '../../pipeline/eval-journal.js';
-import { parseShard } from '../../pipeline/shard.js';
+import type { EvaluateResult } from '../../pipeline/eval.js';
+import { evaluateFile } from '../../pipeline/eval-file.js';
+import type { Shard } from '../../pipeline/shard.js';
 import { defineCommand } from '../command.js';
 import { Progress } from '../io.js';
-import { ALLOW_SVG_FLAG, EXECUTION_PROVIDER_FLAG, executionProviderFlag, imageOptions, MAX_PIXELS_FLAG, TFJS_BACKEND_FLAG } from './run.js';
+import { ALLOW_SVG_FLAG, BATCH_FLAG, EXECUTION_PROVIDER_FLAG, executionProviderFlag, imageOptions, MAX_PIXELS_FLAG, NO_FLIP_FLAG, TFJS_BACKEND_FLAG } from '../inference-flags.js';
+
+/** Parses `--shard i/n` (0 <= i < n). */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || !Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || index >= count)
+    throw new PosePortError('USAGE', `--shard expects i/n with 0 <= i < n (e.g. 0/4 ... 3/4, as Kubernetes' JOB_COMPLETION_INDEX counts), got '${text}'`);
+  return { index, count };
+}
 
 function formatTable(r: EvaluateResult): string {
   const percent = r.dataset === 'mpii';
@@ -56,8 +62,8 @@ export const evalCommand = defineCommand({
     images: { type: 'string', arg: 'DIR', help: 'directory holding the images the annotations name' },
     dets: { type: 'string', arg: 'FILE', help: 'person detections (COCO results list); default: GT boxes' },
     'mpii-gt': { type: 'string', arg: 'FILE', help: 'MPII: mpii_gt_val.mat fields as JSON (jnt_missing, pos_gt_src, headboxes_src, dataset_joints)' },
-    'no-flip': { type: 'boolean', help: 'no flip test, whatever the model metadata says' },
-    batch: { type: 'number', int: true, min: 1, arg: 'N', help: 'crops per model call (default 8)' },
+    'no-flip': NO_FLIP_FLAG,
+    batch: BATCH_FLAG,
     'expect-ap': { type: 'number', min: 0, arg: 'X', help: 'exit 1 when the measured AP (fraction) is below X - tolerance' },
     tolerance: { type: 'number', min: 0, arg: 'T', help: 'allowed shortfall for --expect-ap (default 0)' },
     results: { type: 'string', arg: 'FILE', help: 'COCO / WholeBody: write the keypoint results file (for pose-port score); journal in FILE.journal' },
@@ -71,55 +77,32 @@ export const evalCommand = defineCommand({
   },
   async run(args, io) {
     if (args.positionals.length !== 1) throw new PosePortError('USAGE', 'eval: expected one model (model.onnx, model.json or a directory)');
-    const { ann, images } = args.flags;
+    const f = args.flags;
+    const { ann, images } = f;
     if (!ann || !images) throw new PosePortError('USAGE', 'eval: --ann and --images are required');
-    const expect = args.flags['expect-ap'];
-    if (expect !== undefined && expect > 1) throw new PosePortError('USAGE', `eval: --expect-ap is a fraction in [0, 1] (e.g. 0.704), got ${expect}`);
-    const tolerance = args.flags.tolerance ?? 0;
-    if (args.flags.tolerance !== undefined && expect === undefined) throw new PosePortError('USAGE', 'eval: --tolerance needs --expect-ap');
-    const batchSize = args.flags.batch;
-    const json = args.flags.json;
-    // checked before any work: a bad --results fails at once, not after the whole evaluation
-    const results = args.flags.results === undefined ? undefined : checkOutputFile(args.flags.results, '--results');
-    const shard = args.flags.shard !== undefined ? parseShard(args.flags.shard) : undefined;
-    if (shard && !results) throw new PosePortError('USAGE', "eval: --shard needs --results (the shard's results file, merged by 'pose-port score')");
-    if (shard && expect !== undefined) throw new PosePortError('USAGE', 'eval: --expect-ap applies to a whole evaluation, not a shard (check the merged score instead)');
-    if (args.flags.resume && !results) throw new PosePortError('USAGE', 'eval: --resume needs --results (the journal lives beside it)');
+    const expect = f['expect-ap'];
+    if (f.tolerance !== undefined && expect === undefined) throw new PosePortError('USAGE', 'eval: --tolerance needs --expect-ap');
+    const json = f.json;
     const progress = new Progress(io, !json);
-
-    const model = await loadModel(args.positionals[0], {
-      tfjsBackend: args.flags['tfjs-backend'],
-      executionProviders: executionProviderFlag('eval', args.flags['execution-provider']),
+    const r = await evaluateFile(args.positionals[0], {
+      ann,
+      images,
+      dets: f.dets,
+      mpiiGt: f['mpii-gt'],
+      flip: f['no-flip'] ? false : undefined,
+      batchSize: f.batch,
+      image: imageOptions(f['max-pixels'], f['allow-svg']),
+      shard: f.shard !== undefined ? parseShard(f.shard) : undefined,
+      results: f.results,
+      resume: f.resume,
+      ...(expect !== undefined ? { expect: { ap: expect, tolerance: f.tolerance } } : {}),
+      model: { tfjsBackend: f['tfjs-backend'], executionProviders: executionProviderFlag(f['execution-provider']) },
+      onProgress: (done, total) => progress.update('evaluating', done, total),
     });
-    let r: EvaluateResult;
-    try {
-      if (results !== undefined && model.metadata.dataset === 'mpii')
-        throw new PosePortError('USAGE', 'eval: --results applies to COCO / COCO-WholeBody models (this one is MPII)', { file: model.file });
-      r = await evaluateModel(model, {
-        ann,
-        images,
-        dets: args.flags.dets,
-        mpiiGt: args.flags['mpii-gt'],
-        flip: args.flags['no-flip'] ? false : undefined,
-        batchSize,
-        image: imageOptions(args.flags['max-pixels'], args.flags['allow-svg']),
-        shard,
-        ...(results ? { journal: { file: journalPathFor(results), resume: args.flags.resume } } : {}),
-        onProgress: (done, total) => progress.update('evaluating', done, total),
-      });
-    } finally {
-      await model.dispose();
-    }
-    if (results !== undefined) {
-      if (!r.results) throw new PosePortError('USAGE', 'eval: --results applies to COCO / COCO-WholeBody models');
-      writeFileReplacing(results, JSON.stringify(r.results) + '\n');
-      // the results are written: the journal has served its purpose
-      rmSync(journalPathFor(results), { force: true });
-    }
-    const pass = expect === undefined || r.ap >= expect - tolerance;
+    const pass = r.expect?.pass ?? true;
     if (json) {
-      const { outputs: _o, results: _r, ...rest } = r;
-      io.stdout(JSON.stringify({ ok: true, ...rest, ...(expect !== undefined ? { expect: { ap: expect, tolerance, pass } } : {}) }, null, 2) + '\n');
+      const { outputs: _o, results: _r, resultsFile: _f, ...rest } = r;
+      io.stdout(JSON.stringify({ ok: true, ...rest }, null, 2) + '\n');
     } else {
       io.stdout(
         (r.shard ? `shard ${r.shard.index}/${r.shard.count} (metrics over this shard's images only): ` : '') +
@@ -132,9 +115,8 @@ export const evalCommand = defineCommand({
       );
       io.stdout(formatTable(r));
       io.stdout(timingLine(r));
-      if (args.flags.results) io.stdout(`wrote ${args.flags.results}\n`);
-      if (expect !== undefined)
-        io.stdout(`${pass ? 'PASS' : 'FAIL'}: ${r.apName} ${r.ap.toFixed(4)} ${pass ? '>=' : '<'} ${expect} - ${tolerance}\n`);
+      if (r.resultsFile !== undefined) io.stdout(`wrote ${r.resultsFile}\n`);
+      if (r.expect) io.stdout(`${pass ? 'PASS' : 'FAIL'}: ${r.apName} ${r.ap.toFixed(4)} ${pass ? '>=' : '<'} ${r.expect.ap} - ${r.expect.tolerance}\n`);
     }
     for (const w of r.warnings) io.stderr(`warning: ${w}\n`);
     return pass ? 0 : 1;

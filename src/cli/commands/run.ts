@@ -1,40 +1,15 @@
 import { PosePortError } from '../../core/errors.js';
-import { checkOutputFile } from '../../core/output-path.js';
-import { DEFAULT_IMAGE_FORMATS, decodeImage, imageOutputFormat, writeImage, type DecodeImageOptions } from '../../io/image.js';
-import { loadModel } from '../../artifact/model.js';
-import { estimatePoses, parseBboxFlag, readDetections, type PersonBox } from '../../pipeline/run.js';
-import { drawPoses } from '../../render/overlay.js';
-import type { FlagSpec } from '../args.js';
+import { runImage } from '../../pipeline/run.js';
 import { defineCommand } from '../command.js';
+import { ALLOW_SVG_FLAG, BATCH_FLAG, EXECUTION_PROVIDER_FLAG, executionProviderFlag, imageOptions, MAX_PIXELS_FLAG, NO_FLIP_FLAG, TFJS_BACKEND_FLAG } from '../inference-flags.js';
 
-/** --tfjs-backend of run and eval */
-export const TFJS_BACKEND_FLAG = { type: 'string', choices: ['cpu', 'wasm'], arg: 'cpu|wasm', help: 'TF.js backend (default wasm)' } as const satisfies FlagSpec;
-
-/** --execution-provider, given once or more, each a name or a comma-separated list, in order of preference */
-export function executionProviderFlag(command: string, v: readonly string[]): string[] | undefined {
-  if (v.length === 0) return undefined;
-  const names = v.flatMap((s) => s.split(',')).map((s) => s.trim());
-  if (names.some((n) => n === '')) throw new PosePortError('USAGE', `${command}: --execution-provider expects provider names such as cpu or cuda,cpu, got '${v.join(' ')}'`);
-  return names;
-}
-
-export const EXECUTION_PROVIDER_FLAG = {
-  type: 'string',
-  arg: 'EP[,EP]',
-  multiple: true,
-  help: "ONNX: onnxruntime execution provider(s) in order of preference (cpu, cuda, tensorrt, webgpu: what this build has; default cpu)",
-} as const satisfies FlagSpec;
-
-/** The image limit flags of run and eval. */
-export const MAX_PIXELS_FLAG = { type: 'number', int: true, min: 1, arg: 'N', help: 'refuse images above N pixels, width x height (default 100000000: 100 MP)' } as const satisfies FlagSpec;
-export const ALLOW_SVG_FLAG = {
-  type: 'boolean',
-  help: 'also accept SVG images (refused by default: a vector image can declare any size and pull in other files)',
-} as const satisfies FlagSpec;
-
-/** The image decoding options of --max-pixels and --allow-svg. */
-export function imageOptions(maxPixels: number | undefined, allowSvg: boolean): Omit<DecodeImageOptions, 'key'> {
-  return { ...(maxPixels !== undefined ? { maxPixels } : {}), ...(allowSvg ? { formats: [...DEFAULT_IMAGE_FORMATS, 'svg'] } : {}) };
+/** Parses `--bbox x,y,w,h`. */
+export function parseBboxFlag(v: string): [number, number, number, number] {
+  const parts = v.split(',').map((s) => s.trim());
+  const nums = parts.map(Number);
+  if (parts.length !== 4 || parts.some((p) => p === '') || !nums.every(Number.isFinite))
+    throw new PosePortError('USAGE', `--bbox expects x,y,w,h (four numbers), got '${v}'`);
+  return [nums[0], nums[1], nums[2], nums[3]];
 }
 
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
@@ -54,8 +29,8 @@ export const runCommand = defineCommand({
     'det-thr': { type: 'number', arg: 'S', help: 'drop detections with score < S (default 0)' },
     overlay: { type: 'string', arg: 'FILE', help: 'write the image with the skeletons drawn (.png, .jpg)' },
     'kpt-thr': { type: 'number', arg: 'S', help: 'overlay: skip keypoints with score <= S (default 0.3)' },
-    'no-flip': { type: 'boolean', help: 'no flip test, whatever the model metadata says' },
-    batch: { type: 'number', int: true, min: 1, arg: 'N', help: 'crops per model call (default 8)' },
+    'no-flip': NO_FLIP_FLAG,
+    batch: BATCH_FLAG,
     'tfjs-backend': TFJS_BACKEND_FLAG,
     'max-pixels': MAX_PIXELS_FLAG,
     'allow-svg': ALLOW_SVG_FLAG,
@@ -65,60 +40,40 @@ export const runCommand = defineCommand({
   async run(args, io) {
     if (args.positionals.length !== 2) throw new PosePortError('USAGE', 'run: expected a model and an image');
     const [modelPath, imagePath] = args.positionals;
-    const bboxes = args.flags.bbox;
-    const detsFile = args.flags.dets;
-    if (bboxes.length && detsFile) throw new PosePortError('USAGE', 'run: give --bbox or --dets, not both');
-    const detThr = args.flags['det-thr'] ?? 0;
-    const kptThr = args.flags['kpt-thr'] ?? 0.3;
-    const batchSize = args.flags.batch;
-    // outputs checked before any work: a bad --overlay fails at once, not after inference
-    const overlay = args.flags.overlay;
-    if (overlay !== undefined) {
-      imageOutputFormat(overlay);
-      checkOutputFile(overlay, '--overlay');
-    }
-    let boxes: PersonBox[] | undefined;
-    if (bboxes.length) boxes = bboxes.map((b) => ({ bbox: parseBboxFlag(b), score: 1 }));
-    else if (detsFile) boxes = readDetections(detsFile, imagePath, detThr);
-
-    const model = await loadModel(modelPath, {
-      tfjsBackend: args.flags['tfjs-backend'],
-      executionProviders: executionProviderFlag('run', args.flags['execution-provider']),
+    const f = args.flags;
+    const r = await runImage(modelPath, imagePath, {
+      boxes: f.bbox.map((b) => ({ bbox: parseBboxFlag(b), score: 1 })),
+      ...(f.dets !== undefined ? { dets: { file: f.dets, minScore: f['det-thr'] } } : {}),
+      ...(f.overlay !== undefined ? { overlay: { file: f.overlay, kptThr: f['kpt-thr'] } } : {}),
+      flip: f['no-flip'] ? false : undefined,
+      batchSize: f.batch,
+      model: { tfjsBackend: f['tfjs-backend'], executionProviders: executionProviderFlag(f['execution-provider']) },
+      image: imageOptions(f['max-pixels'], f['allow-svg']),
     });
-    try {
-      const image = await decodeImage(imagePath, imageOptions(args.flags['max-pixels'], args.flags['allow-svg']));
-      const res = await estimatePoses(model, image, boxes, { flip: args.flags['no-flip'] ? false : undefined, batchSize });
-      const names = model.metadata.keypoint_names;
-      if (overlay !== undefined) {
-        const drawn = drawPoses(image, res.persons, { skeleton: model.metadata.skeleton, kptThr });
-        await writeImage(overlay, drawn);
-      }
-      if (args.flags.json) {
-        io.stdout(
-          JSON.stringify(
-            {
-              ok: true,
-              model: { file: model.file, kind: model.kind, runtime: model.runtime, dataset: model.metadata.dataset, zoo: model.metadata.zoo?.name ?? null },
-              image: { file: imagePath, ...res.image },
-              keypoint_names: names,
-              persons: res.persons.map((p) => ({ bbox: p.bbox, bbox_score: p.bboxScore, score: p.score, center: p.center, scale: p.scale, keypoints: p.keypoints })),
-              ...(args.flags.overlay ? { overlay: args.flags.overlay } : {}),
-            },
-            null,
-            2,
-          ) + '\n',
-        );
-      } else {
-        io.stdout(`${res.persons.length} person(s) in ${imagePath} (${res.image.width}x${res.image.height}), ${model.runtime}\n`);
-        const w = Math.max(...names.map((n) => n.length));
-        res.persons.forEach((p, i) => {
-          io.stdout(`person ${i}: bbox [${p.bbox.map((v) => fmt(v, 1)).join(', ')}] box score ${fmt(p.bboxScore, 3)}, pose score ${fmt(p.score, 3)}\n`);
-          p.keypoints.forEach(([x, y, s], k) => io.stdout(`  ${names[k].padEnd(w)}  ${fmt(x, 1).padStart(7)} ${fmt(y, 1).padStart(7)}  ${fmt(s, 3)}\n`));
-        });
-        if (args.flags.overlay) io.stdout(`wrote ${args.flags.overlay}\n`);
-      }
-    } finally {
-      await model.dispose();
+    const names = r.keypointNames;
+    if (f.json) {
+      io.stdout(
+        JSON.stringify(
+          {
+            ok: true,
+            model: r.model,
+            image: { file: r.imageFile, ...r.image },
+            keypoint_names: names,
+            persons: r.persons.map((p) => ({ bbox: p.bbox, bbox_score: p.bboxScore, score: p.score, center: p.center, scale: p.scale, keypoints: p.keypoints })),
+            ...(r.overlay !== undefined ? { overlay: r.overlay } : {}),
+          },
+          null,
+          2,
+        ) + '\n',
+      );
+    } else {
+      io.stdout(`${r.persons.length} person(s) in ${r.imageFile} (${r.image.width}x${r.image.height}), ${r.model.runtime}\n`);
+      const w = Math.max(...names.map((n) => n.length));
+      r.persons.forEach((p, i) => {
+        io.stdout(`person ${i}: bbox [${p.bbox.map((v) => fmt(v, 1)).join(', ')}] box score ${fmt(p.bboxScore, 3)}, pose score ${fmt(p.score, 3)}\n`);
+        p.keypoints.forEach(([x, y, s], k) => io.stdout(`  ${names[k].padEnd(w)}  ${fmt(x, 1).padStart(7)} ${fmt(y, 1).padStart(7)}  ${fmt(s, 3)}\n`));
+      });
+      if (r.overlay !== undefined) io.stdout(`wrote ${r.overlay}\n`);
     }
     return 0;
   },

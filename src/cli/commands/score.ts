@@ -1,6 +1,6 @@
 import { PosePortError } from '../../core/errors.js';
-import { STATS_NAMES } from '../../eval/cocoeval.js';
-import { checkEvaluator, scoreJson, scoreResultFiles, sigmasOfModel } from '../../pipeline/score.js';
+import { COCO_EVALUATORS, STATS_NAMES } from '../../eval/cocoeval.js';
+import { scoreJson, scoreResultFiles } from '../../pipeline/score.js';
 import { defineCommand } from '../command.js';
 
 const f = (v: number) => (v === -1 ? '-1' : v.toFixed(4));
@@ -19,7 +19,7 @@ export const scoreCommand = defineCommand({
   ].join('\n'),
   flags: {
     ann: { type: 'string', arg: 'FILE', help: 'the annotation file (COCO or COCO-WholeBody keypoints)' },
-    evaluator: { type: 'string', arg: 'NAME', help: 'xtcocotools_1.6 (default), pycocotools, xtcocotools_1.8, xtcocotools_1.9-1.11, xtcocotools_1.14' },
+    evaluator: { type: 'string', choices: COCO_EVALUATORS, arg: 'NAME', help: 'xtcocotools_1.6 (default), pycocotools, xtcocotools_1.8, xtcocotools_1.9-1.11, xtcocotools_1.14' },
     model: { type: 'string', arg: 'MODEL', help: "use the OKS sigmas this converted model records (its checkpoint config's keypoint set)" },
     json: { type: 'boolean', help: 'print the stats as JSON' },
   },
@@ -27,9 +27,7 @@ export const scoreCommand = defineCommand({
     if (args.positionals.length < 1) throw new PosePortError('USAGE', 'score: expected one or more results files');
     const ann = args.flags.ann;
     if (!ann) throw new PosePortError('USAGE', 'score: --ann is required');
-    const evaluator = args.flags.evaluator !== undefined ? checkEvaluator(args.flags.evaluator) : undefined;
-    const sigmas = args.flags.model !== undefined ? await sigmasOfModel(args.flags.model) : undefined;
-    const { score: r, imagesWithoutResults: missing } = scoreResultFiles(args.positionals, ann, { evaluator, sigmas });
+    const { score: r, imagesWithoutResults: missing } = await scoreResultFiles(args.positionals, ann, { evaluator: args.flags.evaluator, model: args.flags.model });
     if (missing > 0) io.stderr(`warning: ${missing} image(s) with annotated keypoints have no result in ${args.positionals.length > 1 ? 'any of the files' : 'the file'} (a shard missing?)\n`);
     if (args.flags.json) {
       io.stdout(JSON.stringify(scoreJson(r)) + '\n');

@@ -1,8 +1,8 @@
 import { PosePortError } from '../../core/errors.js';
-import { resolveCheckpoint } from '../../pipeline/checkpoint-source.js';
-import { DEFAULT_METRIC_TOLERANCE, VERIFY_DEFAULTS, verifyArtifacts, type VerifyCheck } from '../../pipeline/verify.js';
+import { verifySource } from '../../pipeline/from-source.js';
+import { DEFAULT_METRIC_TOLERANCE, VERIFY_DEFAULTS, type VerifyCheck } from '../../pipeline/verify.js';
 import { defineCommand } from '../command.js';
-import { EXECUTION_PROVIDER_FLAG, executionProviderFlag } from './run.js';
+import { EXECUTION_PROVIDER_FLAG, executionProviderFlag } from '../inference-flags.js';
 import { Progress } from '../io.js';
 
 function line(c: VerifyCheck, w: number): string {
@@ -18,7 +18,10 @@ export const verifyCommand = defineCommand({
     "every tensor's sha256 against report.json; each artifact's sha256, the TF.js shards against their manifest and",
     'the embedded metadata; every ONNX initializer and TF.js weight against the graph rebuilt from the checkpoint;',
     'the ONNX and TF.js artifacts run on one seeded input, compared with each other and with a fresh ONNX emission',
-    'of the rebuilt graph (relative L2; quantized TF.js weights get a looser bound, reported).',
+    'of the rebuilt graph (relative L2; quantized TF.js weights get a looser bound, reported). Keypoint artifacts',
+    "(--graph keypoints|crop-keypoints) run on the image bundled in fixtures/verify/ with four boxes instead, and",
+    'each is compared with the TypeScript pipeline on the checkpoint: keypoints within 0.01 px (DARK/megvii: the',
+    'well-posed ones), scores within 1e-4 (docs/keypoint-graphs.md).',
     "With --ann/--images it also runs 'pose-port eval' on the ONNX artifact (TF.js when there is none) and compares",
     'every metric the zoo row records with the measured one (--metric-tolerance, a fraction; MPII: x100 points).',
     'Exit 0: every check passed; 1: a check failed; 2: the input cannot be verified (no report.json, a missing',
@@ -55,20 +58,15 @@ export const verifyCommand = defineCommand({
     const json = args.flags.json;
     const progress = new Progress(io, !json);
     const quantized = args.flags['quantized-tolerance'];
-    const ckpt = await resolveCheckpoint(
-      src,
-      { dir: args.flags.dir, mirror: args.flags.mirror, onProgress: (p) => progress.update(`fetching ${src}`, p.received, p.total ?? p.received) },
-      'verify',
-    );
-
-    const report = await verifyArtifacts(ckpt.path, dir, {
+    const report = await verifySource(src, dir, {
+      fetch: { dir: args.flags.dir, mirror: args.flags.mirror, onProgress: (p) => progress.update(`fetching ${src}`, p.received, p.total ?? p.received) },
       tolerance: args.flags.tolerance,
       float16Tolerance: quantized,
       uint8Tolerance: quantized,
       weightTolerance: args.flags['weight-tolerance'],
       seed: args.flags.seed,
       allowUnknownGlobals: args.flags['allow-unknown-globals'],
-      executionProviders: executionProviderFlag('verify', args.flags['execution-provider']),
+      executionProviders: executionProviderFlag(args.flags['execution-provider']),
       ...(ann !== undefined && images !== undefined
         ? { evaluate: { ann, images, dets: args.flags.dets, mpiiGt: args.flags['mpii-gt'], tolerance: args.flags['metric-tolerance'] } }
         : {}),

@@ -85,14 +85,7 @@ export const zooCommand = defineCommand({
     const json = args.flags.json;
     if (sub === 'list') {
       if (rest.length) throw new PosePortError('USAGE', `zoo list: unexpected argument '${rest[0]}'`);
-      const { family, dataset } = args.flags;
-      const all = listZoo();
-      for (const [flag, v, known] of [
-        ['family', family, new Set(all.map((e) => e.family))],
-        ['dataset', dataset, new Set(all.map((e) => e.dataset))],
-      ] as const)
-        if (v !== undefined && !(known as ReadonlySet<string>).has(v)) throw new PosePortError('USAGE', `zoo list: --${flag} '${v}' is none of ${[...known].join(', ')}`);
-      const entries = all.filter((e) => (family === undefined || e.family === family) && (dataset === undefined || e.dataset === dataset));
+      const entries = listZoo({ family: args.flags.family, dataset: args.flags.dataset });
       io.stdout(json ? JSON.stringify({ ok: true, entries: entries.map(summary) }, null, 2) + '\n' : listText(entries));
       return 0;
     }

@@ -35,11 +35,13 @@ function valueInfo(v: Value): IValueInfoProto {
   return { name: v.name, type: { tensorType: { elemType: ONNX_TYPE[v.dtype], shape: { dim: v.shape.map(dim) } } } };
 }
 
-/** Float32 constant data in the constant's own element type (int64, uint8 and bool hold small exact values). */
-function typedData(v: Value, data: Float32Array): Float32Array | BigInt64Array | Uint8Array {
+/** Float32 constant data in the constant's own element type (integer and bool constants hold small exact values). */
+function typedData(v: Value, data: Float32Array): Float32Array | Int32Array | BigInt64Array | Uint8Array {
   switch (v.dtype) {
     case 'float32':
       return data;
+    case 'int32':
+      return Int32Array.from(data);
     case 'int64':
       return BigInt64Array.from(data, (x) => BigInt(x));
     case 'uint8':
@@ -61,7 +63,7 @@ function constantInitializer(v: Value): LazyInitializer {
     name: v.name,
     dims,
     dataType: ONNX_TYPE[v.dtype],
-    byteLength: numel * { float32: 4, int64: 8, uint8: 1, bool: 1 }[v.dtype],
+    byteLength: numel * { float32: 4, int32: 4, int64: 8, uint8: 1, bool: 1 }[v.dtype],
     bytes() {
       const data = constantData(v);
       if (data.length !== numel)

@@ -15,15 +15,33 @@ export interface AuxInitializer {
   readonly name: string;
   readonly dims: readonly number[];
   readonly dataType: (typeof DATA_TYPE)[keyof typeof DATA_TYPE];
-  readonly data: Float32Array | BigInt64Array | Uint8Array;
+  readonly data: Float32Array | Int32Array | BigInt64Array | Uint8Array;
 }
 
 /** The ONNX element type of each IR type. */
-export const ONNX_TYPE: Record<DType, number> = { float32: DATA_TYPE.FLOAT, uint8: DATA_TYPE.UINT8, int64: DATA_TYPE.INT64, bool: DATA_TYPE.BOOL };
+export const ONNX_TYPE: Record<DType, number> = { float32: DATA_TYPE.FLOAT, uint8: DATA_TYPE.UINT8, int32: DATA_TYPE.INT32, int64: DATA_TYPE.INT64, bool: DATA_TYPE.BOOL };
 const BINARY_OP: Record<BinaryAttrs['fn'], string> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', max: 'Max', min: 'Min', and: 'And' };
 const COMPARE_OP: Record<CompareAttrs['fn'], string> = { greater: 'Greater', less: 'Less', equal: 'Equal' };
 /** Round is half to even, as cvRound and numpy */
 const UNARY_OP: Record<UnaryAttrs['fn'], string> = { floor: 'Floor', round: 'Round', sign: 'Sign', log: 'Log', exp: 'Exp', neg: 'Neg', not: 'Not' };
+
+/** A scalar initializer's type and data for an IR element type. */
+function scalarOf(dtype: DType, v: number): Pick<AuxInitializer, 'dataType' | 'data'> {
+  switch (dtype) {
+    case 'float32':
+      return { dataType: DATA_TYPE.FLOAT, data: Float32Array.of(v) };
+    case 'int32':
+      return { dataType: DATA_TYPE.INT32, data: Int32Array.of(v) };
+    case 'int64':
+      return { dataType: DATA_TYPE.INT64, data: BigInt64Array.of(BigInt(v)) };
+    case 'uint8':
+      return { dataType: DATA_TYPE.UINT8, data: Uint8Array.of(v) };
+    case 'bool':
+      return { dataType: DATA_TYPE.BOOL, data: Uint8Array.of(v) };
+    default:
+      return assertNever(dtype);
+  }
+}
 
 export interface Lowered {
   readonly nodes: INodeProto[];
@@ -227,13 +245,7 @@ export function lowerNodes(graph: Graph, opset: number, taken: Set<string>): Low
         const x = node.inputs[0];
         const value = fresh(`${node.name}.value`);
         const v = node.attrs.value;
-        aux.push(
-          x.dtype === 'float32'
-            ? { name: value, dims: [], dataType: DATA_TYPE.FLOAT, data: Float32Array.of(v) }
-            : x.dtype === 'int64'
-              ? { name: value, dims: [], dataType: DATA_TYPE.INT64, data: BigInt64Array.of(BigInt(v)) }
-              : { name: value, dims: [], dataType: ONNX_TYPE[x.dtype] as AuxInitializer['dataType'], data: Uint8Array.of(v) },
-        );
+        aux.push({ name: value, dims: [], ...scalarOf(x.dtype, v) });
         nodes.push({ ...base, opType: 'Pad', input: [x.name, auxInt64(`${node.name}.pads`, node.attrs.pads), value], attribute: [str('mode', 'constant')] });
         break;
       }

@@ -17,7 +17,7 @@ export type IValueInfoProto = O.IValueInfoProto;
 export type ModelProto = O.ModelProto;
 
 /** TensorProto.DataType values used by the emitter. */
-export const DATA_TYPE = { FLOAT: 1, UINT8: 2, INT64: 7, BOOL: 9 } as const;
+export const DATA_TYPE = { FLOAT: 1, UINT8: 2, INT32: 6, INT64: 7, BOOL: 9 } as const;
 
 /** AttributeProto.AttributeType values used by the emitter. */
 export const ATTR_TYPE = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;

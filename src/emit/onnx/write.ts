@@ -71,7 +71,7 @@ function fieldHead(tag: number, length: number): Uint8Array {
 export const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
 /** The bytes of a typed array as little-endian, a view (no copy) on little-endian hosts. */
-export function littleEndianBytes(a: Float32Array | BigInt64Array | Uint8Array): Uint8Array {
+export function littleEndianBytes(a: Float32Array | Int32Array | BigInt64Array | Uint8Array): Uint8Array {
   const view = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   if (LITTLE_ENDIAN_HOST) return view;
   const out = new Uint8Array(view.length);

@@ -2,19 +2,33 @@ import { familyByName } from '../../arch/index.js';
 import { deepEqualJson } from '../../core/json-equal.js';
 import type { Graph } from '../../ir/graph.js';
 import { runPasses } from '../../passes/index.js';
+import { artifactGraph, graphKindOf, hasHeatmapsOutput } from '../keypoint-artifact.js';
 import { inStoredKeys, type ModelCheckpoint } from '../checkpoint.js';
 import { resolveArchitecture } from '../architecture.js';
 import type { ConvertReport } from '../convert-report.js';
 import { result, type Finding } from './finding.js';
 import type { Described } from './format.js';
 
+export type Detection = ReturnType<typeof resolveArchitecture>;
+
+/** The network graph convert built from `ckpt` (recorded family, config, size and passes); verified. */
+export function rebuildNetwork(ckpt: ModelCheckpoint, report: ConvertReport, detection: Detection, allOutputs: boolean): Graph {
+  const built = inStoredKeys(ckpt, () => familyByName(detection.family).build(ckpt.tensors, detection.config, { inputSize: report.input_size_hw, allOutputs }));
+  return runPasses(
+    built.graph,
+    report.passes.map((p) => p.name),
+    { verify: true },
+  ).graph;
+}
+
 /**
  * architecture: the checkpoint's keys give the recorded family and config; the graph is
- * then rebuilt as convert did (recorded size, outputs and passes). One finding per field
+ * then rebuilt as convert did (recorded size, outputs and passes; wrapped in the keypoint
+ * graph the metadata records, for a keypoint artifact). One finding per field
  * that differs (subject 'family' or the config key, measured the checkpoint's value, bound
  * the report's); no graph when any differs.
  */
-export function rebuildCheck(ckpt: ModelCheckpoint, report: ConvertReport, allOutputs: boolean): { check: Described; graph?: Graph } {
+export function rebuildCheck(ckpt: ModelCheckpoint, report: ConvertReport, allOutputs: boolean): { check: Described; graph?: Graph; detection: Detection } {
   const detection = inStoredKeys(ckpt, () => resolveArchitecture(ckpt, undefined, undefined));
   const findings: Finding[] = [];
   const differs = (subject: string, got: unknown, want: unknown): Finding => ({
@@ -36,18 +50,22 @@ export function rebuildCheck(ckpt: ModelCheckpoint, report: ConvertReport, allOu
     const said = fields.join(', ');
     return {
       check: { result: result('architecture', findings), describe: () => `the checkpoint's keys say ${said}: the artifacts cannot come from it; weights and outputs not compared` },
+      detection,
     };
   }
-  const built = inStoredKeys(ckpt, () => familyByName(detection.family).build(ckpt.tensors, detection.config, { inputSize: report.input_size_hw, allOutputs }));
+  const network = rebuildNetwork(ckpt, report, detection, allOutputs);
   const passes = report.passes.map((p) => p.name);
-  const { graph } = runPasses(built.graph, passes, { verify: true });
+  const kind = graphKindOf(report.metadata);
+  // a keypoint artifact wraps the network in the top-down test, with the settings its metadata records
+  const graph = artifactGraph(network, kind, report.metadata, hasHeatmapsOutput(report.metadata));
   const nodes = graph.nodes.length;
   return {
     check: {
       result: result('architecture', [{ check: 'architecture', ok: true, subject: detection.family, measured: nodes, bound: report.nodes.emitted }], { nodes }),
       describe: () =>
-        `${detection.family}${detection.preset ? ` (${detection.preset})` : ''} as recorded; rebuilt at ${report.input_size_hw.join('x')} with passes ${passes.join(', ') || '(none)'}: ${nodes} nodes (report: ${report.nodes.emitted})`,
+        `${detection.family}${detection.preset ? ` (${detection.preset})` : ''} as recorded; rebuilt at ${report.input_size_hw.join('x')} with passes ${passes.join(', ') || '(none)'}${kind === 'heatmaps' ? '' : `, wrapped as the '${kind}' graph`}: ${nodes} nodes (report: ${report.nodes.emitted})`,
     },
     graph,
+    detection,
   };
 }

@@ -24,7 +24,8 @@ export interface ArtifactFiles {
 }
 
 const describeOnnxMeta = (ok: boolean) => (ok ? "the model's pose_port metadata equals the report's" : "the model's pose_port metadata differs from report.json's (or is missing)");
-const describeTfjsMeta = (ok: boolean) => (ok ? "model.json's pose_port metadata equals the report's (NHWC input)" : "model.json's pose_port metadata differs from report.json's (or is missing)");
+const describeTfjsMeta = (ok: boolean, nhwc: boolean) =>
+  ok ? `model.json's pose_port metadata equals the report's${nhwc ? ' (NHWC input)' : ''}` : "model.json's pose_port metadata differs from report.json's (or is missing)";
 
 /**
  * Per artifact: artifact-sha256:<file> (bytes against the report); for ONNX, onnx-metadata
@@ -76,8 +77,12 @@ export function artifactFileChecks(dir: string, report: ConvertReport): Artifact
         const m = JSON.parse(bytes.toString('utf8')) as TfjsModelJson;
         out.outputCount = Math.max(out.outputCount, Object.keys(m.signature?.outputs ?? {}).length);
         const meta = (m.userDefinedMetadata as { pose_port?: unknown } | undefined)?.pose_port;
-        const same = deepEqualJson(meta, tfjsUserMetadata(report.metadata).pose_port);
-        out.checks.push({ result: result('tfjs-metadata', [{ check: 'tfjs-metadata', ok: same, subject: '', reason: 'differs' }]), describe: ({ ok }) => describeTfjsMeta(ok) });
+        const want = tfjsUserMetadata(report.metadata).pose_port;
+        const same = deepEqualJson(meta, want);
+        out.checks.push({
+          result: result('tfjs-metadata', [{ check: 'tfjs-metadata', ok: same, subject: '', reason: 'differs' }]),
+          describe: ({ ok }) => describeTfjsMeta(ok, want.input.layout === 'NHWC'),
+        });
       } catch (e) {
         if (!isPosePortError(e)) throw e;
         const why = `${e.code}: ${e.message}`;

@@ -1,7 +1,8 @@
 import { countDiffering, float32LE, sameBytes } from '../../artifact/compare.js';
 import { deepEqualJson } from '../../core/json-equal.js';
+import { ONNX_TYPE } from '../../emit/onnx/lower.js';
 import { DATA_TYPE, type TensorProto } from '../../emit/onnx/proto.js';
-import { emitTfjs, readTfjsArtifacts, specBytes, type TfjsModelJson, type WeightSpec } from '../../emit/tfjs/index.js';
+import { specBytes, type TfjsArtifact, type TfjsModelArtifacts, type TfjsModelJson, type WeightSpec } from '../../emit/tfjs/index.js';
 import { constantData } from '../../ir/constant.js';
 import type { Graph } from '../../ir/graph.js';
 import type { Value } from '../../ir/types.js';
@@ -70,10 +71,11 @@ export function onnxWeightsCheck(artifact: OnnxModel, fresh: OnnxModel, graph: G
     }
     const dims = t.dims.map(Number);
     const wantDims = c ? c.shape.map(Number) : ref!.dims.map(Number);
-    if (dims.join(',') !== wantDims.join(',') || t.dataType !== (c ? DATA_TYPE.FLOAT : ref!.dataType)) {
-      findings.push(bad(t.name, 'shape', { got: dims.join(','), want: wantDims.join(',') }));
+    if (dims.join(',') !== wantDims.join(',') || t.dataType !== (c ? ONNX_TYPE[c.dtype] : ref!.dataType)) {
+      findings.push(bad(t.name, 'shape', { got: `${dims.join(',')} (${t.dataType})`, want: `${wantDims.join(',')} (${c ? ONNX_TYPE[c.dtype] : ref!.dataType})` }));
       continue;
     }
+    // a float constant against the rebuilt graph's values; any other type (the index and mask constants of the keypoint graphs) byte for byte against the fresh emission
     if (t.dataType === DATA_TYPE.FLOAT) {
       const got = t.rawData && t.rawData.length ? float32LE(t.rawData) : Float32Array.from(t.floatData);
       const want = c ? constantData(c) : float32LE(ref!.rawData);
@@ -84,7 +86,7 @@ export function onnxWeightsCheck(artifact: OnnxModel, fresh: OnnxModel, graph: G
       }
       const f = compareValues(check, t.name, got, want, tol, worst);
       if (f) findings.push(f);
-    } else if (!sameBytes(t.rawData, ref!.rawData)) findings.push(bad(t.name, 'bytes'));
+    } else if (!ref || !sameBytes(t.rawData, ref.rawData)) findings.push(bad(t.name, 'bytes'));
   }
   for (const n of constants.keys()) if (!seen.has(n)) findings.push(bad(n, 'no-initializer'));
   // report order: differing, then constants without initializer, then unexpected initializers
@@ -131,13 +133,14 @@ function tfjsWeights(m: TfjsModelJson, shards: readonly Uint8Array[]): Map<strin
   return out;
 }
 
-/** every TF.js weight against an in-memory TF.js emission of the rebuilt graph */
-export function tfjsWeightsCheck(tfjsDir: string, graph: Graph, quantize: ArtifactRecord['quantize'], tol: number): Described {
+/**
+ * every TF.js weight of the artifact (read through readTfjsArtifacts: paths confined, shards
+ * checked against the manifest) against an in-memory TF.js emission of the rebuilt graph
+ * (`fresh`: the artifact's quantization and layouts, see tfjsLayouts)
+ */
+export function tfjsWeightsCheck(a: TfjsModelArtifacts, fresh: TfjsArtifact, quantize: ArtifactRecord['quantize'], tol: number): Described {
   const check = 'tfjs-weights';
-  // through the one reader of TF.js directories (paths confined, shards checked against the manifest)
-  const a = readTfjsArtifacts(tfjsDir);
   const have = tfjsWeights({ weightsManifest: [{ paths: ['(all shards)'], weights: a.weightSpecs }] } as TfjsModelJson, [new Uint8Array(a.weightData)]);
-  const fresh = emitTfjs(graph, { quantize: quantize ?? undefined });
   const want = tfjsWeights(
     fresh.modelJson,
     fresh.shards.map((s) => s.bytes),

@@ -33,7 +33,7 @@ for (const model of MODELS)
     t.is(built.consumed + built.ignored.length, m.num_entries);
     t.true(built.ignored.every((k) => k.endsWith('.num_batches_tracked')));
     const g = built.graph;
-    t.deepEqual(g.inputs.map((v) => [v.name, v.shape]), [['input', ['N', 3, m.image_size[1], m.image_size[0]]]]);
+    t.deepEqual(g.inputs.map((v) => [v.name, v.shape]), [['input', ['N', 3, ...inputSizeOf(model)]]]);
     t.deepEqual(g.outputs.map((v) => [v.name, v.shape]), [['heatmaps', ['N', m.num_output_channels, m.heatmap_size[1], m.heatmap_size[0]]]]);
     t.like(g.meta, { family: 'hrnet', config: detection.config });
     t.is(g.constants.length, built.consumed);

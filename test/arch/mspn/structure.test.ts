@@ -7,7 +7,7 @@ import { expectPoseError } from '../../helpers/errors.js';
 
 const MSPN = ['mspn50_coco_256x192', '2xmspn50_coco_256x192', '3xmspn50_coco_256x192', '4xmspn50_coco_256x192'];
 
-structureTests(test, 'mspn', MSPN);
+structureTests(test, 'mspn', MSPN, 'conv2');
 
 test('a 4xmspn50 key set with preset 2xmspn50 is ARCH_MISMATCH naming what the keys show', (t) => {
   const d = detectOrFail(t, tensorSetFromManifest('4xmspn50_coco_256x192'));

@@ -1,11 +1,14 @@
 import test from 'ava';
-import { fullyConvolutionalBatchTests } from '../../helpers/onnx-batch.js';
+import { onnxBatchTests } from '../../helpers/onnx-batch.js';
 
 /**
  * Every ResNet manifest converts to ONNX and runs at batch 1 and 4. ResNet is fully
  * convolutional (any input a multiple of 32 works), so all rows but one full-size run
  * use a 128x96 input to keep the suite's time sane on 2 CPUs.
  */
-fullyConvolutionalBatchTests(test, 'resnet', 'res50_coco_256x192_dark', (t, ops) => {
-  t.is(ops.ConvTranspose, 3);
+onnxBatchTests(test, 'resnet', {
+  fullSize: 'res50_coco_256x192_dark',
+  opsCheck: (t, ops) => {
+    t.is(ops.ConvTranspose, 3);
+  },
 });

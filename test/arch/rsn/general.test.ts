@@ -61,7 +61,7 @@ for (const c of CASES) {
     t.is(d.config.numStages, c.numStages);
     t.is(d.config.numUnits, c.numUnits);
     t.deepEqual(d.config.numBlocks, c.numBlocks);
-    if (c.family === 'rsn') t.is(d.config.numSteps, c.numSteps);
+    t.is(d.config.numSteps, c.numSteps);
     t.is(d.config.unitChannels, c.unitChannels ?? 256);
     t.is(d.config.head.outChannels, c.keypoints ?? 17);
     t.is(d.config.head.usePrm, c.prm ?? false);

@@ -79,10 +79,16 @@ export function prmParams(prefix: string, K: number): Param[] {
   ];
 }
 
+/** What the two families' encoders differ in: the block's keys and the width expansion (RSB 1, bottleneck 4). */
+const ENCODERS: Record<GenConfig['family'], { expansion: number; block(prefix: string, inC: number, outC: number, stride: number, c: GenConfig): Param[] }> = {
+  rsn: { expansion: 1, block: (prefix, inC, outC, stride, c) => rsnBlock(prefix, inC, outC, stride, c.numSteps ?? 4) },
+  mspn: { expansion: 4, block: (prefix, inC, outC, stride) => mspnBlock(prefix, inC, outC, stride) },
+};
+
 export function generateParams(c: GenConfig): Param[] {
   const unitC = c.unitChannels ?? 256;
   const K = c.keypoints ?? 17;
-  const expansion = c.family === 'rsn' ? 1 : 4;
+  const { expansion, block } = ENCODERS[c.family];
   const width = (u: number) => expansion * STEM * 2 ** u;
   const out: Param[] = [...cm('backbone.top.top.0', STEM, 3, 7)];
   for (let s = 0; s < c.numStages; s++) {
@@ -92,7 +98,7 @@ export function generateParams(c: GenConfig): Param[] {
       for (let b = 0; b < c.numBlocks[u]; b++) {
         const prefix = `${stage}.downsample.layer${u + 1}.${b}`;
         const stride = b === 0 && u > 0 ? 2 : 1;
-        out.push(...(c.family === 'rsn' ? rsnBlock(prefix, inC, width(u), stride, c.numSteps ?? 4) : mspnBlock(prefix, inC, width(u), stride)));
+        out.push(...block(prefix, inC, width(u), stride, c));
         inC = width(u);
       }
     const last = s === c.numStages - 1;

@@ -4,16 +4,13 @@
  */
 import type { ExecutionContext, TestFn } from 'ava';
 import { familyByName, detectArchitecture } from '../../../src/arch/index.js';
-import type { Detection } from '../../../src/arch/family.js';
+import type { Detection, FamilyName } from '../../../src/arch/family.js';
 import type { MsmuConfig } from '../../../src/arch/common/msmu-config.js';
 import { expectPoseError } from '../../helpers/errors.js';
 import type { TensorSet } from '../../../src/core/tensor.js';
-import { emitOnnx } from '../../../src/emit/onnx/index.js';
 import { verifyGraph } from '../../../src/ir/verify.js';
-import { inputSizeOf, readManifest } from '../../helpers/ckpt.js';
-import { diff } from '../../helpers/compare.js';
+import { inputSizeOf, listManifests, readManifest } from '../../helpers/ckpt.js';
 import { tensorSetFromManifest } from '../../helpers/manifest-tensors.js';
-import { runOrt } from '../../emit/onnx/ort.js';
 
 /** 'rsn50_coco_256x192' -> 'rsn50' (zoo preset names are the config names' first part). */
 export function presetOf(model: string): string {
@@ -26,8 +23,12 @@ export function detectOrFail(t: ExecutionContext, tensors: TensorSet): Detection
   return d as Detection<MsmuConfig & { numSteps?: number }>;
 }
 
-/** Registers structure, detection and error tests for `models` of `family`. */
-export function structureTests(test: TestFn, family: 'rsn' | 'mspn', models: readonly string[]): void {
+/**
+ * Registers structure, detection and error tests for `models` of `family`; `blockConv` is
+ * a conv of the family's encoder block (under `.downsample.layer3.2.`), dropped in the
+ * missing-key test.
+ */
+export function structureTests(test: TestFn, family: FamilyName, models: readonly string[], blockConv: string): void {
   for (const model of models) {
     test(`${model}: detection gives the manifest's family, preset and config`, (t) => {
       const m = readManifest(model);
@@ -42,7 +43,7 @@ export function structureTests(test: TestFn, family: 'rsn' | 'mspn', models: rea
       t.is(c.stemChannels, 64);
       t.is(c.head.outChannels, m.head.out_channels);
       t.is(c.head.usePrm, m.head.use_prm);
-      if (family === 'rsn') t.is(c.numSteps, m.backbone.num_steps);
+      t.is(c.numSteps, m.backbone.num_steps);
     });
 
     test(`${model}: builds with every key consumed, output [N, K, 64, 48], verified graph`, (t) => {
@@ -73,6 +74,8 @@ export function structureTests(test: TestFn, family: 'rsn' | 'mspn', models: rea
         graph.outputs.map((o) => o.name),
         expected,
       );
+      t.deepEqual(familyByName(family).outputNames(d.config, true), expected);
+      t.deepEqual(familyByName(family).outputNames(d.config, false), ['heatmaps']);
       for (const o of graph.outputs) t.deepEqual([...o.shape], ['N', m.num_output_channels, ...m.head.out_shape]);
       // every predictor ends in its own resize: the outputs are distinct values
       t.is(new Set(graph.outputs.map((o) => o.producer)).size, S * U);
@@ -86,7 +89,7 @@ export function structureTests(test: TestFn, family: 'rsn' | 'mspn', models: rea
   const lastStage = `${base}.${S - 1}`;
 
   test(`${model}: a missing key is KEY_MISSING naming it`, (t) => {
-    const key = `${lastStage}.downsample.layer3.2.${family === 'rsn' ? 'conv_bn_relu2_3_2.conv' : 'conv2'}.weight`;
+    const key = `${lastStage}.downsample.layer3.2.${blockConv}.weight`;
     const tensors = tensorSetFromManifest(model, { drop: [key] });
     const d = detectOrFail(t, tensors);
     const e = expectPoseError(t, () => familyByName(family).build(tensors, d.config, { inputSize: [256, 192] }), 'KEY_MISSING');
@@ -126,8 +129,11 @@ export function structureTests(test: TestFn, family: 'rsn' | 'mspn', models: rea
     t.is(e.key, key);
   });
 
-  test(`${family}: a key set that is not ${family} is not detected as ${family}`, (t) => {
-    const other = family === 'rsn' ? 'mspn50_coco_256x192' : 'rsn18_coco_256x192';
+  test(`${family}: a key set of the other multi-stage family is not detected as ${family}`, (t) => {
+    const other = listManifests().find((x) => {
+      const f = familyByName(readManifest(x).family);
+      return f.name !== family && f.head.multiStage;
+    })!;
     const d = detectArchitecture(tensorSetFromManifest(other));
     t.not(d?.family, family);
   });
@@ -149,41 +155,3 @@ export function structureTests(test: TestFn, family: 'rsn' | 'mspn', models: rea
     expectPoseError(t, () => familyByName(family).build(tensors, { ...d.config, numBlocks: [3, 4, 6] }, { inputSize: [256, 192] }), 'ARCH_MISMATCH');
   });
 }
-
-/**
- * Converts each manifest (JS-made weights, no torch) and runs it in onnxruntime-node at
- * batch 1 and 4: each of samples 0 and 1 of the batch-4 run equals its own batch-1 run,
- * to within 1% of how much the two samples' heatmaps differ (JS-made weights leave deep
- * nets only weakly input-dependent, so the bound is relative to that difference).
- */
-export function ortBatchTests(test: TestFn, family: 'rsn' | 'mspn', models: readonly string[]): void {
-  for (const model of models)
-    test(`${model}: converts and runs in onnxruntime-node at batch 1 and 4`, async (t) => {
-      const tensors = tensorSetFromManifest(model);
-      const d = detectOrFail(t, tensors);
-      const [h, w] = inputSizeOf(model);
-      const { graph } = familyByName(family).build(tensors, d.config, { inputSize: [h, w] });
-      const onnx = emitOnnx(graph);
-      const per = 3 * h * w;
-      const x4 = new Float32Array(4 * per);
-      for (let i = 0; i < x4.length; i++) x4[i] = Math.sin(i * 0.37 + 1.7 * Math.floor(i / per)) * 2;
-      const four = (await runOrt(onnx, x4, [4, 3, h, w])).get('heatmaps')!;
-      t.deepEqual(four.dims, [4, 17, h / 4, w / 4]);
-      t.true(four.data.every(Number.isFinite));
-      const singles = [];
-      for (const i of [0, 1]) {
-        const one = (await runOrt(onnx, x4.subarray(i * per, (i + 1) * per), [1, 3, h, w])).get('heatmaps')!;
-        t.deepEqual(one.dims, [1, 17, h / 4, w / 4]);
-        singles.push(one.data);
-      }
-      const plane = singles[0].length;
-      const between = diff(singles[1], singles[0]);
-      t.true(between.maxAbs > 0, 'samples 0 and 1 give identical heatmaps');
-      for (const i of [0, 1]) {
-        const d = diff(four.data.subarray(i * plane, (i + 1) * plane), singles[i]);
-        t.true(d.maxAbs <= 0.01 * between.maxAbs, `batch 4 sample ${i} vs batch 1: ${JSON.stringify(d)}; samples differ by ${JSON.stringify(between)}`);
-      }
-      t.log(`samples differ by maxAbs ${between.maxAbs.toExponential(2)}; batch 4 vs 1 agree`);
-    });
-}
-

@@ -1,4 +1,5 @@
 import test from 'ava';
-import { ortBatchTests } from './msmu-suite.js';
+import { onnxBatchTests } from '../../helpers/onnx-batch.js';
 
-ortBatchTests(test, 'rsn', ['rsn18_coco_256x192', 'rsn50_coco_256x192', '2xrsn50_coco_256x192', '3xrsn50_coco_256x192']);
+/** Every RSN manifest converts to ONNX and runs at batch 1 and 4, at its real input size. */
+onnxBatchTests(test, 'rsn');

@@ -8,7 +8,7 @@ import { expectPoseError } from '../../helpers/errors.js';
 
 const RSN = ['rsn18_coco_256x192', 'rsn50_coco_256x192', '2xrsn50_coco_256x192', '3xrsn50_coco_256x192'];
 
-structureTests(test, 'rsn', RSN);
+structureTests(test, 'rsn', RSN, 'conv_bn_relu2_3_2.conv');
 
 test('rsn18 has 2 blocks per unit, rsn50 3/4/6/3; both 4 steps and expand_times 26', (t) => {
   const a = detectOrFail(t, tensorSetFromManifest('rsn18_coco_256x192')).config as any;

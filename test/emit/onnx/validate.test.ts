@@ -1,8 +1,8 @@
-import test from 'ava';
-import { PosePortError } from '../../../src/core/errors.js';
+import test, { type ExecutionContext } from 'ava';
 import { emitOnnx, validateOnnx } from '../../../src/emit/onnx/index.js';
 import { onnx, type IModelProto } from '../../../src/emit/onnx/proto.js';
 import { headGraph } from '../../ir/graphs.js';
+import { expectPoseError } from '../../helpers/errors.js';
 
 const io = (name: string, dims: (number | string)[]) => ({
   name,
@@ -28,10 +28,8 @@ function model(edit: (m: IModelProto & { graph: any }) => void = () => {}): Uint
   return onnx.ModelProto.encode(m).finish();
 }
 
-function fails(t: any, bytes: Uint8Array, re: RegExp) {
-  const e = t.throws(() => validateOnnx(bytes), { instanceOf: PosePortError });
-  t.is(e.code, 'EMIT_FORMAT');
-  t.regex(e.message, re);
+function fails(t: ExecutionContext, bytes: Uint8Array, re: RegExp) {
+  t.regex(expectPoseError(t, () => validateOnnx(bytes), 'EMIT_FORMAT').message, re);
 }
 
 test('a well-formed hand-written model passes', (t) => {

@@ -6,6 +6,7 @@
  * relative L2 <= 1e-5 and max |diff| <= 1e-4 * max |ref|.
  */
 import test from 'ava';
+import { familyByName } from '../../../src/arch/index.js';
 import { emitOnnx } from '../../../src/emit/onnx/index.js';
 import { emitTfjs, validateTfjsArtifact, writeTfjs } from '../../../src/emit/tfjs/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,7 +39,7 @@ for (const model of models) {
     const K = manifest.num_output_channels as number;
     t.is(ort.shape[1], K);
     const tfModel = await loadTfjs(join(dir, 'tfjs'));
-    const backends: Backend[] = family === 'rsn' || family === 'mspn' ? ['wasm'] : ['wasm', 'cpu'];
+    const backends: Backend[] = familyByName(family).head.multiStage ? ['wasm'] : ['wasm', 'cpu'];
     for (const b of backends) {
       const [out] = await runTfjs(tfModel, b, nchwToNhwc(input, [1, 3, h, w]), [1, h, w, 3]);
       t.deepEqual([out.shape[0], out.shape[3], out.shape[1], out.shape[2]], ort.shape);

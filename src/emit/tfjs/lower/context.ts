@@ -39,7 +39,7 @@ export interface LowerOptions {
 export type TfLayout = 'nhwc' | 'plain';
 
 /** The TF element type holding each IR type: TF.js has no 64-bit or 8-bit integers (int32 holds indices and bytes). */
-export const TF_DTYPE: Readonly<Record<DType, TfDType>> = { float32: 'DT_FLOAT', int64: 'DT_INT32', uint8: 'DT_INT32', bool: 'DT_BOOL' };
+export const TF_DTYPE: Readonly<Record<DType, TfDType>> = { float32: 'DT_FLOAT', int32: 'DT_INT32', int64: 'DT_INT32', uint8: 'DT_INT32', bool: 'DT_BOOL' };
 
 /** NCHW axis -> NHWC axis */
 export const NHWC_AXIS = [0, 3, 1, 2] as const;
