@@ -6,6 +6,7 @@ import { emitOnnx, validateOnnx } from '../../src/emit/onnx/index.js';
 import { checkModelMetadata, MODEL_METADATA_SCHEMA, onnxMetadataProps, type ModelMetadata } from '../../src/artifact/metadata.js';
 import { inputSizeOf, readManifest } from '../helpers/ckpt.js';
 import { headGraph } from '../ir/graphs.js';
+import { expectPoseError } from '../helpers/errors.js';
 
 const COCO_NAMES = [
   'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder', 'right_shoulder', 'left_elbow',
@@ -90,6 +91,6 @@ test('metadata_props carry the JSON and flat keys, and survive the ONNX round tr
   t.deepEqual(JSON.parse(s.metadata.pose_port), sample());
   const bad = sample();
   (bad as any).decode.method = 'fancy';
-  const e = t.throws(() => onnxMetadataProps(bad), { instanceOf: PosePortError });
+  const e = expectPoseError(t, () => onnxMetadataProps(bad));
   t.is(e!.code, 'EMIT_FORMAT');
 });
