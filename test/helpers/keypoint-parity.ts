@@ -20,8 +20,7 @@ import type { ImageU8 } from '../../src/io/image.js';
 import { runPasses, DEFAULT_PASSES } from '../../src/passes/index.js';
 import { modelMetadata } from '../../src/pipeline/convert.js';
 import { artifactGraph, type GraphKind } from '../../src/pipeline/keypoint-artifact.js';
-import { estimatePoses } from '../../src/pipeline/run.js';
-import { decodeSettings } from '../../src/pipeline/topdown.js';
+import { pipelineReference } from '../../src/pipeline/verify/keypoint-reference.js';
 import { wellPosedKeypoints } from '../../src/eval/well-posed.js';
 import { resolveSettings } from '../../src/pipeline/settings.js';
 import { detectAndBuild } from './arch-cases.js';
@@ -132,25 +131,9 @@ export interface ReferenceOut extends KeypointsOut {
 
 /** The TypeScript pipeline (`run` on the heatmap artifact) for the same boxes, with the well-posedness of each keypoint. */
 export async function reference(model: PoseModel, img: ImageU8, boxes: readonly (readonly number[])[]): Promise<ReferenceOut> {
-  const K = model.numKeypoints;
-  const [h, w] = model.heatmapSize;
-  const r = await estimatePoses(model, img, boxes.map((b) => ({ bbox: b })), { keepHeatmaps: true });
-  const keypoints = new Float32Array(boxes.length * K * 2);
-  const scores = new Float32Array(boxes.length * K);
-  const heatmaps = new Float32Array(boxes.length * K * h * w);
-  r.persons.forEach((p, i) => {
-    p.keypoints.forEach(([x, y, s], k) => {
-      keypoints[(i * K + k) * 2] = x;
-      keypoints[(i * K + k) * 2 + 1] = y;
-      scores[i * K + k] = s;
-    });
-    heatmaps.set(p.heatmaps!, i * K * h * w);
-  });
-  const { method, kernel } = decodeSettings(model);
-  const criterion = boxes.length
-    ? wellPosedKeypoints(heatmaps, { shape: [boxes.length, K, h, w], method, kernel, center: r.persons.map((p) => p.center), scale: r.persons.map((p) => p.scale) })
-    : { wellPosed: [], movement: new Float64Array(0) };
-  return { keypoints, scores, dims: [boxes.length, K, 2], wellPosed: criterion.wellPosed, movement: criterion.movement };
+  const r = await pipelineReference(model, img, boxes);
+  const criterion = boxes.length ? wellPosedKeypoints(r.heatmaps, r.decode) : { wellPosed: [], movement: new Float64Array(0) };
+  return { keypoints: r.keypoints, scores: r.scores, dims: [boxes.length, model.numKeypoints, 2], wellPosed: criterion.wellPosed, movement: criterion.movement };
 }
 
 export interface PxStats {
