@@ -30,18 +30,18 @@ export interface ByteRange {
  * time so the urgent one goes first:
  *  1. the output's sha256: shared slots (an ONNX file being written) hashed in the order
  *     posted, each acknowledged at once so the writer can reuse it;
- *  2. the file's sha256, one streamed pass in 2 MiB positioned reads, posted when done;
+ *  2. the file's sha256, one streamed pass in 1 MiB positioned reads, posted when done;
  *     the byte ranges (tensors) posted before the pass reached them get their lane64
  *     checksums from the same reads;
  *  3. the lane64 of the ranges the pass had already gone by, read again from the page
- *     cache (the file was just read) in 2 MiB pieces, one a step; then all are posted.
+ *     cache (the file was just read) in 1 MiB pieces, one a step; then all are posted.
  */
 const WORKER_SOURCE = `
 const { createHash } = require('node:crypto');
 const { readSync } = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
 const lane64Stream = ${lane64Stream.toString()};
-const CHUNK = 2 << 20;
+const CHUNK = 1 << 20;
 let failed = false;
 const fail = (e) => {
   failed = true;
