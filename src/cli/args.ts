@@ -3,8 +3,9 @@ import { PosePortError } from '../core/errors.js';
 /**
  * Flags are declared with their type and parsed into typed values here, once: unknown
  * flags, a value where none is taken, a missing value, a number that is not one or is
- * out of range, a value outside `choices` and an empty item of a `list` are all USAGE
- * errors naming the flag.
+ * out of range, a value outside `choices`, an empty item of a `list` and a structured
+ * value its `parse` refuses (`--input-size HxW`, `--bbox x,y,w,h`, `--shard i/n`) are all
+ * USAGE errors naming the flag.
  * Commands read `args.flags` typed by their spec (no casts).
  */
 
@@ -22,7 +23,9 @@ export type FlagSpec =
    * collected in order and each checked against `choices`
    */
   | (FlagBase & { type: 'string'; multiple?: boolean; list?: boolean; choices?: readonly string[] })
-  | (FlagBase & { type: 'number'; int?: boolean; min?: number });
+  | (FlagBase & { type: 'number'; int?: boolean; min?: number })
+  /** a structured value: `parse` turns the text into it or throws a USAGE error naming the flag */
+  | (FlagBase & { type: 'value'; parse: (raw: string) => unknown; multiple?: boolean });
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
 
 /** The parsed value of a flag: booleans default to false, `multiple` and `list` to [], the rest to undefined. */
@@ -30,13 +33,17 @@ export type FlagValue<F extends FlagSpec> = F extends { type: 'boolean' }
   ? boolean
   : F extends { type: 'number' }
     ? number | undefined
-    : F extends { list: true; choices: readonly (infer C)[] }
-      ? C[]
-      : F extends { multiple: true } | { list: true }
-        ? string[]
-        : F extends { choices: readonly (infer C)[] }
-          ? C | undefined
-          : string | undefined;
+    : F extends { type: 'value'; parse: (raw: string) => infer T }
+      ? F extends { multiple: true }
+        ? T[]
+        : T | undefined
+      : F extends { list: true; choices: readonly (infer C)[] }
+        ? C[]
+        : F extends { multiple: true } | { list: true }
+          ? string[]
+          : F extends { choices: readonly (infer C)[] }
+            ? C | undefined
+            : string | undefined;
 
 export interface ParsedArgs<S extends FlagSpecs = FlagSpecs> {
   positionals: string[];
@@ -52,8 +59,9 @@ export function numberFlag(command: string, name: string, v: unknown, opts: { in
   return n;
 }
 
-function typed(command: string, name: string, f: FlagSpec, raw: string): string | number {
+function typed(command: string, name: string, f: FlagSpec, raw: string): unknown {
   if (f.type === 'number') return numberFlag(command, name, raw, f)!;
+  if (f.type === 'value') return f.parse(raw);
   if (f.type === 'string' && f.choices && !f.choices.includes(raw))
     throw new PosePortError('USAGE', `${command}: --${name} expects ${f.choices.join(' or ')}, got '${raw}'`);
   return raw;
@@ -70,8 +78,8 @@ function listItems(command: string, name: string, f: FlagSpec, raw: string): str
 /** Parses argv against a spec into typed flags; unknown or ill-typed flags are rejected (USAGE error). */
 export function parseArgs<S extends FlagSpecs>(argv: readonly string[], spec: S, command: string): ParsedArgs<S> {
   const positionals: string[] = [];
-  const flags: Record<string, string | number | boolean | string[] | undefined> = {};
-  for (const [name, f] of Object.entries(spec)) flags[name] = f.type === 'boolean' ? false : f.type === 'string' && (f.multiple || f.list) ? [] : undefined;
+  const flags: Record<string, unknown> = {};
+  for (const [name, f] of Object.entries(spec)) flags[name] = f.type === 'boolean' ? false : (f.type === 'string' || f.type === 'value') && (f.multiple || ('list' in f && f.list)) ? [] : undefined;
   const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -102,9 +110,11 @@ export function parseArgs<S extends FlagSpecs>(argv: readonly string[], spec: S,
       if (i + 1 >= argv.length) throw new PosePortError('USAGE', `${command}: option '--${name}' needs a value (${f.arg ?? 'VALUE'})`);
       raw = argv[++i];
     }
-    if (!(f.type === 'string' && f.multiple) && given.has(name)) throw new PosePortError('USAGE', `${command}: option '--${name}' given twice`);
+    const multiple = (f.type === 'string' || f.type === 'value') && f.multiple;
+    if (!multiple && given.has(name)) throw new PosePortError('USAGE', `${command}: option '--${name}' given twice`);
     given.add(name);
-    if (f.type === 'string' && (f.multiple || f.list)) (flags[name] as string[]).push(...(f.list ? listItems(command, name, f, raw) : [typed(command, name, f, raw) as string]));
+    const list = f.type === 'string' && f.list;
+    if (multiple || list) (flags[name] as unknown[]).push(...(list ? listItems(command, name, f, raw) : [typed(command, name, f, raw)]));
     else flags[name] = typed(command, name, f, raw);
   }
   return { positionals, flags: flags as ParsedArgs<S>['flags'] };

@@ -21,6 +21,13 @@ export interface TensorEntry<D extends DType = DType> {
    * afresh; callers that need the data twice keep the result.
    */
   data(): TypedArrayOf[D];
+  /**
+   * Optional: bytes [byteOffset, byteOffset + target.length) of the elements (row-major,
+   * little-endian) written into `target`, memory the caller owns; a checkpoint file reads
+   * them there directly, so a writer that folds and streams weights in pieces allocates
+   * nothing per tensor.
+   */
+  readRangeInto?(byteOffset: number, target: Uint8Array): void;
 }
 
 /** An ordered, name-addressable set of tensors (a state_dict). */

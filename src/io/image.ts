@@ -10,11 +10,20 @@
  * For baseline JPEGs libvips uses libjpeg-turbo's default islow IDCT with fancy
  * upsampling, as OpenCV does: image 785 decodes bit-equal to OpenCV 4.6.
  */
-import sharp, { type OutputInfo } from 'sharp';
+import type { OutputInfo, Sharp, SharpOptions } from 'sharp';
 import { PosePortError } from '../core/errors.js';
 import { readRegularFile } from '../core/regular-file.js';
 import { writeFileReplacing } from '../core/file-sink.js';
 import type { ImageU8 } from '../core/image.js';
+
+/**
+ * sharp, loaded on first use: its native library takes a noticeable part of a command's
+ * start-up, and most commands (convert, inspect, zoo, verify without eval) decode no image.
+ */
+async function sharp(input: Buffer | Uint8Array, options: SharpOptions): Promise<Sharp> {
+  const { default: load } = await import('sharp');
+  return load(input, options);
+}
 
 export type { ImageU8 } from '../core/image.js';
 
@@ -87,14 +96,14 @@ export async function decodeImage(input: string | Uint8Array, opts: DecodeImageO
   let raw: { data: Buffer; info: OutputInfo };
   try {
     // the header alone first (sharp's own limit would refuse without saying the size), then the decode under the limit
-    const meta = await sharp(bytes, { failOn: 'error', limitInputPixels: false }).metadata();
+    const meta = await (await sharp(bytes, { failOn: 'error', limitInputPixels: false })).metadata();
     const want = probed ?? 'svg';
     if (meta.format !== want) throw new PosePortError('IMAGE_FORMAT', `the bytes look like ${want} but decode as '${String(meta.format)}'`, { file, key });
     const w = meta.width ?? 0;
     const h = meta.height ?? 0;
     if (!(w > 0 && h > 0)) throw new PosePortError('IMAGE_FORMAT', `the image header declares a size of ${w}x${h}`, { file, key });
     if (w * h > maxPixels) throw tooLarge(w, h);
-    const img = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels });
+    const img = await sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels });
     let pipeline = img.rotate().keepIccProfile();
     if (meta.space === 'cmyk') pipeline = pipeline.toColourspace('srgb');
     raw = await pipeline.raw().toBuffer({ resolveWithObject: true });
@@ -143,9 +152,11 @@ function checkImage(img: ImageU8): void {
 /** Encodes an 8-bit HWC image (1, 3 or 4 channels) as PNG. */
 export async function encodePng(img: ImageU8): Promise<Buffer> {
   checkImage(img);
-  return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
-    raw: { width: img.width, height: img.height, channels: img.channels as 1 | 3 | 4 },
-  })
+  return (
+    await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+      raw: { width: img.width, height: img.height, channels: img.channels as 1 | 3 | 4 },
+    })
+  )
     .png()
     .toBuffer();
 }
@@ -153,9 +164,11 @@ export async function encodePng(img: ImageU8): Promise<Buffer> {
 /** Encodes an 8-bit HWC image (1 or 3 channels) as JPEG. */
 export async function encodeJpeg(img: ImageU8, quality = 90): Promise<Buffer> {
   checkImage(img);
-  return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
-    raw: { width: img.width, height: img.height, channels: img.channels as 1 | 3 | 4 },
-  })
+  return (
+    await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+      raw: { width: img.width, height: img.height, channels: img.channels as 1 | 3 | 4 },
+    })
+  )
     .jpeg({ quality })
     .toBuffer();
 }
@@ -175,7 +188,7 @@ export function imageOutputFormat(path: string): 'png' | 'jpeg' {
 export async function writeImage(path: string, img: ImageU8): Promise<void> {
   checkImage(img);
   const format = imageOutputFormat(path);
-  const s = sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+  const s = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
     raw: { width: img.width, height: img.height, channels: img.channels as 1 | 3 | 4 },
   });
   let bytes: Buffer;

@@ -60,8 +60,14 @@ export class Graph {
   }
 
   /** A constant whose data is computed on demand from other constants (passes). */
-  addDerivedConstant(name: string, shape: readonly number[], compute: () => Float32Array, from: readonly string[]): Value {
-    const v = this.newValue(name, shape, null, { kind: 'derived', compute, from });
+  addDerivedConstant(
+    name: string,
+    shape: readonly number[],
+    compute: () => Float32Array,
+    from: readonly string[],
+    computeInto?: (out: Float32Array, start: number) => void,
+  ): Value {
+    const v = this.newValue(name, shape, null, computeInto ? { kind: 'derived', compute, computeInto, from } : { kind: 'derived', compute, from });
     this.constants.push(v);
     return v;
   }

@@ -25,7 +25,13 @@ export type ConstSource =
    * when an emitter asks: a conversion then holds one derived tensor at a time
    * instead of a second copy of the whole model
    */
-  | { readonly kind: 'derived'; readonly compute: () => Float32Array; readonly from: readonly string[] };
+  | {
+      readonly kind: 'derived';
+      readonly compute: () => Float32Array;
+      /** optional: elements [start, start + out.length) of the same data written into a caller's array (its own memory) */
+      readonly computeInto?: (out: Float32Array, start: number) => void;
+      readonly from: readonly string[];
+    };
 
 /**
  * Element types. Networks are float32 throughout; the keypoint graphs also carry the

@@ -46,5 +46,11 @@ export function affineFrame(ops: Ops, box: CropBoxes): AffineFrame {
   const d = o.sub(box.cy, t, 'd');
   const u = o.sub(box.cx, d, 'u');
   const e = o.sub(box.cx, u, 'e');
-  return { u, t, e, d };
+  return { u, t, e, d, eLo: differenceError(o, box.cx, u, e, 'e_lo'), dLo: differenceError(o, box.cy, t, d, 'd_lo') };
+}
+
+/** `(a − b) − s` exactly, for `s` the float32 `a − b` (Knuth's two-sum of a and −b). */
+function differenceError(o: Ops, a: Value, b: Value, s: Value, what: string): Value {
+  const bb = o.sub(s, a, `${what}_b`);
+  return o.sub(o.sub(a, o.sub(s, bb), `${what}_a_err`), o.add(b, bb), what);
 }

@@ -1,4 +1,5 @@
 import type { Value } from '../ir/types.js';
+import { samplePositions } from './crop-positions.js';
 import type { Ops } from './ops.js';
 import type { AffineFrame } from './settings.js';
 
@@ -7,16 +8,12 @@ import type { AffineFrame } from './settings.js';
  * with a constant black border, in OpenCV's fixed point as src/eval/warp.ts reproduces
  * it (spec §3.2), for every box at once.
  *
- * With rotation 0 the inverse map is separable (see AffineFrame): column x samples
- * `X = (round(ax·x·1024) + round(u·1024) + 16) >> 5` and row y
- * `Y = (round((t + ay·(y − (Ho−Wo)/2))·1024) + 16) >> 5`, with `ax = 2e/Wo`,
- * `ay = 2d/Wo`; `sx = X >> 5`, `fx = X & 31` (the same for Y); the weights
- * `(32−fx)(32−fy)·32`, ... sum to 32768 and `out = (Σ p·w + 16384) >> 15`. Every one of
- * these is an integer below 2^24, so float32 holds it exactly, and `round(u·1024)` is
- * exact too; only ax, ay and the row positions are float32 where OpenCV has float64,
- * which can move a rounding of `·1024` by one (1/1024 px) and, when that crosses a
- * multiple of 32, one 1/32-px interpolation step. Image coordinates must stay below
- * 2^14 px for the positions to be exact integers.
+ * With rotation 0 the inverse map is separable (see AffineFrame): each column has one
+ * source position X and each row one Y, in 1/32 px (src/keypoint-graph/crop-positions.ts:
+ * OpenCV's float64 rounding reproduced in float32); `sx = X >> 5`, `fx = X & 31` (the same
+ * for Y); the weights `(32−fx)(32−fy)·32`, ... sum to 32768 and
+ * `out = (Σ p·w + 16384) >> 15`. Every one of these is an integer below 2^24, so float32
+ * holds it exactly. Image coordinates must stay below 2^14 px.
  *
  * Pixels outside the image count as 0 (OpenCV's constant black border): each of the four
  * neighbours' coordinates is clamped into the image for the lookup, and its weight factor
@@ -50,24 +47,9 @@ export function cropImage(ops: Ops, image: Value, frame: AffineFrame, inputSize:
   const lastCol = o.sub(width, f('one_c', 1), 'last_col');
   const stride = o.cast(width, 'int32', 'row_stride');
 
-  // inverse map per box, then fixed-point positions
-  const two = f('two_f', 2);
-  const ax = o.div(o.mul(frame.e, two), f('Wo', wo), 'ax');
-  const ay = o.div(o.mul(frame.d, two), f('Wo_y', wo), 'ay');
-  const k1024 = f('AB_SCALE', 1024);
+  // OpenCV's fixed-point sample positions per box
+  const { sx, sy, fx, fy } = samplePositions(o, frame, inputSize);
   const k32 = f('INTER_TAB_SIZE', 32);
-  const k16 = f('ROUND_DELTA', 16);
-  const cols = o.constant('cols', [1, wo], Array.from({ length: wo }, (_, i) => i));
-  const rows = o.constant('rows', [1, ho], Array.from({ length: ho }, (_, i) => i - (ho - wo) / 2));
-  const adelta = o.roundHalfEven(o.mul(o.mul(ax, cols), k1024), 'adelta');
-  const x0 = o.add(o.roundHalfEven(o.mul(frame.u, k1024), 'X0_round'), k16, 'X0');
-  const X = o.unary('floor', o.div(o.add(x0, adelta), k32), 'X');
-  const y0 = o.add(o.roundHalfEven(o.mul(o.add(frame.t, o.mul(ay, rows)), k1024), 'Y0_round'), k16, 'Y0');
-  const Y = o.unary('floor', o.div(y0, k32), 'Y');
-  const sx = o.unary('floor', o.div(X, k32), 'sx');
-  const sy = o.unary('floor', o.div(Y, k32), 'sy');
-  const fx = o.sub(X, o.mul(sx, k32), 'fx');
-  const fy = o.sub(Y, o.mul(sy, k32), 'fy');
 
   // the neighbours' coordinates clamped into the image (int32), and whether they were inside
   const zero = f('zero', 0);

@@ -41,11 +41,14 @@ export interface CropBoxes {
  * `d = f32(cy − t)`, `S2 = (u, t)` with `u = f32(cx − d)`, and `e = f32(cx − u)`. With
  * rotation 0 the matrix it solves maps output column x to `u + x·2e/Wo` and row y to
  * `t + (y − (Ho − Wo)/2)·2d/Wo`: e and d (not sw/2) are the half-widths, which matters
- * far from the origin, where `cy − sw/2` rounds.
+ * far from the origin, where `cy − sw/2` rounds. `eLo` and `dLo` are the rounding errors
+ * of e and d (`e + eLo = cx − u`, `d + dLo = cy − t` exactly), for the crop's positions.
  */
 export interface AffineFrame {
   readonly u: Value;
   readonly t: Value;
   readonly e: Value;
   readonly d: Value;
+  readonly eLo: Value;
+  readonly dLo: Value;
 }

@@ -1,4 +1,4 @@
-import { constantData, constantSources } from '../ir/constant.js';
+import { constantData, constantDataInto, constantSources } from '../ir/constant.js';
 import type { Graph } from '../ir/graph.js';
 import type { BatchNormNode, ConvNode, ConvTransposeNode, Node, Value } from '../ir/types.js';
 import type { Pass } from './pass.js';
@@ -66,31 +66,28 @@ export const foldBatchNorm: Pass = {
         for (let o = 0; o < outC; o++) s[o] = gamma[o] / Math.sqrt(variance[o] + eps);
         return (scaleCache = s);
       };
-      const foldWeight = (): Float32Array => {
+      // constant data is read-only (a checkpoint read may be a view of the caller's buffer,
+      // computed data is shared): the derived weight is written into its own array: elements
+      // [start, start + w2.length) of W are read into `w2`, then scaled there in place, each
+      // element by its output channel's s (a run of `run` elements shares one s)
+      const [d0, d1, kh, kw] = wV.shape as number[];
+      const k = kh * kw;
+      const run = isTransposed ? k : d1 * k;
+      const channelOf = (r: number): number => (isTransposed ? Math.floor(Math.floor(r / d1) / (d0 / group)) * d1 + (r % d1) : r);
+      const foldWeightInto = (w2: Float32Array, start: number): void => {
         const scale = scaleOf();
-        const w = constantData(wV);
-        const [d0, d1, kh, kw] = wV.shape as number[];
-        const k = kh * kw;
-        // constant data is read-only (a checkpoint read may be a view of the caller's
-        // buffer, computed data is shared): the derived weight gets its own array
-        const w2 = new Float32Array(w.length);
-        if (!isTransposed) {
-          for (let o = 0; o < d0; o++) {
-            const s = scale[o];
-            const base = o * d1 * k;
-            for (let i = 0; i < d1 * k; i++) w2[base + i] = w[base + i] * s;
-          }
-        } else {
-          const icg = d0 / group;
-          for (let i = 0; i < d0; i++) {
-            const g = Math.floor(i / icg);
-            for (let j = 0; j < d1; j++) {
-              const s = scale[g * d1 + j];
-              const base = (i * d1 + j) * k;
-              for (let t = 0; t < k; t++) w2[base + t] = w[base + t] * s;
-            }
-          }
+        constantDataInto(wV, w2, start);
+        for (let at = 0; at < w2.length; ) {
+          const r = Math.floor((start + at) / run);
+          const end = Math.min(w2.length, (r + 1) * run - start);
+          const s = scale[channelOf(r)];
+          for (let i = at; i < end; i++) w2[i] = w2[i] * s;
+          at = end;
         }
+      };
+      const foldWeight = (): Float32Array => {
+        const w2 = new Float32Array(d0 * d1 * k);
+        foldWeightInto(w2, 0);
         return w2;
       };
       const foldBias = (): Float32Array => {
@@ -103,7 +100,7 @@ export const foldBatchNorm: Pass = {
       };
 
       const bnSources = [gammaV, betaV, meanV, varV].flatMap(constantSources);
-      const wNew = graph.addDerivedConstant(`${wV.name}:bn_folded`, wV.shape as number[], foldWeight, [...constantSources(wV), ...bnSources]);
+      const wNew = graph.addDerivedConstant(`${wV.name}:bn_folded`, wV.shape as number[], foldWeight, [...constantSources(wV), ...bnSources], foldWeightInto);
       const bName = bV ? `${bV.name}:bn_folded` : `${conv.origin ?? conv.name}.bias:bn_folded`;
       const bNew = graph.addDerivedConstant(bName, [outC], foldBias, [...(bV ? constantSources(bV) : []), ...bnSources]);
       setOperand(conv, 1, wNew);

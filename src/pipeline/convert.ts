@@ -4,10 +4,12 @@
  * types are in ./convert-report.ts, architecture resolution in ./architecture.ts, the
  * settings in ./settings.ts.
  *
- * Hashing (issue 10, "hash once"): one worker thread streams the checkpoint once for its
- * sha256 while this thread reads the index, then computes each tensor's lane64 checksum
- * (src/core/checksum64.ts) while this thread builds and writes; the ONNX file's sha256 is
- * taken over the chunks as they are written, never by reading the file back.
+ * Hashing (issue 10, "hash once"): one worker thread (core/hash.ts) streams the checkpoint
+ * once for its sha256 while this thread reads the index, checksums each tensor (lane64,
+ * src/core/checksum64.ts), and takes the ONNX file's sha256 over the slots it is written
+ * from (./onnx-file.ts), never by reading the file back. The digest is awaited before the
+ * build only when the zoo row it names could change the graph; otherwise after the weights
+ * are written, when the metadata (the ONNX model's last field) is settled.
  *
  * Why this file is over ~300 lines: convertCheckpoint is now one straight sequence, but
  * it still assembles report.json inline (~60 lines); moving that assembly beside the
@@ -215,6 +217,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
     // without a row (a res50 file with no config and no --input-size may be
     // res50_coco_384x288_dark). Otherwise it is awaited after the weights are written.
     const digestFirst = kind !== 'heatmaps' || (named === undefined && digestCanChangeInputSize(detection, opts, () => settingsWith(undefined, false).inputSizeHW));
+    lap('detect');
     const earlyDigest = digestFirst ? await hasher.sha256 : null;
     lap('hash_wait');
     const rowOf = (sha256: string): ZooEntry | undefined => {
@@ -256,7 +259,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
       if (formats.includes('onnx')) {
         step('writing ONNX');
         const onnxPlan = planOnnx(graph, { opset, producerVersion: VERSION });
-        onnx = { plan: onnxPlan, body: await writeOnnxBody(staged.path('model.onnx'), onnxPlan) };
+        onnx = { plan: onnxPlan, body: await writeOnnxBody(staged.path('model.onnx'), onnxPlan, hasher) };
         lap('onnx');
       }
       // the digest ran while the graph was built and the weights written; the metadata, the

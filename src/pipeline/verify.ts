@@ -12,7 +12,8 @@
  *   passes; for a keypoint artifact, wrapped in the keypoint graph its metadata records)
  *   and every ONNX initializer and every TF.js weight is compared with what the
  *   rebuilt graph gives, so an artifact whose weights were changed after conversion is
- *   caught even when report.json was edited to match;
+ *   caught even when report.json was edited to match; and the graph itself (onnx-graph,
+ *   tfjs-graph, verify/structure.ts) node for node against an emission of the rebuilt one;
  * - execution, heatmap artifacts (verify/heatmap-execution.ts): the ONNX (onnxruntime-node)
  *   and TF.js (tfjs-converter, cpu backend) artifacts run on one seeded input and are
  *   compared with each other and with a fresh in-memory ONNX emission of the rebuilt graph;
@@ -46,6 +47,7 @@ import { sha256File } from '../core/hash.js';
 import { Stopwatch } from '../core/stopwatch.js';
 import { emitOnnx, DEFAULT_OPSET } from '../emit/onnx/index.js';
 import { onnx } from '../emit/onnx/proto.js';
+import { emitTfjs, readTfjsArtifacts } from '../emit/tfjs/index.js';
 import { VERSION } from '../version.js';
 import { openModelCheckpoint } from './checkpoint.js';
 import { graphKindOf, tfjsLayouts } from './keypoint-artifact.js';
@@ -62,6 +64,7 @@ import { toVerifyCheck, type Described } from './verify/format.js';
 import { readConvertReport, requireArtifactFiles } from './verify/inputs.js';
 import { checkVerifyOptions, DEFAULT_METRIC_TOLERANCE, type VerifyOptions } from './verify/options.js';
 import { sourceDigestCheck, tensorDigestCheck } from './verify/provenance.js';
+import { onnxGraphCheck, tfjsGraphCheck } from './verify/structure.js';
 import { onnxWeightsCheck, tfjsWeightsCheck } from './verify/weights.js';
 
 export { readConvertReport, REPORT_SCHEMA } from './verify/inputs.js';
@@ -135,8 +138,15 @@ export async function verifyArtifacts(ckptPath: string, dir: string, opts: Verif
     if (rebuilt.graph) {
       step('comparing weights');
       freshBytes = emitOnnx(rebuilt.graph, { opset: onnxRec?.opset ?? DEFAULT_OPSET, metadata: onnxMetadataProps(report.metadata), producerVersion: VERSION });
-      if (files.onnx) checks.push(onnxWeightsCheck(files.onnx.model, onnx.ModelProto.decode(freshBytes), rebuilt.graph, o.weightTolerance));
-      if (files.tfjsDir) checks.push(tfjsWeightsCheck(files.tfjsDir, rebuilt.graph, tfjsRec!.quantize, o.weightTolerance, tfjsLayouts(kind)));
+      if (files.onnx) {
+        const fresh = onnx.ModelProto.decode(freshBytes);
+        checks.push(onnxWeightsCheck(files.onnx.model, fresh, rebuilt.graph, o.weightTolerance), onnxGraphCheck(files.onnx.model, fresh));
+      }
+      if (files.tfjsDir) {
+        const artifact = readTfjsArtifacts(files.tfjsDir);
+        const fresh = emitTfjs(rebuilt.graph, { quantize: tfjsRec!.quantize ?? undefined, ...tfjsLayouts(kind) });
+        checks.push(tfjsWeightsCheck(artifact, fresh, tfjsRec!.quantize, o.weightTolerance), tfjsGraphCheck(artifact, fresh.modelJson));
+      }
       lap('weights');
     }
 

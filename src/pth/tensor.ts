@@ -129,6 +129,16 @@ export class FileTensor<D extends DType = DType> implements PthTensorEntry<D> {
     else out.set(this.bytes());
     return out;
   }
+
+  readRangeInto(byteOffset: number, target: Uint8Array): void {
+    if (!Number.isSafeInteger(byteOffset) || byteOffset < 0 || byteOffset + target.length > this.byteLength)
+      throw new PosePortError('USAGE', `readRangeInto: bytes ${byteOffset}+${target.length} of tensor '${this.storedName}' of ${this.byteLength}`, {
+        key: this.storedName,
+      });
+    if (target.length === 0) return;
+    if (this.contiguous) this.source.readInto(this.fileOffset + byteOffset, target);
+    else target.set(this.bytes().subarray(byteOffset, byteOffset + target.length));
+  }
 }
 
 /** Copies a strided view (`src` starts at the view's first element) into row-major `out`. */

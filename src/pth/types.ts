@@ -58,6 +58,8 @@ export interface PthTensorEntry<D extends DType = DType> extends TensorEntry<D> 
    * every tensor instead of allocating each.
    */
   readInto(target: Uint8Array): Uint8Array;
+  /** Writes bytes() [byteOffset, byteOffset + target.length) into `target` (a dense tensor reads them straight from the file). */
+  readRangeInto(byteOffset: number, target: Uint8Array): void;
   data(): TypedArrayOf[D];
 }
 

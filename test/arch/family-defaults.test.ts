@@ -1,6 +1,6 @@
 import test from 'ava';
 import { detectArchitecture, FAMILIES } from '../../src/arch/index.js';
-import { inputSizeOf, listManifests, readManifest } from '../helpers/ckpt.js';
+import { inputSizeOf, manifestsOf } from '../helpers/ckpt.js';
 import { tensorSetFromManifest } from '../helpers/manifest-tensors.js';
 
 // MMPose 0.x: TopDownSimpleHead (ResNet, HRNet) defaults to post_process 'default' with
@@ -29,7 +29,7 @@ test('each family names its MMPose backbone and head (0.x and 1.x class)', (t) =
 // the multi-stage families' stage/unit names are checked against the manifests in test/arch/rsn/msmu-suite.ts
 test('each family names the outputs its build marks, with and without allOutputs', (t) => {
   for (const f of FAMILIES) {
-    const model = listManifests().find((m) => readManifest(m).family === f.name)!;
+    const model = manifestsOf(f.name)[0];
     const tensors = tensorSetFromManifest(model);
     const d = detectArchitecture(tensors)!;
     for (const allOutputs of [false, true]) {

@@ -4,8 +4,9 @@ import { PosePortError } from '../../src/core/errors.js';
 import { validateJson } from '../../src/core/json-schema.js';
 import { emitOnnx, validateOnnx } from '../../src/emit/onnx/index.js';
 import { checkModelMetadata, MODEL_METADATA_SCHEMA, onnxMetadataProps, type ModelMetadata } from '../../src/artifact/metadata.js';
-import { readManifest } from '../helpers/ckpt.js';
+import { inputSizeOf, readManifest } from '../helpers/ckpt.js';
 import { headGraph } from '../ir/graphs.js';
+import { expectPoseError } from '../helpers/errors.js';
 
 const COCO_NAMES = [
   'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder', 'right_shoulder', 'left_elbow',
@@ -30,7 +31,7 @@ function sample(model = 'res50_coco_256x192_dark'): ModelMetadata {
     keypoint_names: COCO_NAMES,
     flip_pairs: m.flip_pairs,
     skeleton: COCO_SKELETON,
-    input: { name: 'input', layout: 'NCHW', size_hw: [m.image_size[1], m.image_size[0]], mean: m.normalize.mean, std: m.normalize.std, color: 'RGB', range: '0..1 before normalisation' },
+    input: { name: 'input', layout: 'NCHW', size_hw: inputSizeOf(model), mean: m.normalize.mean, std: m.normalize.std, color: 'RGB', range: '0..1 before normalisation' },
     heatmap: { name: 'heatmaps', size_hw: [m.heatmap_size[1], m.heatmap_size[0]] },
     decode: { method: post_process, ...rest },
     zoo: { name: model, metrics: { AP: 0.724, AR: 0.78 } },
@@ -90,6 +91,6 @@ test('metadata_props carry the JSON and flat keys, and survive the ONNX round tr
   t.deepEqual(JSON.parse(s.metadata.pose_port), sample());
   const bad = sample();
   (bad as any).decode.method = 'fancy';
-  const e = t.throws(() => onnxMetadataProps(bad), { instanceOf: PosePortError });
+  const e = expectPoseError(t, () => onnxMetadataProps(bad));
   t.is(e!.code, 'EMIT_FORMAT');
 });

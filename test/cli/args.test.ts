@@ -1,5 +1,6 @@
 import test from 'ava';
 import { parseArgs, type FlagSpecs } from '../../src/cli/args.js';
+import { parseBbox, parseInputSize, parseShard } from '../../src/cli/values.js';
 import { expectPoseError } from '../helpers/errors.js';
 
 const SPEC = {
@@ -58,4 +59,27 @@ test('list flags: comma-separated items, typed by choices, collected in order; e
   usage(['--format', 'onnx,'], /x: --format expects a comma-separated list of onnx, tfjs without empty items, got 'onnx,'/);
   usage(['--ep', 'cuda,'], /x: --ep expects a comma-separated list without empty items, got 'cuda,'/);
   usage(['--format', 'onnx', '--format', 'tfjs'], /option '--format' given twice/);
+});
+
+const VALUES = {
+  size: { type: 'value', parse: parseInputSize, help: '' },
+  bbox: { type: 'value', parse: parseBbox, multiple: true, help: '' },
+  shard: { type: 'value', parse: parseShard, help: '' },
+} as const satisfies FlagSpecs;
+
+test('structured values are parsed by their flag (input size, boxes, shard) while the arguments are read; ill-formed ones are USAGE errors', (t) => {
+  t.deepEqual(parseArgs([], VALUES, 'x').flags, { size: undefined, bbox: [], shard: undefined });
+  const a = parseArgs(['--size', '384x288', '--bbox', '1,2,3,4', '--bbox=5, 6, 7.5, 8', '--shard', '2/4'], VALUES, 'x');
+  t.deepEqual(a.flags, { size: [384, 288], bbox: [[1, 2, 3, 4], [5, 6, 7.5, 8]], shard: { index: 2, count: 4 } });
+  // the types follow the parsers: these lines compile only if they do
+  const size: [number, number] | undefined = a.flags.size;
+  const boxes: [number, number, number, number][] = a.flags.bbox;
+  const shard: { index: number; count: number } | undefined = a.flags.shard;
+  t.is(`${size?.[0]} ${boxes.length} ${shard?.count}`, '384 2 4');
+  const usage = (argv: string[], message: RegExp) => t.regex(expectPoseError(t, () => parseArgs(argv, VALUES, 'x'), 'USAGE').message, message);
+  usage(['--size', '256x16'], /--input-size expects HEIGHTxWIDTH \(e\.g\. 256x192\), got '256x16'/);
+  usage(['--bbox', '1,2,3'], /--bbox expects x,y,w,h \(four numbers\), got '1,2,3'/);
+  usage(['--bbox', '1,2,,4'], /--bbox expects x,y,w,h/);
+  usage(['--shard', '4/4'], /--shard expects i\/n with 0 <= i < n/);
+  usage(['--size', '256x192', '--size', '256x192'], /option '--size' given twice/);
 });

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { readCheckpointConfig } from '../../src/config/index.js';
-import { listManifests, readManifest } from '../helpers/ckpt.js';
+import { inputSizeOf, listManifests, readManifest } from '../helpers/ckpt.js';
 import { config0x, config1x, FIVE_KEYPOINTS, type TextOptions } from '../helpers/mmpose-config-text.js';
 import { expectPoseError } from '../helpers/errors.js';
 
@@ -35,7 +35,7 @@ test('every zoo row, every layout: sizes, decoding, flip, normalisation and data
     for (const f of FORMS) {
       const s = settingsOf(man, f);
       const what = `${name} ${f.version} ${f.form}`;
-      t.deepEqual(s.inputSizeHW?.value, [man.image_size[1], man.image_size[0]], what);
+      t.deepEqual(s.inputSizeHW?.value, inputSizeOf(name), what);
       t.deepEqual(s.heatmapSizeHW?.value, [man.heatmap_size[1], man.heatmap_size[0]], what);
       t.is(s.method?.value, man.test_cfg.post_process, what);
       t.is(s.flipTest?.value, man.test_cfg.flip_test, what);

@@ -5,9 +5,9 @@ import { CocoKeypointEval, cocoKeypointEval, COCO_EVALUATORS, type CocoGtFile, t
 import { scoreCocoKeypointResults, wholeBodyEval, evaluateTopDown } from '../../src/eval/coco-results.js';
 import { topDownCocoResults, imageIdsByFileName, rescore } from '../../src/eval/topdown-results.js';
 import { COCO_SIGMAS, DATASETS } from '../../src/eval/datasets.js';
-import { PosePortError } from '../../src/core/errors.js';
 import { COCO, dataFile, readDataJson as readJson } from '../helpers/data.js';
 import { readVectors } from './vectors.js';
+import { expectPoseError } from '../helpers/errors.js';
 
 const index = readVectors('cocoeval/index.json');
 
@@ -165,12 +165,12 @@ test('rescoring: mean of scores > vis_thr times the box score, 0 when none passe
 
 test('bad input names the place', (t) => {
   const gt = gtFile([{}]);
-  const e = t.throws(() => cocoKeypointEval(gt, [{ ...det(pose(0, 0), 1), image_id: 99 }], { sigmas: COCO_SIGMAS })) as PosePortError;
+  const e = expectPoseError(t, () => cocoKeypointEval(gt, [{ ...det(pose(0, 0), 1), image_id: 99 }], { sigmas: COCO_SIGMAS }));
   t.is(e.code, 'ANNOTATION_FORMAT');
   t.regex(e.message, /image_id 99/);
-  const e2 = t.throws(() => scoreCocoKeypointResults([{ image_id: 1, category_id: 1, score: 1 }], gt)) as PosePortError;
+  const e2 = expectPoseError(t, () => scoreCocoKeypointResults([{ image_id: 1, category_id: 1, score: 1 }], gt));
   t.regex(e2.message, /results\[0\] has no numeric 'keypoints'/);
-  const e3 = t.throws(() => cocoKeypointEval(gt, [det(pose(0, 0), 1)], { sigmas: COCO_SIGMAS, evaluator: 'foo' as never })) as PosePortError;
+  const e3 = expectPoseError(t, () => cocoKeypointEval(gt, [det(pose(0, 0), 1)], { sigmas: COCO_SIGMAS, evaluator: 'foo' as never }));
   t.is(e3.code, 'USAGE');
 });
 

@@ -4,6 +4,7 @@ import { gaussianKernel } from '../../src/eval/gaussian.js';
 import { getAffineTransform } from '../../src/eval/affine.js';
 import { PosePortError } from '../../src/core/errors.js';
 import { readVectors, f32FromB64, flat, sameNumber } from './vectors.js';
+import { expectPoseError } from '../helpers/errors.js';
 
 const vec = readVectors('decode.json');
 const methodOf = (m: { post_process: string }): DecodeMethod => (m.post_process === 'unbiased' ? 'dark' : (m.post_process as DecodeMethod));
@@ -154,7 +155,7 @@ test('decodeHeatmaps validates its options', (t) => {
   const hm = new Float32Array(2 * 3 * 4);
   const ok = { shape: [1, 2, 3, 4], method: 'default', center: [[0, 0]], scale: [[1, 1]] } as const;
   t.notThrows(() => decodeHeatmaps(hm, ok));
-  const bad = (o: object): PosePortError => t.throws(() => decodeHeatmaps(hm, { ...ok, ...o } as never)) as PosePortError;
+  const bad = (o: object): PosePortError => expectPoseError(t, () => decodeHeatmaps(hm, { ...ok, ...o } as never));
   t.is(bad({ shape: [1, 2, 3, 5] }).code, 'SHAPE_MISMATCH');
   t.is(bad({ center: [] }).code, 'SHAPE_MISMATCH');
   t.is(bad({ method: 'udp' }).code, 'USAGE');

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MANIFESTS, readDataJson, ROOT } from './data.js';
+import type { FamilyName } from '../../src/arch/family.js';
 
 export { MANIFESTS, REFERENCES, ROOT } from './data.js';
 export const CACHE = join(ROOT, '.cache', 'ckpt');
@@ -70,6 +71,11 @@ export function readManifest(model: string): any {
 export function inputSizeOf(model: string): [number, number] {
   const [w, h] = readManifest(model).image_size as [number, number];
   return [h, w];
+}
+
+/** The manifests of one family's zoo rows, sorted. */
+export function manifestsOf(family: FamilyName): string[] {
+  return listManifests().filter((m) => readManifest(m).family === family);
 }
 
 export function listManifests(): string[] {

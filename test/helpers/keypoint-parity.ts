@@ -20,7 +20,8 @@ import type { ImageU8 } from '../../src/io/image.js';
 import { runPasses, DEFAULT_PASSES } from '../../src/passes/index.js';
 import { modelMetadata } from '../../src/pipeline/convert.js';
 import { artifactGraph, type GraphKind } from '../../src/pipeline/keypoint-artifact.js';
-import { estimatePoses } from '../../src/pipeline/run.js';
+import { pipelineReference } from '../../src/pipeline/verify/keypoint-reference.js';
+import { wellPosedKeypoints } from '../../src/eval/well-posed.js';
 import { resolveSettings } from '../../src/pipeline/settings.js';
 import { detectAndBuild } from './arch-cases.js';
 import { COCO, MPII } from './data.js';
@@ -119,20 +120,20 @@ export async function keypointTfjs(net: Net, meta: ModelMetadata, dir: string) {
   };
 }
 
-/** The TypeScript pipeline (`run` on the heatmap artifact) for the same boxes. */
-export async function reference(model: PoseModel, img: ImageU8, boxes: readonly (readonly number[])[]): Promise<KeypointsOut> {
-  const K = model.numKeypoints;
-  const r = await estimatePoses(model, img, boxes.map((b) => ({ bbox: b })));
-  const keypoints = new Float32Array(boxes.length * K * 2);
-  const scores = new Float32Array(boxes.length * K);
-  r.persons.forEach((p, i) =>
-    p.keypoints.forEach(([x, y, s], k) => {
-      keypoints[(i * K + k) * 2] = x;
-      keypoints[(i * K + k) * 2 + 1] = y;
-      scores[i * K + k] = s;
-    }),
-  );
-  return { keypoints, scores, dims: [boxes.length, K, 2] };
+export interface ReferenceOut extends KeypointsOut {
+  /**
+   * [N·K] whether each keypoint is determined by the reference's (flip-averaged) heatmap at
+   * float32 precision (src/eval/well-posed.ts), and how far the perturbations moved it (px)
+   */
+  wellPosed: boolean[];
+  movement: Float64Array;
+}
+
+/** The TypeScript pipeline (`run` on the heatmap artifact) for the same boxes, with the well-posedness of each keypoint. */
+export async function reference(model: PoseModel, img: ImageU8, boxes: readonly (readonly number[])[]): Promise<ReferenceOut> {
+  const r = await pipelineReference(model, img, boxes);
+  const criterion = boxes.length ? wellPosedKeypoints(r.heatmaps, r.decode) : { wellPosed: [], movement: new Float64Array(0) };
+  return { keypoints: r.keypoints, scores: r.scores, dims: [boxes.length, model.numKeypoints, 2], wellPosed: criterion.wellPosed, movement: criterion.movement };
 }
 
 export interface PxStats {
@@ -147,16 +148,22 @@ export interface PxStats {
   distances?: number[];
 }
 
-export function compareKeypoints(a: KeypointsOut, b: KeypointsOut): PxStats {
+/** Euclidean distance (px) of each keypoint, in keypoint order. */
+export function keypointDistances(a: KeypointsOut, b: KeypointsOut): number[] {
   const d: number[] = [];
   for (let i = 0; i < a.keypoints.length / 2; i++) d.push(Math.hypot(a.keypoints[2 * i] - b.keypoints[2 * i], a.keypoints[2 * i + 1] - b.keypoints[2 * i + 1]));
+  return d;
+}
+
+export function compareKeypoints(a: KeypointsOut, b: KeypointsOut): PxStats {
+  const d = keypointDistances(a, b);
   let score = 0;
   for (let i = 0; i < a.scores.length; i++) score = Math.max(score, Math.abs(a.scores[i] - b.scores[i]));
   d.sort((x, y) => x - y);
   return { ...percentiles(d), score, count: d.length };
 }
 
-function percentiles(d: number[]): { max: number; median: number; p99: number; distances: number[] } {
+export function percentiles(d: number[]): { max: number; median: number; p99: number; distances: number[] } {
   d.sort((x, y) => x - y);
   const at = (q: number) => (d.length ? d[Math.min(d.length - 1, Math.floor(q * d.length))] : 0);
   return { max: d.length ? d[d.length - 1] : 0, median: at(0.5), p99: at(0.99), distances: d };

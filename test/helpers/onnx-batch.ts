@@ -11,7 +11,7 @@ import type { FamilyName } from '../../src/arch/family.js';
 import { emitOnnx, validateOnnx, type OnnxSummary } from '../../src/emit/onnx/index.js';
 import { verifyGraph } from '../../src/ir/verify.js';
 import { detectAndBuild } from './arch-cases.js';
-import { inputSizeOf, listManifests, readManifest } from './ckpt.js';
+import { inputSizeOf, manifestsOf, readManifest } from './ckpt.js';
 import { diff, withinParity, type Diff } from './compare.js';
 import { tensorSetFromManifest } from './manifest-tensors.js';
 
@@ -91,7 +91,7 @@ export interface BatchTestOptions {
  */
 export function onnxBatchTests(test: TestFn, family: FamilyName, opts: BatchTestOptions = {}): void {
   const multiStage = familyByName(family).head.multiStage;
-  for (const model of listManifests().filter((m) => readManifest(m).family === family))
+  for (const model of manifestsOf(family))
     test.serial(`${model}: ONNX runs in onnxruntime-node at batch 1 and 4`, async (t) => {
       const k = readManifest(model).num_output_channels;
       const [h, w] = multiStage || model === opts.fullSize ? inputSizeOf(model) : [128, 96];

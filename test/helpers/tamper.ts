@@ -2,12 +2,13 @@
  * Changing a converted artifact after conversion, as an attacker or a broken copy would,
  * for the verify tests: one float of an ONNX initializer (report.json's sha256 edited to
  * match, so only the weight re-derivation can tell), one float of a TF.js weight in its
- * shard (sizes kept, so the manifest still matches).
+ * shard (sizes kept, so the manifest still matches); one node's op in either graph, weights
+ * untouched (report.json's sha256 edited to match).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Bytes } from '../../src/core/hash.js';
-import { onnx, type TensorProto } from '../../src/emit/onnx/proto.js';
+import { onnx, type NodeProto, type TensorProto } from '../../src/emit/onnx/proto.js';
 import { specBytes, type TfjsModelJson } from '../../src/emit/tfjs/index.js';
 
 /**
@@ -29,9 +30,7 @@ export function patchOnnxInitializer(dir: string, nth: number, index: number, mi
   const old = bytes.readFloatLE(at);
   bytes.writeFloatLE(old * 1.001 + 1e-4, at);
   writeFileSync(file, bytes);
-  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
-  report.artifacts.find((a: { file: string }) => a.file === 'model.onnx').sha256 = sha256Bytes(bytes);
-  writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 2));
+  resealReport(dir, 'model.onnx');
   return { name: target.name, old, now: bytes.readFloatLE(at) };
 }
 
@@ -61,4 +60,35 @@ export function patchTfjsWeight(dir: string, nth: number, index: number): string
   shard.writeFloatLE(shard.readFloatLE(o) * 1.5 + 0.01, o);
   writeFileSync(shardFile, shard);
   return name;
+}
+
+/** report.json's sha256 of `file` (relative to dir) set to the file's bytes now */
+function resealReport(dir: string, file: string): void {
+  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+  report.artifacts.find((a: { file: string }) => a.file === file).sha256 = sha256Bytes(readFileSync(join(dir, file)));
+  writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 2));
+}
+
+/** The first ONNX node of op `from` made op `to` (re-encoded; report.json resealed). Returns the node's name. */
+export function patchOnnxNodeOp(dir: string, from: string, to: string): string {
+  const file = join(dir, 'model.onnx');
+  const model = onnx.ModelProto.decode(readFileSync(file));
+  const node = (model.graph!.node as NodeProto[]).find((n) => n.opType === from);
+  if (!node) throw new Error(`no ${from} node in ${file}`);
+  node.opType = to;
+  writeFileSync(file, onnx.ModelProto.encode(model).finish());
+  resealReport(dir, 'model.onnx');
+  return node.name;
+}
+
+/** The first TF.js node of op `from` in tfjs/model.json made op `to` (report.json resealed). Returns the node's name. */
+export function patchTfjsNodeOp(dir: string, from: string, to: string): string {
+  const file = join(dir, 'tfjs', 'model.json');
+  const m = JSON.parse(readFileSync(file, 'utf8')) as TfjsModelJson;
+  const node = m.modelTopology.node.find((n) => n.op === from);
+  if (!node) throw new Error(`no ${from} node in ${file}`);
+  node.op = to;
+  writeFileSync(file, JSON.stringify(m));
+  resealReport(dir, 'tfjs/model.json');
+  return node.name;
 }

@@ -22,5 +22,7 @@ export const FILE_AND_WEIGHT_CHECKS: readonly string[] = [
   'architecture',
   'config-settings',
   'onnx-weights',
+  'onnx-graph',
   'tfjs-weights',
+  'tfjs-graph',
 ];

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelMetadata } from '../../src/artifact/metadata.js';
 import type { ImageU8 } from '../../src/io/image.js';
-import { compareKeypoints, keypointSession, keypointTfjs, metadataOf, reference, referenceModel, runOnnx, type KeypointsOut } from '../helpers/keypoint-parity.js';
+import { exactCrops } from '../helpers/keypoint-crop.js';
+import { compareKeypoints, keypointDistances, keypointSession, keypointTfjs, metadataOf, reference, referenceModel, runOnnx, type KeypointsOut } from '../helpers/keypoint-parity.js';
 import { mulberry32 } from '../helpers/manifest-tensors.js';
 import { resnetNet } from './families.js';
 
@@ -55,10 +56,18 @@ const DECODES: ModelMetadata['decode'][] = [
   { method: 'megvii', flip_test: true, shift_heatmap: false, modulate_kernel: 5 },
 ];
 
-/** ONNX and TF.js compute the same float32 graph: kernels differ in summation order only */
-const RUNTIME_PX = 1e-3;
-/** keypoints whose heatmap maximum is a tie at float32 precision (see below): 2 of the 119 on the large image */
-const TIES = 2;
+/**
+ * Every keypoint the reference's heatmap determines (well-posed, src/eval/well-posed.ts) on a
+ * box whose in-graph crop is pixel-exact (test/keypoint-graph/crop.test.ts) is held, against
+ * the TypeScript pipeline and against onnxruntime-node, to `WELL_POSED_PX`; the others are
+ * counted. On this random network's maps two maxima can be an ulp or two apart: wasm's
+ * convolutions sum in another order (heatmaps differ by ~1e-8) and the first maximum moves
+ * to the other one (measured: 0.006564111 at index 1058 vs 0.006564110 at 1826, 16 heatmap
+ * rows = 167 px apart on the 4000x3000 image), which the criterion classes ill-posed.
+ */
+const WELL_POSED_PX: Record<string, number> = { default: 1e-3, unbiased: 0.01, megvii: 1e-3 };
+/** medians of all keypoints, against the TypeScript pipeline */
+const MEDIAN_PX = 1e-3;
 
 for (const decode of DECODES)
   test.serial(`${decode.method}: ONNX = TF.js (wasm, cpu) = TypeScript pipeline for N = 0, 1, 7, boxes outside, 16x16 and 4000x3000`, async (t) => {
@@ -67,31 +76,32 @@ for (const decode of DECODES)
     const model = await referenceModel(net, meta, work);
     const session = await keypointSession(net, meta);
     const tf = await keypointTfjs(net, meta, join(work, `tfjs-${decode.method}`));
+    const exact = await exactCrops(CASES.map(([, img, boxes]) => [img, boxes]), net.inputSize);
+    const bound = WELL_POSED_PX[decode.method];
     try {
-      for (const [name, img, boxes, cpu] of CASES) {
+      for (const [c, [name, img, boxes, cpu]] of CASES.entries()) {
         const want = await reference(model, img, boxes);
         const got: [string, KeypointsOut][] = [['onnx', await runOnnx(session, img, boxes)]];
         got.push(['tfjs wasm', await tf.run(img, boxes, 'wasm')]);
         if (cpu) got.push(['tfjs cpu', await tf.run(img, boxes, 'cpu')]);
+        const held = want.wellPosed.map((w, i) => w && exact[c][Math.floor(i / 17)]);
         for (const [runtime, out] of got) {
           t.deepEqual(out.dims, [boxes.length, 17, 2], `${name}: ${runtime} keypoints shape`);
           const s = compareKeypoints(out, want);
-          t.log(`${name}, ${runtime}: max ${s.max.toExponential(2)} px vs TypeScript`);
-          // the median holds for every decoding; a keypoint on a plateau may move (parity.test.ts)
-          t.true(s.median <= 1e-3, `${name}: ${runtime} median ${s.median} px`);
-          const r = compareKeypoints(out, got[0][1]);
-          // wasm's convolutions sum in another order (heatmaps differ by ~1e-8): where this random
-          // network's map has two maxima one or two ulps apart the first maximum moves to the
-          // other one (measured: 0.006564111 at index 1058 vs 0.006564110 at 1826, 16 heatmap rows
-          // = 167 px apart). Up to TIES such keypoints are allowed on the wasm backend.
-          const ties = runtime === 'tfjs wasm' ? TIES : 0;
-          const beyond = (st: typeof s, px: number) => (st.distances ?? []).filter((d) => d > px).length;
-          if (ties) t.log(`${name}, ${runtime}: ${beyond(r, RUNTIME_PX)} keypoints beyond ${RUNTIME_PX} px vs onnx`);
-          if (decode.method === 'default') t.true(beyond(s, 0.01) <= ties, `${name}: ${runtime} max ${s.max} px`);
-          // DARK divides by the curvature of this random network's flat log-maps: only its median is held here
-          if (decode.method === 'unbiased') t.true(r.median <= RUNTIME_PX, `${name}: ${runtime} vs onnx median ${r.median} px`);
-          else t.true(beyond(r, RUNTIME_PX) <= ties, `${name}: ${runtime} vs onnx max ${r.max} px`);
+          const vsRef = keypointDistances(out, want).filter((_, i) => held[i]);
+          const vsOnnx = keypointDistances(out, got[0][1]).filter((_, i) => held[i]);
+          const maxRef = Math.max(0, ...vsRef);
+          const maxOnnx = Math.max(0, ...vsOnnx);
+          t.log(
+            `${name}, ${runtime}: ${vsRef.length} of ${held.length} keypoints held (${want.wellPosed.filter((w) => !w).length} ill-posed, ` +
+              `${exact[c].filter((e) => !e).length} boxes with a crop tie): max ${maxRef.toExponential(2)} px vs TypeScript, ` +
+              `${maxOnnx.toExponential(2)} px vs onnx; all: median ${s.median.toExponential(2)} px, max ${s.max.toExponential(2)} px`,
+          );
+          t.true(s.median <= MEDIAN_PX, `${name}: ${runtime} median ${s.median} px`);
+          t.true(maxRef <= bound, `${name}: ${runtime} ${maxRef} px vs TypeScript`);
+          t.true(maxOnnx <= bound, `${name}: ${runtime} ${maxOnnx} px vs onnx`);
         }
+        if (boxes.length) t.true(held.some(Boolean), `${name}: no keypoint held`);
       }
     } finally {
       await session.release();

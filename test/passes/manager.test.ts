@@ -1,7 +1,7 @@
 import test from 'ava';
-import { PosePortError } from '../../src/core/errors.js';
 import { DEFAULT_PASSES, PASSES, runPasses } from '../../src/passes/index.js';
 import { headGraph } from '../ir/graphs.js';
+import { expectPoseError } from '../helpers/errors.js';
 
 test('every pass is registered under its own name, defaults included', (t) => {
   for (const [k, p] of Object.entries(PASSES)) t.is(p.name, k);
@@ -11,7 +11,7 @@ test('every pass is registered under its own name, defaults included', (t) => {
 test('unknown pass names are refused before anything runs', (t) => {
   const g = headGraph();
   const n = g.nodes.length;
-  const e = t.throws(() => runPasses(g, ['fold-batchnorm', 'fold-bn']), { instanceOf: PosePortError });
+  const e = expectPoseError(t, () => runPasses(g, ['fold-batchnorm', 'fold-bn']));
   t.is(e!.code, 'USAGE');
   t.regex(e!.message, /unknown pass 'fold-bn' \(known: toposort, fold-batchnorm, dead-code\)/);
   t.is(g.nodes.length, n);
@@ -20,7 +20,7 @@ test('unknown pass names are refused before anything runs', (t) => {
 test('an invalid graph is refused before the first pass when verifying', (t) => {
   const g = headGraph();
   g.nodes.reverse();
-  const e = t.throws(() => runPasses(g, ['dead-code'], { verify: true }), { instanceOf: PosePortError });
+  const e = expectPoseError(t, () => runPasses(g, ['dead-code'], { verify: true }));
   t.is(e!.code, 'GRAPH_INVALID');
   // toposort (which needs no valid order) repairs it, then the verified run goes through
   t.deepEqual(

@@ -15,10 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runFailure } from '../../src/artifact/model.js';
 import { environmentError } from '../../src/cli/main.js';
-import { PosePortError } from '../../src/core/errors.js';
 import { convertCheckpoint } from '../../src/pipeline/convert.js';
 import { ROOT } from '../helpers/ckpt.js';
 import { runCli } from '../helpers/cli.js';
+import { expectPoseRejection } from '../helpers/errors.js';
 
 const CKPT = join(ROOT, 'fixtures', 'default', 'tiny_res_simplebaseline.pth');
 const COCO = join(ROOT, 'test', 'data', 'datasets', 'coco');
@@ -85,7 +85,7 @@ test('output paths are checked before the work: --results a directory, --overlay
 
 test('convert --input-size past the metadata bound is a usage error before any work', async (t) => {
   const steps: string[] = [];
-  const e = await t.throwsAsync(convertCheckpoint(CKPT, { out: join(work, 'big'), inputSize: [100000, 100000], onStep: (s) => steps.push(s) }), { instanceOf: PosePortError });
+  const e = await expectPoseRejection(t, convertCheckpoint(CKPT, { out: join(work, 'big'), inputSize: [100000, 100000], onStep: (s) => steps.push(s) }));
   t.is(e!.code, 'USAGE');
   t.regex(e!.message, /input size 100000x100000: each side must be an integer from 32 to 2048/);
   t.deepEqual(steps, []);

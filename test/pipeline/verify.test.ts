@@ -19,7 +19,7 @@ import { REPORT_SCHEMA, verifyArtifacts, type VerifyReport } from '../../src/pip
 import { openCheckpoint } from '../../src/pth/index.js';
 import { makeCheckpoint, requireTorch, ROOT } from '../helpers/ckpt.js';
 import { runCli } from '../helpers/cli.js';
-import { patchOnnxInitializer, patchTfjsWeight } from '../helpers/tamper.js';
+import { patchOnnxInitializer, patchOnnxNodeOp, patchTfjsNodeOp, patchTfjsWeight } from '../helpers/tamper.js';
 import { check, failed, FILE_AND_WEIGHT_CHECKS } from '../helpers/verify-report.js';
 import { COCO } from './converted.js';
 
@@ -72,7 +72,7 @@ test.serial('a fresh conversion passes every check (CLI, exit 0, JSON valid agai
 
   const text = runCli(['verify', ckpt, dir]);
   t.is(text.code, 0, text.stderr);
-  t.regex(text.stdout, /15 checks, all passed/);
+  t.regex(text.stdout, /17 checks, all passed/);
   t.regex(text.stdout, /ok {4}onnx-weights/);
 });
 
@@ -148,6 +148,26 @@ test.serial('one TF.js shard value changed: the TF.js weight check names the wei
   t.deepEqual(w.mismatches, [name]);
   t.regex(w.detail, /1 of \d+ values, first at 7/);
   t.log(`failed: ${failed(v).join(', ')}; onnx-vs-tfjs relL2 ${check(v, 'onnx-vs-tfjs').figures!.rel_l2}`);
+});
+
+test.serial('one node changed in either graph, weights and report.json consistent: the graph checks name the node (exit 1)', async (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+  const { ckpt, dir } = await converted();
+  const d = copyOf(dir, 'graph-patched');
+  // an activation swapped: every weight and every digest still matches
+  const onnxNode = patchOnnxNodeOp(d, 'Relu', 'Sigmoid');
+  const tfjsNode = patchTfjsNodeOp(d, 'Relu', 'Sigmoid');
+  const r = runCli(['verify', ckpt, d, '--json']);
+  t.is(r.code, 1, r.stdout + r.stderr);
+  const v = JSON.parse(r.stdout) as VerifyReport;
+  t.is(validateJson(REPORT_SCHEMA, v), null);
+  for (const name of ['artifact-sha256:model.onnx', 'artifact-sha256:tfjs/model.json', 'tfjs-files', 'onnx-weights', 'tfjs-weights']) t.true(check(v, name).ok, name);
+  t.false(check(v, 'onnx-graph').ok);
+  t.deepEqual(check(v, 'onnx-graph').mismatches, [`Relu ${onnxNode}`]);
+  t.regex(check(v, 'onnx-graph').detail, /Sigmoid .* vs rebuilt Relu/);
+  t.false(check(v, 'tfjs-graph').ok);
+  t.deepEqual(check(v, 'tfjs-graph').mismatches, [`Relu ${tfjsNode}`]);
+  t.log(`failed: ${failed(v).join(', ')}`);
 });
 
 test.serial('a checkpoint that is not the one converted (another seed): every tensor named, weights and outputs differ', async (t) => {

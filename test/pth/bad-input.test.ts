@@ -11,6 +11,7 @@ import { PosePortError, type ErrorCode } from '../../src/core/errors.js';
 import { openCheckpoint, openCheckpointBytes } from '../../src/pth/index.js';
 import { f32bytes, stateDictPickle, torchZip, zipStored } from './build.js';
 import { FIXTURES } from './fixtures.js';
+import { expectPoseRejection } from '../helpers/errors.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pose-port-bad-'));
 
@@ -36,7 +37,7 @@ test('a file that is no checkpoint names the magic bytes it found', async (t) =>
   for (const [name, bytes, re] of cases) {
     const file = join(tmp, `${name}.bin`);
     writeFileSync(file, bytes);
-    const e = await t.throwsAsync(openCheckpoint(file), { instanceOf: PosePortError });
+    const e = await expectPoseRejection(t, openCheckpoint(file));
     t.is(e?.code, 'NOT_A_CHECKPOINT', name);
     t.regex(e?.message ?? '', re, name);
     t.is((e as PosePortError).file, file);

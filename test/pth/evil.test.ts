@@ -8,9 +8,9 @@
 import test from 'ava';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { PosePortError } from '../../src/core/errors.js';
 import { openCheckpoint } from '../../src/pth/index.js';
 import { FIXTURES, readFixtureManifest } from './fixtures.js';
+import { expectPoseRejection } from '../helpers/errors.js';
 
 const hostile = readFixtureManifest().filter((c) => c.unsafe);
 
@@ -24,7 +24,7 @@ for (const c of hostile) {
   test(`${c.file}: '${c.error!.key}' refused at its opcode; nothing ran`, async (t) => {
     const file = join(FIXTURES, c.file);
     rmSync(c.marker!, { force: true });
-    const e = (await t.throwsAsync(openCheckpoint(file), { instanceOf: PosePortError })) as PosePortError;
+    const e = await expectPoseRejection(t, openCheckpoint(file));
     t.is(e.code, 'PICKLE_GLOBAL');
     t.is(e.key, c.error!.key);
     t.regex(e.message, new RegExp(`refusing global '${c.error!.key!.replace('.', '\\.')}'`));

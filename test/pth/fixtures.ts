@@ -8,6 +8,7 @@ import { tensorSha256 } from '../../src/core/tensor-bytes.js';
 import { openCheckpoint, type Checkpoint } from '../../src/pth/index.js';
 import { ROOT } from '../helpers/ckpt.js';
 import { canon } from './canon.js';
+import { expectPoseRejection } from '../helpers/errors.js';
 
 export const FIXTURES = join(ROOT, 'fixtures', 'pth');
 
@@ -67,7 +68,7 @@ export async function checkFixture(t: ExecutionContext, c: FixtureCase, dir = FI
   const file = join(dir, c.file);
   if (c.marker) rmSync(c.marker, { force: true });
   if (c.error) {
-    const err = await t.throwsAsync(openCheckpoint(file), { instanceOf: PosePortError });
+    const err = await expectPoseRejection(t, openCheckpoint(file));
     if (!err) return;
     const e = err as PosePortError;
     t.is(e.code, c.error.code, e.message);

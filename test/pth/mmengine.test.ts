@@ -13,6 +13,7 @@ import { openCheckpoint, openCheckpointBytes } from '../../src/pth/index.js';
 import { makeCheckpoint1x } from '../helpers/ckpt-1x.js';
 import { makeCheckpoint, readManifest, requireTorch } from '../helpers/ckpt.js';
 import { P, stateDictPickle, torchZip, f32bytes } from './build.js';
+import { expectPoseError, expectPoseRejection } from '../helpers/errors.js';
 
 const MODEL = 'rsn18_coco_256x192';
 
@@ -57,7 +58,7 @@ for (const legacy of [false, true])
 test('a HistoryBuffer whose state has a field mmengine never writes is refused, naming the class, the field and the offset', async (t) => {
   if (!requireTorch()) return t.pass('PyTorch not installed (required in CI)');
   const file = makeCheckpoint1x(MODEL, { hostile: 'extra-field' });
-  const e = (await t.throwsAsync(openCheckpoint(file), { instanceOf: PosePortError })) as PosePortError;
+  const e = await expectPoseRejection(t, openCheckpoint(file));
   t.is(e.code, 'PICKLE_FORMAT');
   t.regex(e.message, /mmengine\.logging\.history_buffer\.HistoryBuffer' has field 'note'/);
   t.true(Number.isInteger(e.offset) && e.offset! > 0);
@@ -66,7 +67,7 @@ test('a HistoryBuffer whose state has a field mmengine never writes is refused, 
 test('a MessageHub object (a class outside the allowlist) is refused with its name and the offset of its GLOBAL', async (t) => {
   if (!requireTorch()) return t.pass('PyTorch not installed (required in CI)');
   const file = makeCheckpoint1x(MODEL, { hostile: 'message-hub' });
-  const e = (await t.throwsAsync(openCheckpoint(file), { instanceOf: PosePortError })) as PosePortError;
+  const e = await expectPoseRejection(t, openCheckpoint(file));
   t.is(e.code, 'PICKLE_GLOBAL');
   t.is(e.key, 'mmengine.logging.message_hub.MessageHub');
   // the zip's data.pkl is stored, so the offset points into the file's own bytes
@@ -99,30 +100,30 @@ test('HistoryBuffer in meta becomes an inert { __class__, state } record', (t) =
 });
 
 test("HistoryBuffer called (REDUCE) instead of NEWOBJ is refused: its constructor never runs", (t) => {
-  const e = t.throws(() => open(withMeta((p) => p.global(...HB).emptyTuple().reduce())), { instanceOf: PosePortError });
+  const e = expectPoseError(t, () => open(withMeta((p) => p.global(...HB).emptyTuple().reduce())));
   t.regex(e!.message, /only rebuilt as cls\.__new__\(cls\) \(NEWOBJ\), never called/);
   t.true(Number.isInteger((e as PosePortError).offset));
 });
 
 test('HistoryBuffer with constructor arguments, or a __proto__ field in its state, is refused', (t) => {
-  const args = t.throws(() => open(withMeta(historyBuffer((p) => p.emptyDict(), (p) => p.int(1).tuple1()))), { instanceOf: PosePortError });
+  const args = expectPoseError(t, () => open(withMeta(historyBuffer((p) => p.emptyDict(), (p) => p.int(1).tuple1()))));
   t.regex(args!.message, /HistoryBuffer called with 1 arguments/);
-  const proto = t.throws(() => open(withMeta(historyBuffer((p) => p.emptyDict().str('__proto__').emptyDict().setitem()))), { instanceOf: PosePortError });
+  const proto = expectPoseError(t, () => open(withMeta(historyBuffer((p) => p.emptyDict().str('__proto__').emptyDict().setitem()))));
   t.regex(proto!.message, /has field '__proto__'/);
   t.is(({} as Record<string, unknown>).polluted, undefined);
-  const notDict = t.throws(() => open(withMeta(historyBuffer((p) => p.emptyList()))), { instanceOf: PosePortError });
+  const notDict = expectPoseError(t, () => open(withMeta(historyBuffer((p) => p.emptyList()))));
   t.regex(notDict!.message, /state of 'mmengine\.logging\.history_buffer\.HistoryBuffer' is not a dict/);
 });
 
 test("collections.Counter (MultiStepLR's milestones) is a dict of counts; anything but a dict argument is refused", (t) => {
   const ckpt = open(withMeta((p) => p.global('collections', 'Counter').emptyDict().int(170).int(1).setitem().int(200).int(1).setitem().tuple1().reduce()));
   t.deepEqual([...(ckpt.meta as Map<number, number>)], [[170, 1], [200, 1]]);
-  const e = t.throws(() => open(withMeta((p) => p.global('collections', 'Counter').str('abc').tuple1().reduce())), { instanceOf: PosePortError });
+  const e = expectPoseError(t, () => open(withMeta((p) => p.global('collections', 'Counter').str('abc').tuple1().reduce())));
   t.regex(e!.message, /Counter\(mapping\): mapping is not a dict/);
 });
 
 test('another mmengine class is still refused by name', (t) => {
-  const e = t.throws(() => open(withMeta((p) => p.global('mmengine.config.config', 'ConfigDict').emptyTuple().raw(0x81))), { instanceOf: PosePortError });
+  const e = expectPoseError(t, () => open(withMeta((p) => p.global('mmengine.config.config', 'ConfigDict').emptyTuple().raw(0x81))));
   t.is((e as PosePortError).code, 'PICKLE_GLOBAL');
   t.is((e as PosePortError).key, 'mmengine.config.config.ConfigDict');
 });

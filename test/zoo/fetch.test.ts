@@ -15,6 +15,7 @@ import type { ZooEntry } from '../../src/zoo/types.js';
 import { makeCheckpoint, requireTorch } from '../helpers/ckpt.js';
 import { startServer, type Behaviour } from './server.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
+import { expectPoseError, expectPoseRejection } from '../helpers/errors.js';
 
 const MODEL = 'rsn18_coco_256x192';
 const torch = requireTorch();
@@ -120,7 +121,7 @@ withTorch('wrong bytes are rejected with CHECKSUM_MISMATCH and nothing is left i
   const server = await serve('wrong-bytes');
   const dir = tempDir();
   try {
-    const e = await t.throwsAsync(fetchCheckpoint(entry, { dir, mirror: server.origin, retries: 2, ...FAST }), { instanceOf: PosePortError });
+    const e = await expectPoseRejection(t, fetchCheckpoint(entry, { dir, mirror: server.origin, retries: 2, ...FAST }));
     t.is((e as PosePortError).code, 'CHECKSUM_MISMATCH');
     t.regex(e!.message, new RegExp(`${entry.checkpoint.file}.*${server.origin.replace(/\./g, '\\.')}.*does not start with the registry's ${entry.checkpoint.sha256Prefix}`));
     t.deepEqual(readdirSync(dir), []);
@@ -183,7 +184,7 @@ test('404 fails at once with DOWNLOAD_FAILED naming the URL and the status', asy
   const server = await serve({ status: 404 });
   const dir = tempDir();
   try {
-    const e = (await t.throwsAsync(fetchCheckpoint(entry, { dir, mirror: server.origin, retries: 4, ...FAST }))) as PosePortError;
+    const e = await expectPoseRejection(t, fetchCheckpoint(entry, { dir, mirror: server.origin, retries: 4, ...FAST }));
     t.is(e.code, 'DOWNLOAD_FAILED');
     t.true(e.message.includes(`${server.origin}${urlPath()}`), e.message);
     t.regex(e.message, /HTTP 404 Not Found \(not retried; attempts: 1\)/);
@@ -199,7 +200,7 @@ test('500 is retried, then DOWNLOAD_FAILED names the URL, the status and the att
   const server = await serve({ status: 500 });
   const dir = tempDir();
   try {
-    const e = (await t.throwsAsync(fetchCheckpoint(entry, { dir, mirror: server.origin, retries: 2, ...FAST }))) as PosePortError;
+    const e = await expectPoseRejection(t, fetchCheckpoint(entry, { dir, mirror: server.origin, retries: 2, ...FAST }));
     t.is(e.code, 'DOWNLOAD_FAILED');
     t.true(e.message.includes(`${server.origin}${urlPath()}`), e.message);
     t.regex(e.message, /failed after 3 attempts: HTTP 500 Internal Server Error/);
@@ -233,7 +234,7 @@ test('408 and 429 are retried like 5xx; other 4xx are not', async (t) => {
   ] as const) {
     const server = await serve({ status });
     try {
-      const e = (await t.throwsAsync(fetchCheckpoint(entry, { dir: tempDir(), mirror: server.origin, retries: 1, ...FAST }))) as PosePortError;
+      const e = await expectPoseRejection(t, fetchCheckpoint(entry, { dir: tempDir(), mirror: server.origin, retries: 1, ...FAST }));
       t.is(e.code, 'DOWNLOAD_FAILED');
       t.is(server.requests.length, requests, `HTTP ${status}`);
     } finally {
@@ -246,7 +247,7 @@ test('a refused connection is retried and reported', async (t) => {
   const server = await serve('ok');
   const origin = server.origin;
   await server.close(); // nothing listens there now
-  const e = (await t.throwsAsync(fetchCheckpoint(entry, { dir: tempDir(), mirror: origin, retries: 1, ...FAST }))) as PosePortError;
+  const e = await expectPoseRejection(t, fetchCheckpoint(entry, { dir: tempDir(), mirror: origin, retries: 1, ...FAST }));
   t.is(e.code, 'DOWNLOAD_FAILED');
   t.regex(e.message, /after 2 attempts: .*ECONNREFUSED/);
 });
@@ -274,22 +275,22 @@ test('fetchImpl replaces the HTTP client; redirects are followed and not counted
   t.deepEqual(readFileSync(r.path), Buffer.from(small));
   // a redirect loop is cut after 5 hops
   const loop: HttpGet = async () => ({ status: 301, statusText: 'Moved', headers: { location: '/again' }, body: (async function* () {})(), cancel: () => {} });
-  const err = (await t.throwsAsync(fetchCheckpoint(e, { dir: tempDir(), mirror: 'https://mirror.test', fetchImpl: loop, ...FAST }))) as PosePortError;
+  const err = await expectPoseRejection(t, fetchCheckpoint(e, { dir: tempDir(), mirror: 'https://mirror.test', fetchImpl: loop, ...FAST }));
   t.is(err.code, 'DOWNLOAD_FAILED');
   t.regex(err.message, /more than 5 redirects/);
 });
 
 test('unknown model names fail with ZOO_UNKNOWN before any network', async (t) => {
-  const e = (await t.throwsAsync(fetchCheckpoint('rsn18_coco', { dir: tempDir() }))) as PosePortError;
+  const e = await expectPoseRejection(t, fetchCheckpoint('rsn18_coco', { dir: tempDir() }));
   t.is(e.code, 'ZOO_UNKNOWN');
   t.regex(e.message, /did you mean 'rsn18_coco_256x192'/);
 });
 
 test('options are checked: unknown keys and bad numbers are USAGE errors', async (t) => {
-  const e1 = (await t.throwsAsync(fetchCheckpoint(entry, { dir: tempDir(), retry: 3 } as never))) as PosePortError;
+  const e1 = await expectPoseRejection(t, fetchCheckpoint(entry, { dir: tempDir(), retry: 3 } as never));
   t.is(e1.code, 'USAGE');
   t.regex(e1.message, /unknown option 'retry'/);
-  const e2 = (await t.throwsAsync(fetchCheckpoint(entry, { dir: tempDir(), retries: -1 }))) as PosePortError;
+  const e2 = await expectPoseRejection(t, fetchCheckpoint(entry, { dir: tempDir(), retries: -1 }));
   t.is(e2.code, 'USAGE');
 });
 
@@ -299,7 +300,7 @@ test('mirror replaces scheme and host, keeps the path; a mirror path is a prefix
   t.is(mirrorUrl(url, 'http://cache.local/'), 'http://cache.local/mmpose/top_down/rsn/rsn18_coco_256x192-72f4b4a7_20201127.pth');
   t.is(mirrorUrl(url, 'https://m.example/openmmlab/'), 'https://m.example/openmmlab/mmpose/top_down/rsn/rsn18_coco_256x192-72f4b4a7_20201127.pth');
   for (const bad of ['ftp://m.example', 'not a url', 'http://m.example/?x=1'])
-    t.is(t.throws(() => mirrorUrl(url, bad), { instanceOf: PosePortError })!.code, 'USAGE', bad);
+    t.is(expectPoseError(t, () => mirrorUrl(url, bad)).code, 'USAGE', bad);
 });
 
 test('the default directory is $POSE_PORT_CACHE/checkpoints, else under XDG or ~/.cache', (t) => {

@@ -4,15 +4,8 @@ import { ARTIFACT_FORMATS, listPresets, type ArtifactFormat } from '../../pipeli
 import { convertSource } from '../../pipeline/from-source.js';
 import { GRAPH_KINDS } from '../../pipeline/keypoint-artifact.js';
 import { defineCommand } from '../command.js';
+import { parseInputSize } from '../values.js';
 import { Progress } from '../io.js';
-
-function parseSize(v: string | undefined): [number, number] | undefined {
-  if (v === undefined) return undefined;
-  const m = /^(\d+)x(\d+)$/.exec(String(v));
-  if (!m || Number(m[1]) < 32 || Number(m[2]) < 32)
-    throw new PosePortError('USAGE', `convert: --input-size expects HEIGHTxWIDTH (e.g. 256x192), got '${String(v)}'`);
-  return [Number(m[1]), Number(m[2])];
-}
 
 export const convertCommand = defineCommand({
   name: 'convert',
@@ -30,7 +23,7 @@ export const convertCommand = defineCommand({
     format: { type: 'string', list: true, choices: ARTIFACT_FORMATS, arg: 'LIST', help: `artifact formats, comma-separated: ${ARTIFACT_FORMATS.join(', ')} (default onnx)` },
     opset: { type: 'number', int: true, arg: 'N', help: 'ONNX opset (default 11)' },
     zoo: { type: 'string', arg: 'NAME', help: 'treat the file as this zoo entry (config, decoding, recorded metrics)' },
-    'input-size': { type: 'string', arg: 'HxW', help: 'network input size (default: the zoo entry\'s, else the checkpoint config\'s, else 256x192, 256x256 for MPII)' },
+    'input-size': { type: 'value', parse: parseInputSize, arg: 'HxW', help: 'network input size (default: the zoo entry\'s, else the checkpoint config\'s, else 256x192, 256x256 for MPII)' },
     strict: { type: 'boolean', help: 'refuse (exit 2) when a setting would fall back to a family default instead of coming from a flag, the zoo row or the checkpoint\'s config' },
     'all-outputs': { type: 'boolean', help: 'RSN/MSPN: also export every stage/unit heatmap' },
     graph: { type: 'string', choices: GRAPH_KINDS, arg: 'KIND', help: 'what the artifacts compute: heatmaps (default), keypoints, crop-keypoints (docs/keypoint-graphs.md)' },
@@ -55,7 +48,7 @@ export const convertCommand = defineCommand({
       zoo: args.flags.zoo,
       formats,
       opset: args.flags.opset,
-      inputSize: parseSize(args.flags['input-size']),
+      inputSize: args.flags['input-size'],
       allOutputs: args.flags['all-outputs'],
       strict: args.flags.strict,
       graph: args.flags.graph ?? 'heatmaps',

@@ -1,20 +1,10 @@
 import { PosePortError } from '../../core/errors.js';
 import type { EvaluateResult } from '../../pipeline/eval.js';
 import { evaluateFile } from '../../pipeline/eval-file.js';
-import type { Shard } from '../../pipeline/shard.js';
 import { defineCommand } from '../command.js';
+import { parseShard } from '../values.js';
 import { Progress } from '../io.js';
 import { ALLOW_SVG_FLAG, BATCH_FLAG, EXECUTION_PROVIDER_FLAG, executionProviderFlag, imageOptions, MAX_PIXELS_FLAG, NO_FLIP_FLAG, TFJS_BACKEND_FLAG } from '../inference-flags.js';
-
-/** Parses `--shard i/n` (0 <= i < n). */
-export function parseShard(text: string): Shard {
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const index = m ? Number(m[1]) : NaN;
-  const count = m ? Number(m[2]) : NaN;
-  if (!m || !Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || index >= count)
-    throw new PosePortError('USAGE', `--shard expects i/n with 0 <= i < n (e.g. 0/4 ... 3/4, as Kubernetes' JOB_COMPLETION_INDEX counts), got '${text}'`);
-  return { index, count };
-}
 
 function formatTable(r: EvaluateResult): string {
   const percent = r.dataset === 'mpii';
@@ -68,7 +58,7 @@ export const evalCommand = defineCommand({
     tolerance: { type: 'number', min: 0, arg: 'T', help: 'allowed shortfall for --expect-ap (default 0)' },
     results: { type: 'string', arg: 'FILE', help: 'COCO / WholeBody: write the keypoint results file (for pose-port score); journal in FILE.journal' },
     resume: { type: 'boolean', help: 'continue the interrupted evaluation recorded in the --results journal' },
-    shard: { type: 'string', arg: 'i/n', help: 'evaluate the i-th of n slices of the images (0 <= i < n); needs --results' },
+    shard: { type: 'value', parse: parseShard, arg: 'i/n', help: 'evaluate the i-th of n slices of the images (0 <= i < n); needs --results' },
     'max-pixels': MAX_PIXELS_FLAG,
     'allow-svg': ALLOW_SVG_FLAG,
     'tfjs-backend': TFJS_BACKEND_FLAG,
@@ -92,7 +82,7 @@ export const evalCommand = defineCommand({
       flip: f['no-flip'] ? false : undefined,
       batchSize: f.batch,
       image: imageOptions(f['max-pixels'], f['allow-svg']),
-      shard: f.shard !== undefined ? parseShard(f.shard) : undefined,
+      shard: f.shard,
       results: f.results,
       resume: f.resume,
       ...(expect !== undefined ? { expect: { ap: expect, tolerance: f.tolerance } } : {}),

@@ -1,16 +1,8 @@
 import { PosePortError } from '../../core/errors.js';
 import { runImage } from '../../pipeline/run.js';
 import { defineCommand } from '../command.js';
+import { parseBbox } from '../values.js';
 import { ALLOW_SVG_FLAG, BATCH_FLAG, EXECUTION_PROVIDER_FLAG, executionProviderFlag, imageOptions, MAX_PIXELS_FLAG, NO_FLIP_FLAG, TFJS_BACKEND_FLAG } from '../inference-flags.js';
-
-/** Parses `--bbox x,y,w,h`. */
-export function parseBboxFlag(v: string): [number, number, number, number] {
-  const parts = v.split(',').map((s) => s.trim());
-  const nums = parts.map(Number);
-  if (parts.length !== 4 || parts.some((p) => p === '') || !nums.every(Number.isFinite))
-    throw new PosePortError('USAGE', `--bbox expects x,y,w,h (four numbers), got '${v}'`);
-  return [nums[0], nums[1], nums[2], nums[3]];
-}
 
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
 
@@ -24,7 +16,7 @@ export const runCommand = defineCommand({
     'scores. Without --bbox/--dets the whole image is one box. --overlay draws the skeletons (PNG or JPEG).',
   ].join('\n'),
   flags: {
-    bbox: { type: 'string', arg: 'x,y,w,h', help: 'a person box (may be given several times)', multiple: true },
+    bbox: { type: 'value', parse: parseBbox, arg: 'x,y,w,h', help: 'a person box (may be given several times)', multiple: true },
     dets: { type: 'string', arg: 'FILE', help: 'person boxes: a COCO detection list (entries of this image id) or [{bbox, score}]' },
     'det-thr': { type: 'number', arg: 'S', help: 'drop detections with score < S (default 0)' },
     overlay: { type: 'string', arg: 'FILE', help: 'write the image with the skeletons drawn (.png, .jpg)' },
@@ -42,7 +34,7 @@ export const runCommand = defineCommand({
     const [modelPath, imagePath] = args.positionals;
     const f = args.flags;
     const r = await runImage(modelPath, imagePath, {
-      boxes: f.bbox.map((b) => ({ bbox: parseBboxFlag(b), score: 1 })),
+      boxes: f.bbox.map((bbox) => ({ bbox, score: 1 })),
       ...(f.dets !== undefined ? { dets: { file: f.dets, minScore: f['det-thr'] } } : {}),
       ...(f.overlay !== undefined ? { overlay: { file: f.overlay, kptThr: f['kpt-thr'] } } : {}),
       flip: f['no-flip'] ? false : undefined,

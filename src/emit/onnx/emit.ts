@@ -1,4 +1,4 @@
-import { constantData } from '../../ir/constant.js';
+import { constantData, constantDataInto } from '../../ir/constant.js';
 import { PosePortError } from '../../core/errors.js';
 import { shapeString } from '../../core/tensor.js';
 import type { Graph } from '../../ir/graph.js';
@@ -8,7 +8,7 @@ import { VERSION } from '../../version.js';
 import { lowerNodes, ONNX_TYPE } from './lower.js';
 import { checkOpset, DEFAULT_OPSET, irVersionFor } from './opset.js';
 import type { IValueInfoProto } from './proto.js';
-import { collect, layoutModel, littleEndianBytes, type LazyInitializer, type OnnxBytes } from './write.js';
+import { collect, layoutModel, littleEndianBytes, LITTLE_ENDIAN_HOST, type LazyInitializer, type OnnxBytes } from './write.js';
 
 export interface EmitOnnxOptions {
   /** ONNX opset (default DEFAULT_OPSET = 11); see SUPPORTED_OPSETS */
@@ -59,7 +59,7 @@ function constantInitializer(v: Value): LazyInitializer {
     return d;
   });
   const numel = dims.reduce((a, b) => a * b, 1);
-  return {
+  const init: LazyInitializer = {
     name: v.name,
     dims,
     dataType: ONNX_TYPE[v.dtype],
@@ -73,6 +73,8 @@ function constantInitializer(v: Value): LazyInitializer {
       return littleEndianBytes(typedData(v, data));
     },
   };
+  if (v.dtype !== 'float32' || !LITTLE_ENDIAN_HOST) return init;
+  return { ...init, fill: (target, byteOffset) => constantDataInto(v, new Float32Array(target.buffer, target.byteOffset, target.length / 4), byteOffset / 4) };
 }
 
 /**

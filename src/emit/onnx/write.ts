@@ -20,7 +20,17 @@ export interface LazyInitializer {
   readonly byteLength: number;
   /** the little-endian bytes; called once, during chunk production */
   bytes(): Uint8Array;
+  /**
+   * Optional: bytes [byteOffset, byteOffset + target.length) of the same data written into
+   * `target` (memory the caller owns; offset, length and target 4-byte aligned): a
+   * streaming writer produces a weight straight into its output buffer, in pieces,
+   * instead of allocating it.
+   */
+  fill?(target: Uint8Array, byteOffset: number): void;
 }
+
+/** One piece of a model body: bytes ready to write, or an initializer's raw data produced on demand. */
+export type BodyPart = Uint8Array | LazyInitializer;
 
 /** protobuf's largest message (2 GiB - 1); ONNX's external data is not supported. */
 const MAX_MESSAGE = 2 ** 31 - 1;
@@ -80,6 +90,8 @@ export interface OnnxBytes {
   readonly bodyLength: number;
   /** every chunk but the last: the ModelProto fields before and including the graph */
   bodyChunks(): Iterable<Uint8Array>;
+  /** the same body with each initializer's raw data left as the initializer (bodyChunks calls its bytes()) */
+  bodyParts(): Iterable<BodyPart>;
   /**
    * The last chunk: the fields after the graph (opset_import, metadata_props), with
    * `metadata` in place of the planned metadata_props when given. These are top-level
@@ -114,7 +126,7 @@ export function layoutModel(model: IModelProto, graph: IGraphProto, initializers
   const graphField = fieldHead(TAG_MODEL_GRAPH, graphLength);
   const byteLength = modelHead.length + graphField.length + graphLength + plannedTail.length;
 
-  function* bodyChunks(): Iterable<Uint8Array> {
+  function* bodyParts(): Iterable<BodyPart> {
     yield modelHead;
     yield graphField;
     yield graphHead;
@@ -122,11 +134,11 @@ export function layoutModel(model: IModelProto, graph: IGraphProto, initializers
       yield i.fieldHead;
       yield i.head;
       yield i.rawHead;
-      const data = i.t.bytes();
-      if (data.length !== i.t.byteLength)
-        throw new PosePortError('EMIT_FORMAT', `initializer '${i.t.name}' produced ${data.length} bytes, expected ${i.t.byteLength}`);
-      yield data;
+      yield i.t;
     }
+  }
+  function* bodyChunks(): Iterable<Uint8Array> {
+    for (const p of bodyParts()) yield p instanceof Uint8Array ? p : initializerBytes(p);
   }
   const tail = (metadata?: Record<string, string>): Uint8Array =>
     metadata === undefined ? plannedTail : encodeTail(Object.entries(metadata).map(([key, value]) => ({ key, value })));
@@ -134,12 +146,20 @@ export function layoutModel(model: IModelProto, graph: IGraphProto, initializers
     byteLength,
     bodyLength: byteLength - plannedTail.length,
     bodyChunks,
+    bodyParts,
     tail,
     *chunks() {
       yield* bodyChunks();
       yield plannedTail;
     },
   };
+}
+
+/** An initializer's bytes(), checked against its planned length. */
+export function initializerBytes(t: LazyInitializer): Uint8Array {
+  const data = t.bytes();
+  if (data.length !== t.byteLength) throw new PosePortError('EMIT_FORMAT', `initializer '${t.name}' produced ${data.length} bytes, expected ${t.byteLength}`);
+  return data;
 }
 
 /** Concatenates the chunks into one buffer allocated once. */

@@ -6,7 +6,7 @@
  * to center/scale, affine crop, normalisation, flip test, decoding), on verify's image and boxes.
  */
 import { onnxMetadataProps, type ModelMetadata } from '../../artifact/metadata.js';
-import { loadOnnxBytes } from '../../artifact/model.js';
+import { loadOnnxBytes, type PoseModel } from '../../artifact/model.js';
 import type { ImageU8 } from '../../core/image.js';
 import { emitOnnx } from '../../emit/onnx/index.js';
 import type { DecodeOptions } from '../../eval/decode.js';
@@ -49,35 +49,42 @@ export async function keypointReference(
   const bytes = emitOnnx(network, { opset, metadata: onnxMetadataProps(m), producerVersion: VERSION });
   const model = await loadOnnxBytes(bytes, '(the heatmap graph rebuilt from the checkpoint)', providers ? { executionProviders: providers } : {});
   try {
-    // `pose-port run` on a heatmap artifact: estimatePoses, boxes x, y, w, h
-    const r = await estimatePoses(
-      model,
-      image,
-      boxes.map((b) => ({ bbox: b })),
-      { keepHeatmaps: true },
-    );
-    const K = model.numKeypoints;
-    const [h, w] = model.heatmapSize;
-    const n = r.persons.length;
-    const keypoints = new Float32Array(n * K * 2);
-    const scores = new Float32Array(n * K);
-    const heatmaps = new Float32Array(n * K * h * w);
-    r.persons.forEach((p, i) => {
-      p.keypoints.forEach(([x, y, score], k) => {
-        keypoints[(i * K + k) * 2] = x;
-        keypoints[(i * K + k) * 2 + 1] = y;
-        scores[i * K + k] = score;
-      });
-      heatmaps.set(p.heatmaps!, i * K * h * w);
-    });
-    const s = decodeSettings(model);
-    return {
-      keypoints,
-      scores,
-      heatmaps,
-      decode: { shape: [n, K, h, w], method: s.method, kernel: s.kernel, center: r.persons.map((p) => p.center), scale: r.persons.map((p) => p.scale) },
-    };
+    return await pipelineReference(model, image, boxes);
   } finally {
     await model.dispose();
   }
+}
+
+/**
+ * `pose-port run` on a loaded heatmap artifact (estimatePoses, boxes x, y, w, h) as arrays:
+ * the keypoints and scores, the heatmaps it decoded and how, for `wellPosedKeypoints`.
+ */
+export async function pipelineReference(model: PoseModel, image: ImageU8, boxes: readonly (readonly number[])[]): Promise<KeypointReference> {
+  const r = await estimatePoses(
+    model,
+    image,
+    boxes.map((b) => ({ bbox: b })),
+    { keepHeatmaps: true },
+  );
+  const K = model.numKeypoints;
+  const [h, w] = model.heatmapSize;
+  const n = r.persons.length;
+  const keypoints = new Float32Array(n * K * 2);
+  const scores = new Float32Array(n * K);
+  const heatmaps = new Float32Array(n * K * h * w);
+  r.persons.forEach((p, i) => {
+    p.keypoints.forEach(([x, y, score], k) => {
+      keypoints[(i * K + k) * 2] = x;
+      keypoints[(i * K + k) * 2 + 1] = y;
+      scores[i * K + k] = score;
+    });
+    heatmaps.set(p.heatmaps!, i * K * h * w);
+  });
+  const s = decodeSettings(model);
+  return {
+    keypoints,
+    scores,
+    heatmaps,
+    decode: { shape: [n, K, h, w], method: s.method, kernel: s.kernel, center: r.persons.map((p) => p.center), scale: r.persons.map((p) => p.scale) },
+  };
 }

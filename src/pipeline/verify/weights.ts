@@ -2,7 +2,7 @@ import { countDiffering, float32LE, sameBytes } from '../../artifact/compare.js'
 import { deepEqualJson } from '../../core/json-equal.js';
 import { ONNX_TYPE } from '../../emit/onnx/lower.js';
 import { DATA_TYPE, type TensorProto } from '../../emit/onnx/proto.js';
-import { emitTfjs, readTfjsArtifacts, specBytes, type EmitTfjsOptions, type TfjsModelJson, type WeightSpec } from '../../emit/tfjs/index.js';
+import { specBytes, type TfjsArtifact, type TfjsModelArtifacts, type TfjsModelJson, type WeightSpec } from '../../emit/tfjs/index.js';
 import { constantData } from '../../ir/constant.js';
 import type { Graph } from '../../ir/graph.js';
 import type { Value } from '../../ir/types.js';
@@ -133,13 +133,14 @@ function tfjsWeights(m: TfjsModelJson, shards: readonly Uint8Array[]): Map<strin
   return out;
 }
 
-/** every TF.js weight against an in-memory TF.js emission of the rebuilt graph (with the artifact's layouts, see tfjsLayouts) */
-export function tfjsWeightsCheck(tfjsDir: string, graph: Graph, quantize: ArtifactRecord['quantize'], tol: number, layouts: Pick<EmitTfjsOptions, 'inputLayout' | 'outputLayout'> = {}): Described {
+/**
+ * every TF.js weight of the artifact (read through readTfjsArtifacts: paths confined, shards
+ * checked against the manifest) against an in-memory TF.js emission of the rebuilt graph
+ * (`fresh`: the artifact's quantization and layouts, see tfjsLayouts)
+ */
+export function tfjsWeightsCheck(a: TfjsModelArtifacts, fresh: TfjsArtifact, quantize: ArtifactRecord['quantize'], tol: number): Described {
   const check = 'tfjs-weights';
-  // through the one reader of TF.js directories (paths confined, shards checked against the manifest)
-  const a = readTfjsArtifacts(tfjsDir);
   const have = tfjsWeights({ weightsManifest: [{ paths: ['(all shards)'], weights: a.weightSpecs }] } as TfjsModelJson, [new Uint8Array(a.weightData)]);
-  const fresh = emitTfjs(graph, { quantize: quantize ?? undefined, ...layouts });
   const want = tfjsWeights(
     fresh.modelJson,
     fresh.shards.map((s) => s.bytes),

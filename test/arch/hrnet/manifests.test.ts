@@ -1,12 +1,11 @@
 import test from 'ava';
-import { listManifests, readManifest } from '../../helpers/ckpt.js';
+import { inputSizeOf, manifestsOf, readManifest } from '../../helpers/ckpt.js';
 import { detectAndBuild } from '../../helpers/arch-cases.js';
-import { inputSizeOf } from '../../helpers/ckpt.js';
 import { tensorSetFromManifest } from '../../helpers/manifest-tensors.js';
 import { expectedHRNet } from '../../helpers/mmpose-config.js';
 import { verifyGraph } from '../../../src/ir/verify.js';
 
-const MODELS = listManifests().filter((m) => readManifest(m).family === 'hrnet');
+const MODELS = manifestsOf('hrnet');
 
 test('the zoo has twelve HRNet rows', (t) => {
   t.is(MODELS.length, 12);

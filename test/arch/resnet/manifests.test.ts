@@ -1,14 +1,13 @@
 import test from 'ava';
 import { familyByName } from '../../../src/arch/index.js';
 import { resnet } from '../../../src/arch/resnet/index.js';
-import { listManifests, readManifest } from '../../helpers/ckpt.js';
+import { inputSizeOf, manifestsOf, readManifest } from '../../helpers/ckpt.js';
 import { detectAndBuild } from '../../helpers/arch-cases.js';
-import { inputSizeOf } from '../../helpers/ckpt.js';
 import { tensorSetFromManifest } from '../../helpers/manifest-tensors.js';
 import { expectedResNet } from '../../helpers/mmpose-config.js';
 import { verifyGraph } from '../../../src/ir/verify.js';
 
-const MODELS = listManifests().filter((m) => readManifest(m).family === 'resnet');
+const MODELS = manifestsOf('resnet');
 
 test('the zoo has the six ResNet rows', (t) => {
   t.deepEqual(MODELS.sort(), [

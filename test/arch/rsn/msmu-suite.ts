@@ -3,13 +3,13 @@
  * each family's test files register these for their own manifests.
  */
 import type { ExecutionContext, TestFn } from 'ava';
-import { familyByName, detectArchitecture } from '../../../src/arch/index.js';
+import { FAMILIES, familyByName, detectArchitecture } from '../../../src/arch/index.js';
 import type { Detection, FamilyName } from '../../../src/arch/family.js';
 import type { MsmuConfig } from '../../../src/arch/common/msmu-config.js';
 import { expectPoseError } from '../../helpers/errors.js';
 import type { TensorSet } from '../../../src/core/tensor.js';
 import { verifyGraph } from '../../../src/ir/verify.js';
-import { inputSizeOf, listManifests, readManifest } from '../../helpers/ckpt.js';
+import { inputSizeOf, manifestsOf, readManifest } from '../../helpers/ckpt.js';
 import { tensorSetFromManifest } from '../../helpers/manifest-tensors.js';
 
 /** 'rsn50_coco_256x192' -> 'rsn50' (zoo preset names are the config names' first part). */
@@ -130,10 +130,7 @@ export function structureTests(test: TestFn, family: FamilyName, models: readonl
   });
 
   test(`${family}: a key set of the other multi-stage family is not detected as ${family}`, (t) => {
-    const other = listManifests().find((x) => {
-      const f = familyByName(readManifest(x).family);
-      return f.name !== family && f.head.multiStage;
-    })!;
+    const other = manifestsOf(FAMILIES.find((f) => f.name !== family && f.head.multiStage)!.name)[0];
     const d = detectArchitecture(tensorSetFromManifest(other));
     t.not(d?.family, family);
   });

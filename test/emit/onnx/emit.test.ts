@@ -1,5 +1,4 @@
 import test from 'ava';
-import { PosePortError } from '../../../src/core/errors.js';
 import { emitOnnx, planOnnx, SUPPORTED_OPSETS, DEFAULT_OPSET, validateOnnx } from '../../../src/emit/onnx/index.js';
 import { resizeScale } from '../../../src/emit/onnx/lower.js';
 import { Graph } from '../../../src/ir/graph.js';
@@ -7,6 +6,7 @@ import { diff } from '../../helpers/compare.js';
 import { interpret } from '../../helpers/ir-interp.js';
 import { allOpsGraph, attentionGraph, headGraph, randomInput } from '../../ir/graphs.js';
 import { runOrt } from './ort.js';
+import { expectPoseError } from '../../helpers/errors.js';
 
 /** Small graphs: the emitted model must match the reference interpreter to 1e-6 relative L2. */
 const REL_L2 = 1e-6;
@@ -89,13 +89,13 @@ test('float16 and float64 checkpoint constants are widened to float32', async (t
 test('unsupported opsets and unknown options are refused', (t) => {
   const g = headGraph();
   for (const opset of [7, 10, 18, 11.5]) {
-    const e = t.throws(() => emitOnnx(g, { opset }), { instanceOf: PosePortError });
+    const e = expectPoseError(t, () => emitOnnx(g, { opset }));
     t.is(e!.code, 'EMIT_UNSUPPORTED');
     t.regex(e!.message, /supported: 11, 12, 13, 14, 15, 16, 17/);
   }
-  const e = t.throws(() => emitOnnx(g, { opst: 13 } as never), { instanceOf: PosePortError });
+  const e = expectPoseError(t, () => emitOnnx(g, { opst: 13 } as never));
   t.is(e!.code, 'USAGE');
-  t.throws(() => emitOnnx(g, { metadata: { a: 1 as never } }), { instanceOf: PosePortError });
+  expectPoseError(t, () => emitOnnx(g, { metadata: { a: 1 as never } }));
 });
 
 test('metadata_props and producer are written as given', (t) => {

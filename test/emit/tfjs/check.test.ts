@@ -1,13 +1,13 @@
 /** Conversion-time refusal of what the TF.js converter cannot execute, and the op table's freshness. */
 import { readFileSync } from 'node:fs';
 import test from 'ava';
-import { PosePortError } from '../../../src/core/errors.js';
 import { CONVERTER_OPS } from '../../../src/emit/tfjs/converter-ops.generated.js';
 import { checkConverterGraph, checkConverterNode, emitTfjs } from '../../../src/emit/tfjs/index.js';
 import { attr } from '../../../src/emit/tfjs/graphdef.js';
 import { converterVersion, GENERATED_PATH, loadConverterOpSources, renderConverterOps } from '../../../src/emit/tfjs/gen-converter-ops.js';
 import { Graph } from '../../../src/ir/graph.js';
 import { randomData } from './runtime.js';
+import { expectPoseError } from '../../helpers/errors.js';
 
 test('the committed op table is what the installed @tensorflow/tfjs-converter executes', async (t) => {
   const live = renderConverterOps(await loadConverterOpSources(), converterVersion());
@@ -17,21 +17,21 @@ test('the committed op table is what the installed @tensorflow/tfjs-converter ex
 });
 
 test('an op the converter does not execute is refused, naming the op and the node', (t) => {
-  const e = t.throws(() => checkConverterNode({ name: 'head/fancy', op: 'FakeOp', input: [] }), { instanceOf: PosePortError });
+  const e = expectPoseError(t, () => checkConverterNode({ name: 'head/fancy', op: 'FakeOp', input: [] }));
   t.is(e.code, 'EMIT_UNSUPPORTED');
   t.regex(e.message, /'head\/fancy'/);
   t.regex(e.message, /FakeOp/);
   // a real TF op the converter lacks
-  const e2 = t.throws(() => checkConverterNode({ name: 'q', op: 'QuantizedConv2D', input: ['a', 'b'] }), { instanceOf: PosePortError });
+  const e2 = expectPoseError(t, () => checkConverterNode({ name: 'q', op: 'QuantizedConv2D', input: ['a', 'b'] }));
   t.regex(e2.message, /QuantizedConv2D.*not executed by the TF\.js converter/);
 });
 
 test('attributes the converter would ignore or not read are refused; hard-wired ones only with their value', (t) => {
   const base = { name: 'p', op: 'MaxPool', input: ['x'], attr: { ksize: attr.ints([1, 2, 2, 1]), strides: attr.ints([1, 2, 2, 1]), padding: attr.str('VALID') } };
   t.notThrows(() => checkConverterNode({ ...base, attr: { ...base.attr, data_format: attr.str('NHWC') } }));
-  const nchw = t.throws(() => checkConverterNode({ ...base, attr: { ...base.attr, data_format: attr.str('NCHW') } }), { instanceOf: PosePortError });
+  const nchw = expectPoseError(t, () => checkConverterNode({ ...base, attr: { ...base.attr, data_format: attr.str('NCHW') } }));
   t.regex(nchw.message, /'p'.*data_format/);
-  const explicit = t.throws(() => checkConverterNode({ ...base, attr: { ...base.attr, explicit_paddings: attr.ints([0, 0, 1, 1, 1, 1, 0, 0]) } }), { instanceOf: PosePortError });
+  const explicit = expectPoseError(t, () => checkConverterNode({ ...base, attr: { ...base.attr, explicit_paddings: attr.ints([0, 0, 1, 1, 1, 1, 0, 0]) } }));
   t.regex(explicit.message, /explicit_paddings.*not implemented/);
   const bn = { name: 'bn', op: 'FusedBatchNormV3', input: ['x', 'a', 'b', 'c', 'd'], attr: { epsilon: attr.float(1e-5), is_training: attr.bool(true) } };
   t.throws(() => checkConverterNode(bn), { message: /is_training/ });
@@ -47,7 +47,7 @@ test('an IR node with no TF.js lowering fails at conversion time, naming the nod
   const x = g.addInput('index', ['N', 4], 'int64');
   const two = g.addComputedConstant('two', [], Float32Array.of(2), [], 'int64');
   g.markOutput(g.add('binary', [x, two], { fn: 'div' }, { name: 'half.index' }), 'out');
-  const e = t.throws(() => emitTfjs(g), { instanceOf: PosePortError });
+  const e = expectPoseError(t, () => emitTfjs(g));
   t.is(e.code, 'EMIT_UNSUPPORTED');
   t.regex(e.message, /binary 'half\.index'.*integer division.*TF\.js/);
 });

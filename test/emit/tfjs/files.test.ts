@@ -3,11 +3,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, t
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { PosePortError } from '../../../src/core/errors.js';
 import { DEFAULT_SHARD_BYTES, emitTfjs, specBytes, validateTfjsArtifact, writeTfjs } from '../../../src/emit/tfjs/index.js';
 import { Graph } from '../../../src/ir/graph.js';
 import { diff } from '../../helpers/compare.js';
 import { loadTfjs, randomData, runTfjs } from './runtime.js';
+import { expectPoseError } from '../../helpers/errors.js';
 
 /** ~6.3 MB of float32 weights: two convs 3->256 (3x3) and 256->1500 (1x1)... kept small in compute */
 function bigGraph(): Graph {
@@ -60,7 +60,7 @@ test.serial('a shard written short is caught with the shard named and the bytes 
     const p = which === 'first' ? paths[0] : which === 'middle' ? paths[2] : paths[paths.length - 1];
     const size = statSync(join(dir, p)).size;
     truncateSync(join(dir, p), size - 100);
-    const e = t.throws(() => validateTfjsArtifact(dir), { instanceOf: PosePortError });
+    const e = expectPoseError(t, () => validateTfjsArtifact(dir));
     t.is(e.code, 'TRUNCATED', which);
     t.true(e.message.includes(`'${p}'`), `${which}: ${e.message}`);
     t.regex(e.message, /100 bytes missing/);
