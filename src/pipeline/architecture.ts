@@ -3,10 +3,10 @@ import { detectArchitecture, presetFamily, FAMILIES } from '../arch/index.js';
 import type { Detection } from '../arch/family.js';
 import { checkPreset, firstDifference } from '../arch/preset.js';
 import { PosePortError } from '../core/errors.js';
-import type { Checkpoint } from '../pth/types.js';
+import type { TensorSet } from '../core/tensor.js';
 import type { ZooEntry } from '../zoo/types.js';
 
-function describeKeys(ckpt: Checkpoint): string {
+function describeKeys(ckpt: { tensors: TensorSet }): string {
   const prefixes = new Map<string, number>();
   for (const e of ckpt.tensors.entries) {
     const p = e.name.split('.').slice(0, 2).join('.');
@@ -16,12 +16,13 @@ function describeKeys(ckpt: Checkpoint): string {
 }
 
 /** Detects the family, then checks --arch and the zoo entry's preset against what the keys say. */
-export function resolveArchitecture(ckpt: Checkpoint, arch: string | undefined, zoo: ZooEntry | undefined): Detection {
+/** `ckpt`: the checkpoint's path (for errors) and its tensors (a `Checkpoint` is one). */
+export function resolveArchitecture(ckpt: { path: string; tensors: TensorSet }, arch: string | undefined, zoo: ZooEntry | undefined): Detection {
   const detection = detectArchitecture(ckpt.tensors);
   if (!detection)
     throw new PosePortError(
       'ARCH_UNKNOWN',
-      `the keys of '${ckpt.path}' match no known family (resnet, hrnet, rsn, mspn); ${ckpt.tensors.entries.length} tensors: ${describeKeys(ckpt)}`,
+      `the keys of '${ckpt.path}' match no known family (${FAMILIES.map((f) => f.name).join(', ')}); ${ckpt.tensors.entries.length} tensors: ${describeKeys(ckpt)}`,
       { file: ckpt.path },
     );
   for (const preset of [arch, zoo?.preset]) if (preset !== undefined) checkRequestedPreset(preset, detection);

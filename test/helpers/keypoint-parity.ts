@@ -169,12 +169,6 @@ export function percentiles(d: number[]): { max: number; median: number; p99: nu
   return { max: d.length ? d[d.length - 1] : 0, median: at(0.5), p99: at(0.99), distances: d };
 }
 
-/** Pools several comparisons over all their distances. */
-export function pool(stats: PxStats[]): PxStats {
-  const all = stats.flatMap((s) => s.distances ?? []);
-  return { ...percentiles(all), score: Math.max(0, ...stats.map((s) => s.score)), count: all.length };
-}
-
 /** The images of a dataset with their ground-truth boxes (float32 values), as [file, boxes]. */
 export function groundTruthBoxes(dataset: DatasetName): [string, number[][]][] {
   const f32 = (b: number[]) => b.map(Math.fround);
