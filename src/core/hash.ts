@@ -56,7 +56,8 @@ function readFull(fd, buf, length, at) {
   }
 }
 const fd = workerData.fd; // opened and closed by the parent
-const file = { h: createHash('sha256'), buf: Buffer.allocUnsafe(CHUNK), at: 0, done: false };
+// no file (fd null): a worker that only hashes an output
+const file = fd === null ? { done: true } : { h: createHash('sha256'), buf: Buffer.allocUnsafe(CHUNK), at: 0, done: false };
 const out = { slots: null, h: null, queue: [], digestWanted: false };
 const ranges = {
   posted: false,
@@ -209,12 +210,24 @@ function pending<T>(): { promise: Promise<T>; settle: Pending<T> } {
  * close() ends the worker.
  */
 export function hashFileInWorker(path: string): FileHasher {
-  // no inherited flags: the body is CommonJS even when the parent runs with --input-type=module
+  return startHashWorker(path);
+}
+
+/**
+ * A worker thread that only hashes an output written through shared slots (see
+ * FileHasher.output), beside the file's own worker: convert's three passes (the file's
+ * sha256, the tensors' lane64, the artifact's sha256) then run on two threads, not one.
+ */
+export function hashOutputInWorker(): Pick<FileHasher, 'output' | 'close'> {
+  return startHashWorker(null);
+}
+
+function startHashWorker(path: string | null): FileHasher {
   // the file is opened here and closed once the worker has stopped; a file that cannot be
   // opened gives a hasher whose every result rejects (the reader reports the file itself)
-  let fd: number;
+  let fd: number | null = null;
   try {
-    fd = openSync(path, 'r');
+    if (path !== null) fd = openSync(path, 'r');
   } catch (e) {
     const failed = <T>(): Promise<T> => {
       const p = Promise.reject(new Error(`hashing '${path}': ${(e as Error).message}`));
@@ -223,6 +236,7 @@ export function hashFileInWorker(path: string): FileHasher {
     };
     return { sha256: failed(), checksums: failed, output: () => ({ hash: failed, digest: failed }), close() {} };
   }
+  // no inherited flags: the body is CommonJS even when the parent runs with --input-type=module
   const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { fd } });
   worker.unref();
   let closed = false;
@@ -278,7 +292,7 @@ export function hashFileInWorker(path: string): FileHasher {
     close() {
       if (closed) return;
       closed = true;
-      void worker.terminate().finally(() => closeSync(fd));
+      void worker.terminate().finally(() => fd !== null && closeSync(fd));
     },
   };
 }

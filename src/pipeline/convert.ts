@@ -4,10 +4,10 @@
  * types are in ./convert-report.ts, architecture resolution in ./architecture.ts, the
  * settings in ./settings.ts.
  *
- * Hashing (issue 10, "hash once"): one worker thread (core/hash.ts) streams the checkpoint
- * once for its sha256 while this thread reads the index, checksums each tensor (lane64,
- * src/core/checksum64.ts), and takes the ONNX file's sha256 over the slots it is written
- * from (./onnx-file.ts), never by reading the file back. The digest is awaited before the
+ * Hashing (issue 10, "hash once"): a worker thread (core/hash.ts) streams the checkpoint
+ * once for its sha256 while this thread reads the index, and checksums each tensor (lane64,
+ * src/core/checksum64.ts) from the same reads; a second one takes the ONNX file's sha256
+ * over the slots it is written from (./onnx-file.ts), never by reading the file back. The digest is awaited before the
  * build only when the zoo row it names could change the graph; otherwise after the weights
  * are written, when the metadata (the ONNX model's last field) is settled.
  *
@@ -16,13 +16,13 @@
  * report's type in ./convert-report.ts is what brings it under.
  */
 import { Stopwatch } from '../core/stopwatch.js';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { familyByName } from '../arch/index.js';
 import type { Detection } from '../arch/family.js';
 import { PosePortError } from '../core/errors.js';
 import { lane64, TENSOR_CHECKSUM_ALGORITHM } from '../core/checksum64.js';
-import { hashFileInWorker, sha256Bytes } from '../core/hash.js';
+import { hashFileInWorker, hashOutputInWorker, sha256Bytes } from '../core/hash.js';
 import { tensorBytes } from '../core/tensor-bytes.js';
 import { numelOf } from '../core/tensor.js';
 import { onnxMetadataProps, tfjsUserMetadata, type ModelMetadata } from '../artifact/metadata.js';
@@ -150,6 +150,9 @@ export function modelMetadata(args: {
   return meta;
 }
 
+/** From this checkpoint size on, the ONNX file is hashed by a worker of its own. */
+const SECOND_HASHER_BYTES = 64 << 20;
+
 /** The largest input side a conversion writes: the model metadata's bound (a few hundred pixels is what pose models take). */
 export const MAX_INPUT_SIDE = 2048;
 
@@ -174,11 +177,16 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
   // the file's sha256 (metadata, zoo lookup) in one streamed pass on the other core while
   // this one reads the index; the same worker then checksums the contiguous tensors
   const hasher = hashFileInWorker(ckptPath);
+  // the ONNX file's sha256: on a second worker for a large file (started now, so it is up
+  // when the writing starts), where the three passes cost more than a thread (~10 MiB, a few
+  // tens of ms); a small file's worker does all three
+  const outputHasher = !formats.includes('onnx') ? null : statSync(ckptPath).size >= SECOND_HASHER_BYTES ? hashOutputInWorker() : hasher;
   let ckpt: ModelCheckpoint;
   try {
     ckpt = await openModelCheckpoint(ckptPath, { allowUnknownGlobals: opts.allowUnknownGlobals });
   } catch (e) {
     hasher.close();
+    outputHasher?.close();
     staged.abort();
     throw e;
   }
@@ -259,7 +267,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
       if (formats.includes('onnx')) {
         step('writing ONNX');
         const onnxPlan = planOnnx(graph, { opset, producerVersion: VERSION });
-        onnx = { plan: onnxPlan, body: await writeOnnxBody(staged.path('model.onnx'), onnxPlan, hasher) };
+        onnx = { plan: onnxPlan, body: await writeOnnxBody(staged.path('model.onnx'), onnxPlan, outputHasher!) };
         lap('onnx');
       }
       // the digest ran while the graph was built and the weights written; the metadata, the
@@ -358,6 +366,7 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
     throw e;
   } finally {
     hasher.close();
+    outputHasher?.close();
     ckpt.close();
   }
 }

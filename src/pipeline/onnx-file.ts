@@ -45,7 +45,7 @@ class SlotWriter {
   constructor(
     private readonly path: string,
     private readonly fh: FileHandle,
-    hasher: FileHasher,
+    hasher: Pick<FileHasher, 'output'>,
     readonly slotSize: number,
   ) {
     this.slots = Array.from({ length: SLOTS }, () => new SharedArrayBuffer(slotSize));
@@ -122,7 +122,7 @@ class SlotWriter {
 }
 
 /** Streams the body of `plan` to `path`, hashed by `hasher`'s worker as it is written. */
-export async function writeOnnxBody(path: string, plan: OnnxBytes, hasher: FileHasher): Promise<OnnxFileBody> {
+export async function writeOnnxBody(path: string, plan: OnnxBytes, hasher: Pick<FileHasher, 'output'>): Promise<OnnxFileBody> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'w');
