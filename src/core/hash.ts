@@ -30,16 +30,18 @@ export interface ByteRange {
  * time so the urgent one goes first:
  *  1. the output's sha256: shared slots (an ONNX file being written) hashed in the order
  *     posted, each acknowledged at once so the writer can reuse it;
- *  2. the file's sha256, one streamed pass in 2 MiB positioned reads, posted when done;
- *  3. the lane64 checksum of each byte range (tensors) once they are posted, read again
- *     from the page cache (the file was just read whole) in 2 MiB pieces, one a step.
+ *  2. the file's sha256, one streamed pass in 1 MiB positioned reads, posted when done;
+ *     the byte ranges (tensors) posted before the pass reached them get their lane64
+ *     checksums from the same reads;
+ *  3. the lane64 of the ranges the pass had already gone by, read again from the page
+ *     cache (the file was just read) in 1 MiB pieces, one a step; then all are posted.
  */
 const WORKER_SOURCE = `
 const { createHash } = require('node:crypto');
 const { readSync } = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
 const lane64Stream = ${lane64Stream.toString()};
-const CHUNK = 2 << 20;
+const CHUNK = 1 << 20;
 let failed = false;
 const fail = (e) => {
   failed = true;
@@ -56,8 +58,36 @@ function readFull(fd, buf, length, at) {
 const fd = workerData.fd; // opened and closed by the parent
 const file = { h: createHash('sha256'), buf: Buffer.allocUnsafe(CHUNK), at: 0, done: false };
 const out = { slots: null, h: null, queue: [], digestWanted: false };
-// a fresh ArrayBuffer: offset 0 is aligned for lane64's 32-bit words
-const ranges = { list: null, next: 0, at: 0, stream: null, buf: new Uint8Array(CHUNK), sums: {} };
+const ranges = {
+  posted: false,
+  // ranges ahead of the file pass, by offset; the next to start; those started, with their streams
+  inline: [],
+  inlineNext: 0,
+  active: [],
+  // ranges behind it, read again: the next, how far into it, its stream
+  reread: [],
+  next: 0,
+  at: 0,
+  stream: null,
+  // a fresh ArrayBuffer: offset 0 is aligned for lane64's 32-bit words
+  buf: new Uint8Array(CHUNK),
+  sums: {},
+};
+const pastEnd = (r) => new Error('range ' + r.offset + '+' + r.length + ' runs past the end of the file');
+/** lane64 of the inline ranges over file bytes [at, at + n) in file.buf */
+function feedRanges(at, n) {
+  const end = at + n;
+  while (ranges.inlineNext < ranges.inline.length && ranges.inline[ranges.inlineNext].offset < end)
+    ranges.active.push({ r: ranges.inline[ranges.inlineNext++], s: lane64Stream() });
+  ranges.active = ranges.active.filter(({ r, s }) => {
+    const from = Math.max(r.offset, at);
+    const to = Math.min(r.offset + r.length, end);
+    if (to > from) s.update(file.buf.subarray(from - at, to - at));
+    if (r.offset + r.length > end) return true;
+    ranges.sums[r.key] = s.digest();
+    return false;
+  });
+}
 let scheduled = false;
 function step() {
   scheduled = false;
@@ -75,14 +105,21 @@ function step() {
       const n = readSync(fd, file.buf, 0, CHUNK, file.at);
       if (n > 0) {
         file.h.update(file.buf.subarray(0, n));
+        feedRanges(file.at, n);
         file.at += n;
       } else {
         file.done = true;
         file.buf = null;
         parentPort.postMessage({ kind: 'file', sha256: file.h.digest('hex') });
+        if (ranges.active.length > 0) throw pastEnd(ranges.active[0].r);
+        for (const r of ranges.inline.slice(ranges.inlineNext)) {
+          if (r.length > 0) throw pastEnd(r);
+          ranges.sums[r.key] = lane64Stream().digest();
+        }
+        ranges.inlineNext = ranges.inline.length;
       }
-    } else if (ranges.list !== null && ranges.next < ranges.list.length) {
-      const r = ranges.list[ranges.next];
+    } else if (ranges.posted && ranges.next < ranges.reread.length) {
+      const r = ranges.reread[ranges.next];
       ranges.stream ??= lane64Stream();
       const n = Math.min(CHUNK, r.length - ranges.at);
       readFull(fd, ranges.buf, n, r.offset + ranges.at);
@@ -94,9 +131,9 @@ function step() {
         ranges.at = 0;
         ranges.next++;
       }
-    } else if (ranges.list !== null) {
+    } else if (ranges.posted) {
       parentPort.postMessage({ kind: 'ranges', checksums: ranges.sums });
-      ranges.list = null;
+      ranges.posted = false;
     } else return; // idle until the next message
   } catch (e) {
     return fail(e);
@@ -111,7 +148,8 @@ function schedule() {
 }
 parentPort.on('message', (m) => {
   if (m.kind === 'ranges') {
-    ranges.list = m.ranges;
+    ranges.posted = true;
+    for (const r of [...m.ranges].sort((a, b) => a.offset - b.offset)) (file.done || r.offset < file.at ? ranges.reread : ranges.inline).push(r);
   } else if (m.kind === 'slots') {
     out.slots = m.slots;
     out.h = createHash('sha256');

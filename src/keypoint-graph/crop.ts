@@ -23,9 +23,9 @@ import type { AffineFrame } from './settings.js';
  * For onnxruntime-web's WebGPU EP (docs/browser-backends.md), which has no int64
  * arithmetic and no uint8 Pad: the pixel indices are int32 (`row·W + col`, exact below
  * 2^31 pixels), the image is read where it lies (no padded copy, uint8 Reshape and Gather
- * run there) and only the gathered taps are cast to float. The image's size (Shape, Gather,
- * Cast: scalars) stays on the CPU EP, as onnxruntime places shape arithmetic. The image
- * needs a pixel to look up: H, W >= 1.
+ * run there) and only the gathered taps are cast to float. The image's size is counted on
+ * the image (see below), not read with Shape, whose int64 output and every scalar computed
+ * from it alone onnxruntime keeps on its CPU EP. The image needs a pixel to look up: H, W >= 1.
  */
 export function cropImage(ops: Ops, image: Value, frame: AffineFrame, inputSize: readonly [number, number]): Value {
   const o = ops.in('crop');
@@ -33,12 +33,18 @@ export function cropImage(ops: Ops, image: Value, frame: AffineFrame, inputSize:
   const f = (what: string, v: number) => o.scalar(what, v);
   const i64 = (what: string, v: number) => o.scalar(what, v, 'int64');
 
-  // image size
-  const size = o.shape(image, 'image_shape');
-  const height = o.gather(size, i64('axis_h', 0), 0, 'H');
-  const width = o.gather(size, i64('axis_w', 1), 0, 'W');
-  const lastRow = o.sub(o.cast(height, 'float32', 'H_float'), f('one_r', 1), 'last_row');
-  const lastCol = o.sub(o.cast(width, 'float32', 'W_float'), f('one_c', 1), 'last_col');
+  // image size: counted along the first column and the first row (H and W float32, exact
+  // below 2^24), not read by Shape, whose int64 output onnxruntime computes on its CPU EP
+  const first = i64('first', 0);
+  const extent = (axis: number, what: string) => {
+    const line = o.gather(o.gather(image, first, 1 - axis, `${what}_line`), first, 1, `${what}_line_red`);
+    const ones = o.add(o.mul(o.cast(line, 'float32', `${what}_line_float`), f(`${what}_zero`, 0)), f(`${what}_one`, 1), `${what}_ones`);
+    return o.reduce('sum', ones, [0], false, what);
+  };
+  const height = extent(0, 'H');
+  const width = extent(1, 'W');
+  const lastRow = o.sub(height, f('one_r', 1), 'last_row');
+  const lastCol = o.sub(width, f('one_c', 1), 'last_col');
   const stride = o.cast(width, 'int32', 'row_stride');
 
   // OpenCV's fixed-point sample positions per box

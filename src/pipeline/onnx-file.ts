@@ -3,7 +3,7 @@
  * including the graph, with the weights) while the source digest may still be running,
  * then the last field (opset_import, metadata_props) once the metadata is settled.
  *
- * The bytes go through a few shared slots of 4 MiB: each weight is produced straight into
+ * The bytes go through three shared slots (up to 4 MiB each): each weight is produced straight into
  * them, in pieces where it is larger (a checkpoint tensor read into a slot, a folded
  * weight scaled there in place: nothing allocated per tensor, so memory stays at the
  * slots whatever the model), the small protobuf pieces are copied in, and a full slot is
@@ -26,7 +26,10 @@ export interface OnnxFileBody {
 
 /** Slots in flight: one being filled, the others being written and hashed. */
 const SLOTS = 3;
-const SLOT_BYTES = 4 << 20;
+/** A slot holds 1/32 of the body, from 256 KiB to 4 MiB (a small model's writer stays small), in 64 KiB steps. */
+function slotBytes(bodyLength: number): number {
+  return Math.min(4 << 20, Math.max(256 << 10, Math.ceil(bodyLength / 32 / 65536) * 65536));
+}
 /** Weights smaller than this are copied in (their bytes() is cheap); larger ones are produced in place. */
 const FILL_MIN = 64 << 10;
 
@@ -126,7 +129,7 @@ export async function writeOnnxBody(path: string, plan: OnnxBytes, hasher: FileH
   } catch (e) {
     throw writeFailure(path, e);
   }
-  const out = new SlotWriter(path, fh, hasher, SLOT_BYTES);
+  const out = new SlotWriter(path, fh, hasher, slotBytes(plan.bodyLength));
   const destroy = () => void fh.close().catch(() => {});
   try {
     for (const p of plan.bodyParts()) {

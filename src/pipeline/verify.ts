@@ -25,8 +25,8 @@
  *   onnxruntime-node, TF.js on wasm) equals the TypeScript pipeline on the checkpoint: the
  *   rebuilt heatmap network through `run`'s estimatePoses on the same image and boxes
  *   (crop-keypoints: the crops that pipeline cuts), keypoints within 0.01 px and scores
- *   within 1e-4; under DARK and megvii only the keypoints eval/well-posed.ts finds
- *   determined at float32 precision are bounded, the ill-posed ones are counted and reported.
+ *   within 1e-4; only the keypoints eval/well-posed.ts finds determined at float32
+ *   precision are bounded (any decoding), the ill-posed ones are counted and reported.
  *
  * - evaluation (optional): the dataset test of 'pose-port eval' on one artifact, every
  *   metric the zoo row records compared with the measured one within a tolerance.

@@ -5,10 +5,9 @@
  * small one) and return keypoints in image pixels; the page has no processing of its own.
  * Each backend is proved to be the one asked for (demo/backends.js throws otherwise), and
  * the keypoints equal onnxruntime-node's on the same pixels (the page gets a PNG of
- * sharp's decode) within 0.01 px. For onnxruntime-web webgpu the nodes onnxruntime leaves
- * to its CPU EP are read from its node placement and must be exactly the image-size
- * scalars of ./webgpu-cpu-nodes.ts: any other node on the CPU fails. A screenshot goes to
- * .cache/screenshots/demo.png.
+ * sharp's decode) within 0.01 px. For onnxruntime-web webgpu, onnxruntime's node placement
+ * must put every node on the WebGPU EP: a node on its CPU EP fails by name. A screenshot
+ * goes to .cache/screenshots/demo.png.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +19,7 @@ import { ROOT } from '../helpers/ckpt.js';
 import { chromiumPresent, launchChromium } from './chromium.js';
 import { VENDOR } from './harness.js';
 import { serveStatic } from './server.js';
-import { cpuNodesOf, KEYPOINT_GRAPH_CPU_NODES } from './webgpu-cpu-nodes.js';
+import { cpuNodesOf, type Placement } from './placement.js';
 
 const CKPT = join(ROOT, 'fixtures', 'default', 'tiny_res_simplebaseline.pth');
 const IMAGE = join(ROOT, 'demo', '000000000785.jpg');
@@ -41,7 +40,7 @@ interface PageRun {
   ms: number;
   backend?: string;
   ep?: string;
-  facts: { placement?: { nodes: Record<string, { op: string; name: string }[]>; counts: Record<string, number> } } & Record<string, unknown>;
+  facts: { placement?: Placement } & Record<string, unknown>;
 }
 interface PageState {
   done: boolean;
@@ -107,9 +106,9 @@ test.serial('the demo runs the keypoint artifacts on every backend and matches o
     if (load.onnxBackend === 'webgpu') {
       const placement = state.onnx!.facts.placement!;
       const cpu = cpuNodesOf(placement);
-      t.is(cpu.length, placement.counts.CPUExecutionProvider ?? 0, 'every CPU-placed node is listed');
-      t.log(`onnxruntime-web webgpu: ${placement.counts.WebGpuExecutionProvider} nodes on WebGPU, ${cpu.length} on the CPU EP (${cpu.join(', ')})`);
-      t.deepEqual(cpu, [...KEYPOINT_GRAPH_CPU_NODES].sort(), 'nodes placed on the CPU EP: the image-size scalars only');
+      t.log(`onnxruntime-web webgpu: ${placement.counts.WebGpuExecutionProvider} nodes on WebGPU, ${cpu.length} on the CPU EP ${cpu.join(', ')}`);
+      t.deepEqual(cpu, [], 'nodes placed on the CPU EP');
+      t.deepEqual(Object.keys(placement.counts), ['WebGpuExecutionProvider'], 'execution providers');
     }
   }
 });

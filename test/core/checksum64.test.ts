@@ -125,6 +125,18 @@ test('the worker: the file sha256 and the lane64 of byte ranges equal those comp
     for (const r of ranges) t.is(got[r.key], lane64(bytes.subarray(r.offset, r.offset + r.length)), r.key);
     hasher.close();
 
+    // posted at once, the ranges are checksummed from the sha256 pass's own reads (overlapping, empty, unordered)
+    const early = hashFileInWorker(file);
+    const overlapping = [...ranges, { key: 'd', offset: (5 << 20) + 100, length: 3 << 20 }, { key: 'e', offset: (9 << 20) + 13, length: 0 }, { key: 'f', offset: 1, length: (9 << 20) + 12 }];
+    const early2 = early.checksums(overlapping);
+    t.is(await early.sha256, sha256Bytes(bytes));
+    const got2 = await early2;
+    for (const r of overlapping) t.is(got2[r.key], lane64(bytes.subarray(r.offset, r.offset + r.length)), `early ${r.key}`);
+    early.close();
+    const earlyPast = hashFileInWorker(file);
+    await t.throwsAsync(earlyPast.checksums([{ key: 'x', offset: bytes.length - 4, length: 8 }]), { message: /f\.bin.*runs past the end of the file/ });
+    earlyPast.close();
+
     const past = hashFileInWorker(file);
     await past.sha256;
     await t.throwsAsync(past.checksums([{ key: 'x', offset: bytes.length - 4, length: 8 }]), { message: /f\.bin.*runs past the end of the file/ });

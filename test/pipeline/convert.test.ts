@@ -149,23 +149,32 @@ test.serial('usage errors: unknown option, bad --format, missing argument', (t) 
   t.regex(help.stdout, /rsn50/);
 });
 
-test.serial('a file whose sha256 a registry entry records is converted as that entry without --zoo (its digest settles the row before the one build)', async (t) => {
-  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
+/**
+ * The rsn18 test checkpoint (legacy container, with meta) and a user registry (written to
+ * `registry`) whose rsn18 row, changed by `change`, records that file's sha256 prefix.
+ */
+function rsn18PublishedAs(registry: string, change: (e: ReturnType<typeof getZooEntry>) => object = (e) => e) {
   const model = 'rsn18_coco_256x192';
   const ckpt = makeCheckpoint(model, { legacy: true, meta: true });
   const sha = createHash('sha256').update(readFileSync(ckpt)).digest('hex');
   const e = getZooEntry(model);
+  const named = (s: string) => s.replace(/-[0-9a-f]{8}_/, `-${sha.slice(0, 8)}_`);
+  const entry = { ...change(e), checkpoint: { ...e.checkpoint, sha256Prefix: sha.slice(0, 8), file: named(e.checkpoint.file), url: named(e.checkpoint.url) } };
+  writeFileSync(registry, JSON.stringify({ format: 'pose-port-zoo/1', entries: [entry] }));
+  return { model, ckpt, sha, e };
+}
+
+test.serial('a file whose sha256 a registry entry records is converted as that entry without --zoo (its digest settles the row before the one build)', async (t) => {
+  if (!requireTorch()) return t.pass('PyTorch absent (local run)');
   // the same row, published (in this user registry) as this file; input 128x96, so a build
   // made before the digest was known would differ from the one the row asks for
-  const entry = {
+  const registry = join(work, 'by-sha-registry.json');
+  const { model, ckpt, sha } = rsn18PublishedAs(registry, (e) => ({
     ...e,
     input: { height: 128, width: 96 },
     heatmap: { height: 32, width: 24 },
-    checkpoint: { ...e.checkpoint, sha256Prefix: sha.slice(0, 8), file: e.checkpoint.file.replace(/-[0-9a-f]{8}_/, `-${sha.slice(0, 8)}_`), url: e.checkpoint.url.replace(/-[0-9a-f]{8}_/, `-${sha.slice(0, 8)}_`) },
     config: { ...e.config, image_size: [96, 128], heatmap_size: [24, 32], head: { ...e.config.head, out_shape: [32, 24] } },
-  };
-  const registry = join(work, 'by-sha-registry.json');
-  writeFileSync(registry, JSON.stringify({ format: 'pose-port-zoo/1', entries: [entry] }));
+  }));
   const out = join(work, 'by-sha');
   const r = runCli(['convert', ckpt, '--out', out, '--json'], { env: { POSE_PORT_REGISTRY: registry } });
   t.is(r.code, 0, r.stderr);
@@ -191,19 +200,11 @@ test.serial('a file whose sha256 a registry entry records is converted as that e
 
 test.serial('a row found by digest after the weights are written (it cannot change the graph) still settles the metadata and --strict', async (t) => {
   if (!requireTorch()) return t.pass('PyTorch absent (local run)');
-  const model = 'rsn18_coco_256x192';
-  const ckpt = makeCheckpoint(model, { legacy: true, meta: true });
-  const sha = createHash('sha256').update(readFileSync(ckpt)).digest('hex');
-  const e = getZooEntry(model);
   // the only rsn18 row, published as this file, at the size the file resolves to without a
   // row (256x192): the digest is awaited after the build, and the row still decides the
   // metadata (decoding, sources, zoo) and lets --strict pass
-  const entry = {
-    ...e,
-    checkpoint: { ...e.checkpoint, sha256Prefix: sha.slice(0, 8), file: e.checkpoint.file.replace(/-[0-9a-f]{8}_/, `-${sha.slice(0, 8)}_`), url: e.checkpoint.url.replace(/-[0-9a-f]{8}_/, `-${sha.slice(0, 8)}_`) },
-  };
   const registry = join(work, 'late-row-registry.json');
-  writeFileSync(registry, JSON.stringify({ format: 'pose-port-zoo/1', entries: [entry] }));
+  const { model, ckpt, sha, e } = rsn18PublishedAs(registry);
   const out = join(work, 'late-row');
   const r = runCli(['convert', ckpt, '--out', out, '--json', '--strict'], { env: { POSE_PORT_REGISTRY: registry } });
   t.is(r.code, 0, r.stderr);
