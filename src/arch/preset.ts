@@ -37,32 +37,37 @@ export function matchingPresets(presets: Readonly<Record<string, unknown>>, conf
 }
 
 /**
- * Checks a requested preset (`--arch NAME`) against what the keys say. Throws
- * ARCH_UNKNOWN for a name the family does not have and ARCH_MISMATCH, naming the
- * field, the preset's value and the keys' value, when they disagree.
+ * Why a requested preset (`--arch NAME`, a zoo row's) does not fit what the keys say, or
+ * null when it does: ARCH_UNKNOWN for a name the family does not have, ARCH_MISMATCH
+ * naming the family, or the field, the preset's value and the keys' value.
  */
-export function checkPreset(family: Family<any>, presetName: string, detection: Detection): void {
+export function presetError(family: Family<any>, presetName: string, detection: Detection): PosePortError | null {
   const facts = family.presets[presetName];
   if (!facts)
-    throw new PosePortError(
+    return new PosePortError(
       'ARCH_UNKNOWN',
       `no preset '${presetName}' in family '${family.name}' (known: ${Object.keys(family.presets).join(', ')})`,
     );
   if (detection.family !== family.name)
-    throw new PosePortError(
+    return new PosePortError(
       'ARCH_MISMATCH',
       `--arch ${presetName} is a ${family.name} preset, but the checkpoint keys are a ${detection.family} model` +
         (detection.preset ? ` (${detection.preset})` : ''),
       { details: { preset: presetName, detected: detection.family } },
     );
   const d = firstDifference(facts, detection.config);
-  if (d) {
-    const [path, want, got] = d;
-    throw new PosePortError(
-      'ARCH_MISMATCH',
-      `--arch ${presetName} expects ${path} = ${JSON.stringify(want)}, but the checkpoint keys say ${JSON.stringify(got)}` +
-        (detection.preset ? ` (they match preset '${detection.preset}')` : ''),
-      { details: { preset: presetName, field: path, expected: want, actual: got, detectedPreset: detection.preset ?? null } },
-    );
-  }
+  if (!d) return null;
+  const [path, want, got] = d;
+  return new PosePortError(
+    'ARCH_MISMATCH',
+    `--arch ${presetName} expects ${path} = ${JSON.stringify(want)}, but the checkpoint keys say ${JSON.stringify(got)}` +
+      (detection.preset ? ` (they match preset '${detection.preset}')` : ''),
+    { details: { preset: presetName, field: path, expected: want, actual: got, detectedPreset: detection.preset ?? null } },
+  );
+}
+
+/** The one preset checker (convert's --arch and zoo row): throws presetError's error when there is one. */
+export function checkPreset(family: Family<any>, presetName: string, detection: Detection): void {
+  const e = presetError(family, presetName, detection);
+  if (e) throw e;
 }

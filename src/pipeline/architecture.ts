@@ -1,7 +1,7 @@
 /** Which architecture a checkpoint is: detection from its keys, checked against --arch and the zoo entry's preset. */
 import { detectArchitecture, presetFamily, FAMILIES } from '../arch/index.js';
 import type { Detection } from '../arch/family.js';
-import { checkPreset, firstDifference } from '../arch/preset.js';
+import { checkPreset, presetError } from '../arch/preset.js';
 import { PosePortError } from '../core/errors.js';
 import type { TensorSet } from '../core/tensor.js';
 import type { ZooEntry } from '../zoo/types.js';
@@ -39,7 +39,7 @@ export function checkRequestedPreset(preset: string, detection: Detection): void
 /** Whether `preset` (a zoo row's) agrees with what the keys say: the rows a checkpoint can be without an ARCH_MISMATCH. */
 export function presetAgrees(preset: string, detection: Detection): boolean {
   const family = presetFamily(preset);
-  return family !== undefined && family.name === detection.family && firstDifference(family.presets[preset], detection.config) === null;
+  return family !== undefined && presetError(family, preset, detection) === null;
 }
 
 export function listPresets(): string[] {
