@@ -197,8 +197,6 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
     } catch (e) {
       throw e instanceof PosePortError ? e.withFile(ckptPath) : e;
     }
-    const checksummed = ckpt.tensors.entries.filter((e) => !e.name.endsWith('.num_batches_tracked'));
-    const inPlace = hasher.checksums(checksummed.filter((e) => e.contiguous).map((e) => ({ key: e.name, offset: e.fileOffset, length: e.byteLength })));
     lap('read');
 
     const kind = opts.graph ?? 'heatmaps';
@@ -228,6 +226,11 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
     lap('detect');
     const earlyDigest = digestFirst ? await hasher.sha256 : null;
     lap('hash_wait');
+    // the tensors' lane64, from the digest's own reads where it has not passed them yet; asked
+    // only now so that a digest waited for above is not slowed by them (they are then read again,
+    // beside the writing)
+    const checksummed = ckpt.tensors.entries.filter((e) => !e.name.endsWith('.num_batches_tracked'));
+    const inPlace = hasher.checksums(checksummed.filter((e) => e.contiguous).map((e) => ({ key: e.name, offset: e.fileOffset, length: e.byteLength })));
     const rowOf = (sha256: string): ZooEntry | undefined => {
       if (named) return named; // checked against the keys by resolveArchitecture
       const row = listZoo().find((e) => sha256.startsWith(e.checkpoint.sha256Prefix));
