@@ -208,6 +208,8 @@ export async function convertCheckpoint(ckptPath: string, opts: ConvertOptions):
     step('building graph');
     const named = zooEntryByName(opts.zoo);
     const detection = inStoredKeys(ckpt, () => resolveArchitecture(ckpt, opts.arch, named));
+    if (opts.allOutputs && !familyByName(detection.family).head.multiStage)
+      throw new PosePortError('USAGE', `--all-outputs exports the stage/unit heatmaps of multi-stage heads (RSN, MSPN); this ${detection.family} checkpoint has one head output`, { file: ckptPath });
     const numKeypoints = Number(detection.facts.keypoints);
     if (config?.settings) checkConfigAgainstKeys(config.settings, detection, numKeypoints, ckptPath);
     const settingsWith = (zoo: ZooEntry | undefined, strict: boolean | undefined) =>

@@ -39,6 +39,15 @@ function exit2(args: string[], env?: NodeJS.ProcessEnv): { error: { code: string
   return { error: JSON.parse(r.stdout).error, stderr: r.stderr };
 }
 
+test('convert --all-outputs on a single-head family is a usage error naming the family, nothing written', (t) => {
+  const out = join(work, 'all-outputs');
+  const { error } = exit2(['convert', CKPT, '--all-outputs', '--out', out]);
+  t.is(error.code, 'USAGE');
+  t.regex(error.message, /--all-outputs exports the stage\/unit heatmaps of multi-stage heads \(RSN, MSPN\); this resnet checkpoint has one head output/);
+  t.is(error.file, CKPT);
+  t.throws(() => readdirSync(out));
+});
+
 test('run --batch 100000 is a usage error naming the tensor it would need', (t) => {
   const { error } = exit2(['run', model, IMAGE, '--batch', '100000']);
   t.is(error.code, 'USAGE');

@@ -25,7 +25,7 @@ export const convertCommand = defineCommand({
     zoo: { type: 'string', arg: 'NAME', help: 'treat the file as this zoo entry (config, decoding, recorded metrics)' },
     'input-size': { type: 'value', parse: parseInputSize, arg: 'HxW', help: 'network input size (default: the zoo entry\'s, else the checkpoint config\'s, else 256x192, 256x256 for MPII)' },
     strict: { type: 'boolean', help: 'refuse (exit 2) when a setting would fall back to a family default instead of coming from a flag, the zoo row or the checkpoint\'s config' },
-    'all-outputs': { type: 'boolean', help: 'RSN/MSPN: also export every stage/unit heatmap' },
+    'all-outputs': { type: 'boolean', help: 'RSN/MSPN: also export every stage/unit heatmap (refused for single-head families)' },
     graph: { type: 'string', choices: GRAPH_KINDS, arg: 'KIND', help: 'what the artifacts compute: heatmaps (default), keypoints, crop-keypoints (docs/keypoint-graphs.md)' },
     'heatmaps-output': { type: 'boolean', help: 'keypoint graphs: also output the flip-averaged heatmaps' },
     'no-fold': { type: 'boolean', help: 'keep batch norm as separate ops (no optimisation passes)' },
