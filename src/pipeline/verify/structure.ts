@@ -8,13 +8,13 @@ import type { Described } from './format.js';
 
 /**
  * onnx-graph / tfjs-graph: the artifact's graph (every node, in order, with its op, inputs,
- * outputs and attributes; the graph's inputs and outputs; the ONNX opsets; the TF.js
+ * outputs and attributes; the graph's inputs, outputs and value_info; the ONNX opsets; the TF.js
  * signature) against an emission of the graph rebuilt from the checkpoint. The weights
  * checks prove the numbers and the execution checks one input; this one proves the
  * computation itself, so an edited node (an op swapped, an attribute or a shape constant
  * changed, a node added or dropped) fails even where the probe input would not show it.
  * Findings: one per differing position, reason 'node' (detail index, got, want), 'count',
- * 'inputs', 'outputs', 'opsets' or 'signature'.
+ * 'inputs', 'outputs', 'value_info', 'opsets' or 'signature'.
  */
 
 const MAX_FINDINGS = 20;
@@ -51,6 +51,8 @@ export function onnxGraphCheck(artifact: OnnxModel, fresh: OnnxModel): Described
   const vi = (v: IValueInfoProto | undefined) => v?.name ?? '(none)';
   compareLists(check, 'inputs', g.input ?? [], f.input ?? [], (a, b) => sameBytes(encodeValueInfo(a), encodeValueInfo(b)), vi, findings);
   compareLists(check, 'outputs', g.output ?? [], f.output ?? [], (a, b) => sameBytes(encodeValueInfo(a), encodeValueInfo(b)), vi, findings);
+  // value_info: shape hints a runtime plans memory and kernels by
+  compareLists(check, 'value_info', g.valueInfo ?? [], f.valueInfo ?? [], (a, b) => sameBytes(encodeValueInfo(a), encodeValueInfo(b)), vi, findings);
   const opsets = (m: OnnxModel) => (m.opsetImport ?? []).map((o) => `${o.domain || 'ai.onnx'}:${Number(o.version)}`).join(',');
   if (opsets(artifact) !== opsets(fresh)) findings.push({ check, ok: false, subject: 'opsets', reason: 'opsets', detail: { got: opsets(artifact), want: opsets(fresh) } });
   return { result: result(check, findings, { nodes }), describe: describeWith(check, `${nodes} nodes, the inputs, outputs and opsets`, nodes) };
