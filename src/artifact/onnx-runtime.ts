@@ -8,25 +8,31 @@ import { onnx } from '../emit/onnx/proto.js';
 import type { Inputs, Outputs } from './outputs.js';
 
 /**
- * Reads ModelProto.metadata_props (field 14) without decoding the graph: the top-level
- * fields are walked and skipped, only the metadata entries are decoded.
+ * Walks the top-level fields of a ModelProto without decoding it: `visit` gets each
+ * length-delimited field's number and bytes (every other field is skipped). A protobuf
+ * error is MODEL_FORMAT naming the file and the byte (`within`: of which nested field).
  */
-export function readOnnxMetadataProps(bytes: Uint8Array, file: string): Record<string, string> {
-  const out: Record<string, string> = {};
+function walkModelFields(bytes: Uint8Array, file: string, visit: (field: number, body: Uint8Array) => void, within = ''): void {
   const r = protobuf.Reader.create(bytes);
   try {
     while (r.pos < r.len) {
       const tag = r.uint32();
-      if (tag >>> 3 === 14 && (tag & 7) === 2) {
-        const e = onnx.StringStringEntryProto.decode(r.bytes());
-        out[e.key] = e.value;
-      } else {
-        r.skipType(tag & 7);
-      }
+      if ((tag & 7) === 2) visit(tag >>> 3, r.bytes());
+      else r.skipType(tag & 7);
     }
   } catch (e) {
-    throw new PosePortError('MODEL_FORMAT', `not an ONNX model (protobuf error at byte ${r.pos}: ${(e as Error).message})`, { file });
+    throw new PosePortError('MODEL_FORMAT', `not an ONNX model (protobuf error at byte ${r.pos}${within}: ${(e as Error).message})`, { file });
   }
+}
+
+/** Reads ModelProto.metadata_props (field 14) without decoding the graph: only the metadata entries are decoded. */
+export function readOnnxMetadataProps(bytes: Uint8Array, file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  walkModelFields(bytes, file, (field, body) => {
+    if (field !== 14) return;
+    const e = onnx.StringStringEntryProto.decode(body);
+    out[e.key] = e.value;
+  });
   return out;
 }
 
@@ -48,25 +54,18 @@ export function readOnnxGraphIO(bytes: Uint8Array, file: string): { inputs: Onnx
     const dims = (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0)));
     return { name: v.name, dims };
   };
-  const r = protobuf.Reader.create(bytes);
-  try {
-    while (r.pos < r.len) {
-      const tag = r.uint32();
-      if (tag >>> 3 === 7 && (tag & 7) === 2) {
-        const g = protobuf.Reader.create(r.bytes());
-        while (g.pos < g.len) {
-          const t = g.uint32();
-          const field = t >>> 3;
-          if ((field === 11 || field === 12) && (t & 7) === 2) (field === 11 ? inputs : outputs).push(info(g.bytes()));
-          else g.skipType(t & 7);
-        }
-      } else {
-        r.skipType(tag & 7);
-      }
-    }
-  } catch (e) {
-    throw new PosePortError('MODEL_FORMAT', `not an ONNX model (protobuf error at byte ${r.pos}: ${(e as Error).message})`, { file });
-  }
+  walkModelFields(bytes, file, (field, graph) => {
+    if (field !== 7) return;
+    walkModelFields(
+      graph,
+      file,
+      (f, body) => {
+        if (f === 11) inputs.push(info(body));
+        else if (f === 12) outputs.push(info(body));
+      },
+      ' of the graph field',
+    );
+  });
   return { inputs, outputs };
 }
 
