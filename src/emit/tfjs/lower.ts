@@ -154,7 +154,7 @@ function spareInFront(ctx: LowerContext, graph: Graph, v: Value, t: string, layo
   if (v.dtype !== 'float32') throw new PosePortError('GRAPH_INVALID', `the spare batch entry of input '${v.name}' needs a float32 input, not ${v.dtype}`);
   const r = v.shape.length;
   const paddings = [1, ...Array<number>(2 * r - 1).fill(0)];
-  const padded = ctx.emit(ctx.fresh(`${t}/spare`), 'PadV2', [t, ctx.addConst(`${t}/spare_paddings`, 'int32', [r, 2], () => Int32Array.from(paddings), false), ctx.addConst(`${t}/spare_value`, 'float32', [], () => Float32Array.of(fill), false)], {
+  const padded = ctx.emit(ctx.fresh(`spare/${v.name}`), 'PadV2', [t, ctx.addConst(`spare/${v.name}/paddings`, 'int32', [r, 2], () => Int32Array.from(paddings), false), ctx.addConst(`spare/${v.name}/value`, 'float32', [], () => Float32Array.of(fill), false)], {
     T: attr.type('DT_FLOAT'),
     Tpaddings: attr.type('DT_INT32'),
   });

@@ -1,0 +1,13 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { convertCheckpoint } from '../../src/pipeline/convert.js';
+import { ROOT } from '../helpers/ckpt.js';
+const out = join(mkdtempSync(join(tmpdir(), 'tfops-')), 'k');
+await convertCheckpoint(join(ROOT, 'fixtures', 'default', 'tiny_res_simplebaseline.pth'), { out, formats: ['tfjs'], graph: 'keypoints' });
+const m = JSON.parse(readFileSync(join(out, 'tfjs', 'model.json'), 'utf8'));
+const nodes = m.modelTopology.node;
+const count: Record<string, number> = {};
+for (const n of nodes) count[n.op] = (count[n.op] ?? 0) + 1;
+console.log(count);
+for (const n of nodes) if (n.op === 'Transpose') console.log(n.name, n.input);
