@@ -269,7 +269,7 @@ const RULES: Readonly<Record<string, Rule>> = {
     const pads = known(ctx, node, p, 'paddings', s.length * 2);
     if (v && (v.shape.length !== 0 || v.dtype !== x.dtype)) fail(ctx, node, `the pad value must be a ${x.dtype} scalar`);
     // an activation's batch is padded only by the one spare crop a crop-keypoints graph puts in front
-    // (keypoint-graph/build.ts withSpare), never behind
+    // (ir/graph.ts EmptyBatch, put there by the TF.js lowering), never behind
     const batch = s.length === 4 && x.dtype === 'float32';
     const out = s.map((d, i) => {
       const [a, b] = [pads[2 * i], pads[2 * i + 1]];

@@ -7,6 +7,20 @@ import type { AttrsOf, ConstSource, DType, Dim, Node, Op, Value } from './types.
 export type GraphMeta = Record<string, unknown>;
 
 /**
+ * A graph whose batch may be empty, for runtimes whose kernels fail on an empty tensor:
+ * `fill` names the inputs whose first dimension is the symbolic batch `dim`, each with
+ * a value that makes one more entry harmless (no division by zero, no NaN). An emitter for
+ * such a runtime (TF.js: its wasm Transpose, Mean and Max trap on an empty tensor and its
+ * Gather returns a wrong shape) puts that spare entry in front of each of these inputs and
+ * drops it again from every output whose first dimension is `dim`. Runtimes that compute an
+ * empty batch (onnxruntime) run the graph as it is.
+ */
+export interface EmptyBatch {
+  readonly dim: string;
+  readonly fill: Readonly<Record<string, number>>;
+}
+
+/**
  * A graph under construction or after passes. Nodes are kept in a valid
  * topological order (builders append in execution order; passes keep it).
  */
@@ -17,6 +31,8 @@ export class Graph {
   readonly constants: Value[] = [];
   nodes: Node[] = [];
   meta: GraphMeta = {};
+  /** set when the batch may be empty (see EmptyBatch) */
+  emptyBatch: EmptyBatch | null = null;
   private nextId = 0;
   private readonly names = new Set<string>();
 

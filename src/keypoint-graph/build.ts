@@ -30,7 +30,7 @@ export const KEYPOINT_GRAPH_IO = {
  * then the network (on the crops and their mirror images when the settings have the
  * flip test), the decoding the settings name, and the transform back to image pixels:
  * `keypoints` float32 [N, K, 2], `scores` float32 [N, K], and with `heatmapsOutput`
- * the flip-averaged `heatmaps` [N, K, h, w]. N may be 0 (see withSpare).
+ * the flip-averaged `heatmaps` [N, K, h, w]. N may be 0 (see EMPTY_BATCH).
  *
  * Other outputs of the network are left unconnected (run dead-code after this); the
  * caller verifies the result.
@@ -57,13 +57,13 @@ export function buildKeypointGraph(g: Graph, kind: KeypointGraphKind, s: Keypoin
   let frame;
   if (kind === 'keypoints') {
     const image = g.addInput('image', ['H', 'W', 3], 'uint8');
-    const boxes = withSpare(ops, g.addInput('boxes', ['N', 4]), 1, 'boxes');
+    const boxes = g.addInput('boxes', ['N', 4]);
     frame = affineFrame(ops, boxesToCenterScale(ops, boxes, s.inputSize, s.padding));
     crops = normalizeCrops(ops, cropImage(ops, image, frame, s.inputSize), s.mean, s.std);
   } else {
-    crops = withSpare(ops, g.addInput('crops', ['N', 3, s.inputSize[0], s.inputSize[1]]), 0, 'crops');
-    const center = withSpare(ops, g.addInput('center', ['N', 2]), 0, 'center');
-    const scale = withSpare(ops, g.addInput('scale', ['N', 2]), 1, 'scale');
+    crops = g.addInput('crops', ['N', 3, s.inputSize[0], s.inputSize[1]]);
+    const center = g.addInput('center', ['N', 2]);
+    const scale = g.addInput('scale', ['N', 2]);
     frame = affineFrame(ops, centerScaleInputs(ops, center, scale));
   }
 
@@ -87,27 +87,18 @@ export function buildKeypointGraph(g: Graph, kind: KeypointGraphKind, s: Keypoin
       throw new PosePortError('USAGE', `unknown decoding '${String(s.method)}'`);
   }
   const keypoints = toImage(ops, decoded.px, decoded.py, frame, heatmapSize);
-  g.markOutput(withoutSpare(ops, keypoints, 'keypoints'), 'keypoints');
-  g.markOutput(withoutSpare(ops, decoded.score, 'scores'), 'scores');
-  if (s.heatmapsOutput) g.markOutput(withoutSpare(ops, heatmaps, 'heatmaps'), 'heatmaps');
+  g.markOutput(keypoints, 'keypoints');
+  g.markOutput(decoded.score, 'scores');
+  if (s.heatmapsOutput) g.markOutput(heatmaps, 'heatmaps');
+  g.emptyBatch = EMPTY_BATCH;
   return g;
 }
 
-/*
- * The spare batch entry. Every tensor between the inputs and the outputs has one more
- * entry than the caller's batch: a spare box (x, y, w, h all 1; for crop-keypoints a black
- * crop at center 0, scale 1) first, dropped again from the outputs. So no kernel ever sees an
- * empty batch, which some fail on: onnxruntime-node at its default optimisation level
- * rewrites the backbone's strided convolutions for its NCHWc layout with a Reshape to
- * `{0, -1, ...}` that refuses 0 elements, and TF.js's wasm Transpose traps ("divide by
- * zero") on an empty tensor. The cost is one more crop through the network per call.
+/**
+ * N may be 0. onnxruntime computes the empty batch (every family, default optimisation
+ * level: onnxruntime-node 1.x measured). TF.js's wasm kernels do not (Transpose, Mean and Max
+ * trap, Gather mis-shapes), so the TF.js emission runs the graph on one spare entry in front
+ * (src/ir/graph.ts EmptyBatch): a 1x1 box at (1, 1), or a black crop at center 0, scale 1.
+ * Only there is a spare crop run through the network; the ONNX graph runs 2N crops, not 2(N+1).
  */
-function withSpare(ops: Ops, v: Value, fill: number, what: string): Value {
-  const pads = v.shape.map(() => 0);
-  pads[0] = 1;
-  return ops.in('spare').pad(v, [...pads, ...v.shape.map(() => 0)], fill, what);
-}
-
-function withoutSpare(ops: Ops, v: Value, what: string): Value {
-  return ops.in('spare').slice(v, 0, 1, Infinity, what);
-}
+const EMPTY_BATCH = { dim: 'N', fill: { boxes: 1, crops: 0, center: 0, scale: 1 } } as const;

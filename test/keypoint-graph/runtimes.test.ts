@@ -3,9 +3,9 @@
  * TF.js (wasm, cpu) against the TypeScript pipeline: N = 0, 1 and 7
  * boxes, boxes partly and wholly outside the image, a 16x16 and a 4000x3000 image.
  *
- * N = 0 runs in onnxruntime at its default optimisation level and on TF.js wasm: the graph
- * carries a spare batch entry (src/keypoint-graph/build.ts, withSpare), so no kernel sees an
- * empty batch.
+ * N = 0 runs in onnxruntime at its default optimisation level on an empty batch, and on
+ * TF.js wasm, whose kernels fail on empty tensors, through the spare batch entry the TF.js
+ * emission puts in front (src/ir/graph.ts EmptyBatch).
  */
 import test from 'ava';
 import { mkdtempSync } from 'node:fs';
@@ -14,9 +14,14 @@ import { join } from 'node:path';
 import type { ModelMetadata } from '../../src/artifact/metadata.js';
 import type { ImageU8 } from '../../src/io/image.js';
 import { exactCrops } from '../helpers/keypoint-crop.js';
-import { compareKeypoints, keypointDistances, keypointSession, keypointTfjs, metadataOf, reference, referenceModel, runOnnx, type KeypointsOut } from '../helpers/keypoint-parity.js';
+import * as ort from 'onnxruntime-node';
+import { loadTfjsGraph, useTfjsBackend } from '../../src/artifact/tfjs-runtime.js';
+import { emitOnnx } from '../../src/emit/onnx/index.js';
+import { emitTfjs, writeTfjs } from '../../src/emit/tfjs/index.js';
+import { tfjsLayouts } from '../../src/pipeline/keypoint-artifact.js';
+import { compareKeypoints, keypointDistances, keypointGraph, keypointSession, keypointTfjs, metadataOf, reference, referenceModel, runOnnx, type KeypointsOut } from '../helpers/keypoint-parity.js';
 import { mulberry32 } from '../helpers/manifest-tensors.js';
-import { resnetNet } from './families.js';
+import { COCO_NETS, resnetNet } from './families.js';
 
 const work = mkdtempSync(join(tmpdir(), 'pose-port-kp-runtimes-'));
 
@@ -107,5 +112,56 @@ for (const decode of DECODES)
       await session.release();
       await model.dispose();
       tf.model.dispose();
+    }
+  });
+
+/**
+ * N = 0 on every family and both graph kinds, flip test on and off: onnxruntime-node runs
+ * the network on an empty batch (the ONNX graph has no spare entry), TF.js wasm through the
+ * spare entry its emission puts in front; each returns keypoints [0, K, 2] and scores
+ * [0, K]. One box alongside checks that the spare is dropped, not a real entry.
+ */
+for (const make of COCO_NETS)
+  test.serial(`${make().tag}: N = 0 and 1 on onnxruntime-node and TF.js wasm, both graph kinds, flip on and off`, async (t) => {
+    const net = make();
+    const [ho, wo] = net.inputSize;
+    const tf = await useTfjsBackend('wasm');
+    for (const flip of [true, false]) {
+      const meta = metadataOf(net, { method: 'default', flip_test: flip, shift_heatmap: true, modulate_kernel: 11 });
+      for (const kind of ['keypoints', 'crop-keypoints'] as const) {
+        const g = keypointGraph(net, meta, kind);
+        const session = await ort.InferenceSession.create(emitOnnx(g));
+        const dir = join(work, `n0-${net.tag}-${flip}-${kind}`);
+        writeTfjs(dir, emitTfjs(g, tfjsLayouts(kind)));
+        const model = await loadTfjsGraph(dir, 'wasm');
+        try {
+          for (const n of [0, 1]) {
+            const feeds: Record<string, [Float32Array | Uint8Array, number[]]> =
+              kind === 'keypoints'
+                ? { image: [SMALL.data, [16, 16, 3]], boxes: [Float32Array.from({ length: 4 * n }, () => 4), [n, 4]] }
+                : { crops: [new Float32Array(n * 3 * ho * wo).fill(0.5), [n, 3, ho, wo]], center: [new Float32Array(2 * n).fill(500), [n, 2]], scale: [new Float32Array(2 * n).fill(0.1), [n, 2]] };
+            const what = `${kind}, flip ${flip}, N = ${n}`;
+            const o = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, [d, s]]) => [k, new ort.Tensor(d instanceof Uint8Array ? 'uint8' : 'float32', d, s)])));
+            t.deepEqual([...o.keypoints.dims].map(Number), [n, 17, 2], `${what}: onnxruntime keypoints`);
+            t.deepEqual([...o.scores.dims].map(Number), [n, 17], `${what}: onnxruntime scores`);
+            const xs = Object.fromEntries(Object.entries(feeds).map(([k, [d, s]]) => [k, d instanceof Uint8Array ? tf.tensor(Int32Array.from(d), s, 'int32') : tf.tensor(d, s)]));
+            const [kp, sc] = model.execute(xs, ['keypoints', 'scores']) as import('@tensorflow/tfjs-core').Tensor[];
+            t.deepEqual(kp.shape, [n, 17, 2], `${what}: TF.js wasm keypoints`);
+            t.deepEqual(sc.shape, [n, 17], `${what}: TF.js wasm scores`);
+            if (n === 1) {
+              // the real entry, not the spare: every keypoint inside the real box's crop region
+              // (box 4,4,4,4 -> centre 6,6, crop 5 x 6.7 px; crop-keypoints centre 500, scale 0.1),
+              // far from the spare's (box 1,1,1,1 -> centre 1.5; centre 0, 200 px)
+              const [lo, hi] = kind === 'keypoints' ? [2, 10] : [470, 530];
+              for (const [rt, v] of [['onnxruntime', o.keypoints.data as Float32Array], ['TF.js wasm', (await kp.data()) as Float32Array]] as const)
+                t.true(v.every((x) => x >= lo && x <= hi), `${what}: ${rt} keypoints ${Math.min(...v)}..${Math.max(...v)} outside ${lo}..${hi}`);
+            }
+            tf.dispose([kp, sc, ...Object.values(xs)]);
+          }
+        } finally {
+          await session.release();
+          model.dispose();
+        }
+      }
     }
   });

@@ -1,6 +1,6 @@
 import { PosePortError } from '../../core/errors.js';
 import type { Graph } from '../../ir/graph.js';
-import type { Node, Op } from '../../ir/types.js';
+import type { Node, Op, Value } from '../../ir/types.js';
 import { attr, type NodeDefJson } from './graphdef.js';
 import { LowerContext, staticDim, TF_DTYPE, type LowerOptions, type TfConst } from './lower/context.js';
 import { lowerConv } from './lower/conv.js';
@@ -103,6 +103,7 @@ export function lowerToTf(graph: Graph, opts: LowerOptions): LoweredTf {
       const name = ctx.fresh(v.name);
       ctx.emit(name, 'Placeholder', [], { dtype: attr.type(TF_DTYPE[v.dtype]), shape: attr.shape(dims) });
       ctx.define(v, name, 'plain');
+      spareInFront(ctx, graph, v, name, 'plain');
       return { name, shape: dims };
     }
     const [n, c, h, w] = v.shape;
@@ -110,27 +111,52 @@ export function lowerToTf(graph: Graph, opts: LowerOptions): LoweredTf {
     const name = ctx.fresh(v.name);
     ctx.emit(name, 'Placeholder', [], { dtype: attr.type('DT_FLOAT'), shape: attr.shape(dims) });
     ctx.define(v, name);
+    spareInFront(ctx, graph, v, name, 'nhwc');
     return { name, shape: dims };
   });
 
   for (const node of graph.nodes) if (!ctx.fused.has(node)) lowerNode(ctx, node);
 
-  // outputs: NHWC under their own names, or transposed back to NCHW when asked
+  // outputs: NHWC under their own names, or transposed back to NCHW when asked; without
+  // the spare batch entry (after the transpose, which must not see an empty batch)
   const outputs = graph.outputs.map((v): TfIo => {
     const name = ctx.outputName.get(v)!;
-    const t = ctx.computed(v);
+    let t = ctx.computed(v);
     if (t === undefined) throw new PosePortError('GRAPH_INVALID', `output '${v.name}' is not computed by the graph`);
     const nchw = v.shape.map((d) => (typeof d === 'number' ? d : -1));
-    if (ctx.layoutOf(v) === 'plain') {
-      if (t !== name) ctx.emit(name, 'Identity', [t], { T: attr.type(TF_DTYPE[v.dtype]) });
-      return { name, shape: nchw };
+    const plain = ctx.layoutOf(v) === 'plain';
+    const dtype = attr.type(TF_DTYPE[v.dtype]);
+    const transposed = !plain && opts.outputLayout === 'NCHW';
+    const spare = graph.emptyBatch !== null && v.shape[0] === graph.emptyBatch.dim;
+    if (transposed) {
+      const perm = ctx.int32(`${name}/perm`, [0, 3, 1, 2]);
+      t = ctx.emit(spare ? ctx.fresh(`${name}/nchw`) : name, 'Transpose', [t, perm], { T: dtype, Tperm: attr.type('DT_INT32') });
     }
-    if (opts.outputLayout === 'NCHW') {
-      ctx.emit(name, 'Transpose', [t, ctx.int32(`${name}/perm`, [0, 3, 1, 2])], { T: attr.type('DT_FLOAT'), Tperm: attr.type('DT_INT32') });
-      return { name, shape: nchw };
+    if (spare) {
+      const r = v.shape.length;
+      const begin = ctx.int32(`${name}/spare_begin`, [1, ...Array<number>(r - 1).fill(0)]);
+      const size = ctx.int32(`${name}/spare_size`, Array<number>(r).fill(-1));
+      t = ctx.emit(name, 'Slice', [t, begin, size], { T: dtype, Index: attr.type('DT_INT32') });
     }
-    if (t !== name) ctx.emit(name, 'Identity', [t], { T: attr.type('DT_FLOAT') });
-    return { name, shape: [nchw[0], nchw[2], nchw[3], nchw[1]] };
+    if (t !== name) ctx.emit(name, 'Identity', [t], { T: dtype });
+    return { name, shape: plain || transposed ? nchw : [nchw[0], nchw[2], nchw[3], nchw[1]] };
   });
   return { nodes: ctx.nodes, consts: ctx.consts, inputs, outputs };
+}
+
+/**
+ * Graph.emptyBatch: input `v` (TF tensor `t`) gets its spare batch entry in front, a PadV2
+ * by one along the first dimension with the input's fill value; `v` is the padded tensor.
+ */
+function spareInFront(ctx: LowerContext, graph: Graph, v: Value, t: string, layout: 'plain' | 'nhwc'): void {
+  const fill = graph.emptyBatch?.fill[v.name];
+  if (fill === undefined || v.shape[0] !== graph.emptyBatch!.dim) return;
+  if (v.dtype !== 'float32') throw new PosePortError('GRAPH_INVALID', `the spare batch entry of input '${v.name}' needs a float32 input, not ${v.dtype}`);
+  const r = v.shape.length;
+  const paddings = [1, ...Array<number>(2 * r - 1).fill(0)];
+  const padded = ctx.emit(ctx.fresh(`spare/${v.name}`), 'PadV2', [t, ctx.addConst(`spare/${v.name}/paddings`, 'int32', [r, 2], () => Int32Array.from(paddings), false), ctx.addConst(`spare/${v.name}/value`, 'float32', [], () => Float32Array.of(fill), false)], {
+    T: attr.type('DT_FLOAT'),
+    Tpaddings: attr.type('DT_INT32'),
+  });
+  ctx.define(v, padded, layout);
 }
