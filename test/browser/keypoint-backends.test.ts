@@ -1,33 +1,35 @@
 /**
- * The keypoint artifact on every browser backend (BROWSER_BACKENDS: onnxruntime-web wasm
+ * The keypoint artifacts on every browser backend (BROWSER_BACKENDS: onnxruntime-web wasm
  * and webgpu, TF.js wasm, webgl and webgpu in headless chromium, WebGL2 and WebGPU on
- * SwiftShader), for each decoding with the flip test: a small ResNet (synthetic weights,
- * test/keypoint-graph/families.ts) on COCO image 40083 with its three ground-truth boxes
- * and one box partly outside the image, and on an empty boxes tensor [0, 4]. The ONNX
- * model and the TF.js model are emitted from one keypoint graph (with the heatmaps
- * output), as convert writes them; onnxruntime-node runs the ONNX model as the reference.
+ * SwiftShader), against onnxruntime-node on the same ONNX model. A small ResNet (synthetic
+ * weights, test/keypoint-graph/families.ts), the flip test on, COCO image 40083 with its
+ * three ground-truth boxes and one box partly outside the image:
+ * - `--graph keypoints` (image and boxes in) with each decoding: default, DARK, megvii;
+ * - `--graph crop-keypoints` (crops, center and scale in; default decoding): the crops the
+ *   TypeScript pipeline cuts and normalises for the same boxes;
+ * and each of them on an empty batch (boxes [0, 4]; crops [0, 3, h, w]). The ONNX and the
+ * TF.js model are emitted from one graph (with the heatmaps output) as convert writes them.
  *
  * - The backend asked for: demo/backends.js throws where a TF.js backend does not start
  *   or its outputs live elsewhere; the facts it returns must name the backend before and
  *   after the run. On onnxruntime-web webgpu, onnxruntime's node placement must put every
  *   node on the WebGPU EP (createOrtSession 'report'): a node on the CPU EP (an op or
  *   dtype without a WebGPU kernel: int64 arithmetic, Pad of uint8, Round, Sign, ...; or
- *   Shape and the scalars computed from it) fails by name; the N = 0 session is created
+ *   Shape and the scalars computed from it) fails by name; the N = 0 sessions are created
  *   with the CPU fallback disabled ('refuse').
- * - What it computes, against onnxruntime-node on the same inputs: the flip-averaged
- *   heatmaps within relative L2 1e-5 and max |diff| 1e-4·max |ref| (withinParity); the
- *   keypoints within 0.01 px wherever they are well-posed (src/eval/well-posed: the
- *   untrained network's maps are nearly flat, so DARK's Taylor step divides by a near-zero
- *   curvature on some of them and an ulp anywhere upstream moves those arbitrarily); the
- *   scores within 1e-6.
+ * - What it computes: the flip-averaged heatmaps within relative L2 1e-5 and max |diff|
+ *   1e-4·max |ref| (withinParity); the keypoints within 0.01 px wherever they are
+ *   well-posed (src/eval/well-posed, on onnxruntime-node's heatmaps: the untrained
+ *   network's maps are nearly flat, so DARK's Taylor step divides by a near-zero curvature
+ *   on some of them and an ulp anywhere upstream moves those arbitrarily); the scores
+ *   within 1e-6. The max and median distances are logged per backend and artifact.
  * - N = 0: keypoints [0, K, 2] and scores [0, K], as onnxruntime-node's; except on
  *   onnxruntime-web webgpu, whose Conv refuses an empty batch since the ONNX graph has no
  *   spare entry: that failure is pinned by its message (EMPTY_BATCH_FAILS), so the test
  *   fails when it changes.
  *
- * Two tests per backend, boxes and N = 0 (each opens its own chromium), so that a slow SwiftShader backend
- * does not run into ava's timeout for the others. The crop-keypoints artifact (crops,
- * center and scale in) runs on onnxruntime-web webgpu alike.
+ * Two tests per backend, with boxes and N = 0, each with its own chromium, so that a slow
+ * SwiftShader backend does not run into ava's timeout for the others.
  */
 import test, { type ExecutionContext } from 'ava';
 import { join } from 'node:path';
@@ -35,11 +37,14 @@ import * as ort from 'onnxruntime-node';
 import type { ModelMetadata } from '../../src/artifact/metadata.js';
 import { emitOnnx } from '../../src/emit/onnx/index.js';
 import { emitTfjs, writeTfjs, type TfjsArtifact } from '../../src/emit/tfjs/index.js';
+import { getAffineTransform } from '../../src/eval/affine.js';
 import { xywh2cs } from '../../src/eval/bbox.js';
 import type { DecodeMethod } from '../../src/eval/decode.js';
+import { toNormalizedTensor } from '../../src/eval/normalize.js';
+import { warpAffineLinear } from '../../src/eval/warp.js';
 import { wellPosedKeypoints } from '../../src/eval/well-posed.js';
 import { decodeImage } from '../../src/io/image.js';
-import { tfjsLayouts } from '../../src/pipeline/keypoint-artifact.js';
+import { tfjsLayouts, type GraphKind } from '../../src/pipeline/keypoint-artifact.js';
 import { diff, withinParity } from '../helpers/compare.js';
 import { groundTruthBoxes, keypointGraph, metadataOf, percentiles } from '../helpers/keypoint-parity.js';
 import { resnetNet } from '../keypoint-graph/families.js';
@@ -52,54 +57,72 @@ const DECODES: ModelMetadata['decode'][] = [
   { method: 'unbiased', flip_test: true, shift_heatmap: true, modulate_kernel: 11 },
   { method: 'megvii', flip_test: true, shift_heatmap: false, modulate_kernel: 5 },
 ];
+/** the artifacts: every decoding of `keypoints`, the default one of `crop-keypoints` */
+const ARTIFACTS: (readonly [Exclude<GraphKind, 'heatmaps'>, ModelMetadata['decode']])[] = [...DECODES.map((d) => ['keypoints', d] as const), ['crop-keypoints', DECODES[0]]];
 const IMAGE = '000000040083.jpg';
 /** partly outside the image (left edge) */
 const OUTSIDE_BOX = [-40, 200, 200, 160];
 const TOLERANCE_PX = 0.01;
 const SCORE_TOLERANCE = 1e-6;
 
-interface Reference {
-  keypoints: Float32Array;
-  scores: Float32Array;
-  heatmaps: Float32Array;
-  /** [N, K, h, w] */
+interface Feed {
+  data: Uint8Array | Float32Array;
+  dtype: 'uint8' | 'float32';
   shape: number[];
-  /** per keypoint, of the reference's heatmaps */
-  wellPosed: boolean[];
 }
 interface Artifact {
-  decode: ModelMetadata['decode'];
+  /** e.g. 'keypoints, unbiased (flip test)'; `slug` names its files */
+  label: string;
+  slug: string;
   onnx: Uint8Array;
   tfjs: TfjsArtifact;
-  ref: Reference;
-  /** onnxruntime-node's output dims for N = 0 */
+  /** the inputs with the boxes, and with an empty batch */
+  feeds: { boxes: Record<string, Feed>; empty: Record<string, Feed> };
+  /** onnxruntime-node's outputs with the boxes; the heatmaps [N, K, h, w] */
+  ref: { keypoints: Float32Array; scores: Float32Array; heatmaps: Float32Array; shape: number[]; wellPosed: boolean[] };
+  /** onnxruntime-node's output dims for the empty batch */
   empty: { keypoints: number[]; scores: number[] };
 }
-interface Fixture {
-  image: { data: Uint8Array; height: number; width: number };
-  boxes: number[][];
-  artifacts: Artifact[];
-}
 
-/** The artifacts and onnxruntime-node's outputs, computed once for all the backends' tests. */
-let fixture: Promise<Fixture> | undefined;
-function loadFixture(): Promise<Fixture> {
+const ortTensors = (feeds: Record<string, Feed>) => Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, new ort.Tensor(f.dtype, f.data, f.shape)]));
+
+/** The artifacts with their inputs and onnxruntime-node's outputs, computed once for all the backends' tests. */
+let fixture: Promise<Artifact[]> | undefined;
+function loadFixture(): Promise<Artifact[]> {
   fixture ??= (async () => {
     const [file, gt] = groundTruthBoxes('coco').find(([f]) => f.endsWith(IMAGE))!;
     const img = await decodeImage(file);
     const boxes = [...gt, OUTSIDE_BOX.map(Math.fround)];
     const net = resnetNet('coco');
-    const cs = boxes.map(([x, y, w, h]) => xywh2cs(x, y, w, h, [net.inputSize[1], net.inputSize[0]]));
+    const [h, w] = net.inputSize;
+    const cs = boxes.map(([x, y, bw, bh]) => xywh2cs(x, y, bw, bh, [w, h]));
+    const image: Feed = { data: img.data, dtype: 'uint8', shape: [img.height, img.width, 3] };
     const artifacts: Artifact[] = [];
-    for (const decode of DECODES) {
+    for (const [kind, decode] of ARTIFACTS) {
       const meta = metadataOf(net, decode);
-      const graph = keypointGraph(net, meta, 'keypoints', true);
+      const graph = keypointGraph(net, meta, kind, true);
       const onnx = emitOnnx(graph);
-      const tfjs = emitTfjs(graph, { metadata: { pose_port: meta }, ...tfjsLayouts('keypoints') });
+      const tfjs = emitTfjs(graph, { metadata: { pose_port: meta }, ...tfjsLayouts(kind) });
+      let feeds: Artifact['feeds'];
+      if (kind === 'keypoints') {
+        feeds = {
+          boxes: { image, boxes: { data: Float32Array.from(boxes.flat()), dtype: 'float32', shape: [boxes.length, 4] } },
+          empty: { image, boxes: { data: new Float32Array(0), dtype: 'float32', shape: [0, 4] } },
+        };
+      } else {
+        // the TypeScript pipeline's crops: the affine warp in OpenCV's fixed point, normalised
+        const crops = new Float32Array(boxes.length * 3 * h * w);
+        cs.forEach((c, i) => toNormalizedTensor(warpAffineLinear(img, getAffineTransform(c.center, c.scale, [w, h]), w, h), meta.input.mean, meta.input.std, crops, i * 3 * h * w));
+        const pairs = (f: (c: (typeof cs)[number]) => number[]): Feed => ({ data: Float32Array.from(cs.flatMap(f)), dtype: 'float32', shape: [cs.length, 2] });
+        const none = (shape: number[]): Feed => ({ data: new Float32Array(0), dtype: 'float32', shape });
+        feeds = {
+          boxes: { crops: { data: crops, dtype: 'float32', shape: [boxes.length, 3, h, w] }, center: pairs((c) => c.center), scale: pairs((c) => c.scale) },
+          empty: { crops: none([0, 3, h, w]), center: none([0, 2]), scale: none([0, 2]) },
+        };
+      }
       const session = await ort.InferenceSession.create(onnx);
-      const image = new ort.Tensor('uint8', img.data, [img.height, img.width, 3]);
-      const out = await session.run({ image, boxes: new ort.Tensor('float32', Float32Array.from(boxes.flat()), [boxes.length, 4]) });
-      const none = await session.run({ image, boxes: new ort.Tensor('float32', new Float32Array(0), [0, 4]) });
+      const out = await session.run(ortTensors(feeds.boxes));
+      const zero = await session.run(ortTensors(feeds.empty));
       await session.release();
       const shape = [...out.heatmaps.dims].map(Number);
       const heatmaps = out.heatmaps.data as Float32Array;
@@ -111,14 +134,16 @@ function loadFixture(): Promise<Fixture> {
         scale: cs.map((c) => c.scale),
       });
       artifacts.push({
-        decode,
+        label: `${kind}, ${decode.method} (flip test)`,
+        slug: `${kind}-${decode.method}`,
         onnx,
         tfjs,
+        feeds,
         ref: { keypoints: out.keypoints.data as Float32Array, scores: out.scores.data as Float32Array, heatmaps, shape, wellPosed: posed.wellPosed },
-        empty: { keypoints: [...none.keypoints.dims].map(Number), scores: [...none.scores.dims].map(Number) },
+        empty: { keypoints: [...zero.keypoints.dims].map(Number), scores: [...zero.scores.dims].map(Number) },
       });
     }
-    return { image: { data: img.data, height: img.height, width: img.width }, boxes, artifacts };
+    return artifacts;
   })();
   return fixture;
 }
@@ -126,52 +151,51 @@ function loadFixture(): Promise<Fixture> {
 const BACKEND_NAMES: Record<Runtime, string> = { onnx: 'onnxruntime-web', tfjs: 'TF.js' };
 
 /**
- * Where an empty boxes tensor is known to fail, with the error pinned, so that the test
- * fails (and says so) when the behaviour changes. onnxruntime-web 1.30's WebGPU EP refuses
- * to dispatch a program with a zero workgroup count (program_manager.cc
+ * Where an empty batch is known to fail, with the error pinned, so that the test fails
+ * (and says so) when the behaviour changes. onnxruntime-web 1.30's WebGPU EP refuses to
+ * dispatch a program with a zero workgroup count (program_manager.cc
  * NormalizeDispatchGroupSize), and its Conv dispatches one per batch entry: since the ONNX
- * keypoint graph runs the network on the empty batch itself (no spare entry), the
- * backbone's first Conv fails at N = 0.
+ * keypoint graphs run the network on the empty batch itself (no spare entry), the
+ * backbone's first Conv fails at N = 0 (docs/browser-backends.md lists the other kernels).
  */
 const EMPTY_BATCH_FAILS: Partial<Record<string, RegExp>> = {
   'onnx webgpu': /Conv node\. Name:'backbone\.conv1[^']*' Status Message: program_manager\.cc:\d+ NormalizeDispatchGroupSize Invalid dispatch group size \(\d+, \d+, 0\)/,
 };
 
-/** A chromium with the harness, the fixture's inputs for `n` boxes and the artifacts' URLs for `runtime`. */
+/** A chromium with the harness, and the artifacts' models and inputs served to it for `runtime`. */
 async function openBackend(t: ExecutionContext, runtime: Runtime) {
-  const fx = await loadFixture();
+  const artifacts = await loadFixture();
   const h = await openHarness(t, { gpu: true });
-  const { image, boxes } = fx;
-  // TF.js takes the uint8 image as int32 (the harness converts); both take the same bytes
-  const imageSpec: InputSpec = { url: h.put('image.bin', image.data), dtype: 'uint8', shape: [image.height, image.width, 3] };
-  const inputs = (n: number): Record<string, InputSpec> => ({
-    image: imageSpec,
-    boxes: { url: h.put(`boxes-${n}.bin`, Float32Array.from(boxes.slice(0, n).flat())), dtype: 'float32', shape: [n, 4] },
-  });
-  const models = fx.artifacts.map((a) => {
-    if (runtime === 'onnx') return h.put(`${a.decode.method}/model.onnx`, a.onnx);
-    writeTfjs(join(h.files, a.decode.method, 'tfjs'), a.tfjs);
-    return `/files/${a.decode.method}/tfjs/model.json`;
-  });
-  return { fx, h, inputs, models };
+  const serve = (slug: string, feeds: Record<string, Feed>, n: string): Record<string, InputSpec> =>
+    Object.fromEntries(Object.entries(feeds).map(([name, f]) => [name, { url: h.put(`${slug}/${name}-${n}.bin`, f.data), dtype: f.dtype, shape: f.shape }]));
+  return {
+    h,
+    served: artifacts.map((a) => {
+      let model: string;
+      if (runtime === 'onnx') model = h.put(`${a.slug}/model.onnx`, a.onnx);
+      else {
+        writeTfjs(join(h.files, a.slug, 'tfjs'), a.tfjs);
+        model = `/files/${a.slug}/tfjs/model.json`;
+      }
+      return { a, model, boxes: serve(a.slug, a.feeds.boxes, 'boxes'), empty: serve(a.slug, a.feeds.empty, 'empty') };
+    }),
+  };
 }
 
 for (const [runtime, backend] of BROWSER_BACKENDS) {
   const where = `${BACKEND_NAMES[runtime]} ${backend}`;
-  test.serial(`keypoint artifact on ${where}: default, DARK and megvii decodings (flip test) as onnxruntime-node`, async (t) => {
+  test.serial(`keypoint artifacts on ${where}: keypoints (default, DARK, megvii) and crop-keypoints, flip test, as onnxruntime-node`, async (t) => {
     if (!chromiumPresent(t)) return;
     const started = performance.now();
-    const { fx, h, inputs, models } = await openBackend(t, runtime);
-    const { boxes } = fx;
+    const { h, served } = await openBackend(t, runtime);
     const p = await h.page();
-    for (const [m, a] of fx.artifacts.entries()) {
-      const what = `${where}, ${a.decode.method} (flip test)`;
+    for (const { a, model, boxes } of served) {
+      const what = `${where}, ${a.label}`;
+      const n = a.ref.shape[0];
       const report = runtime === 'onnx' && backend === 'webgpu' ? ('report' as const) : undefined;
-      const r = await p
-        .run({ runtime, backend, model: models[m], inputs: inputs(boxes.length), outputs: ['keypoints', 'scores', 'heatmaps'], reps: 1, cpuNodes: report })
-        .catch((e) => {
-          throw new Error(`${what}: ${String(e)}\n${p.log.slice(-10).join('\n')}`);
-        });
+      const r = await p.run({ runtime, backend, model, inputs: boxes, outputs: ['keypoints', 'scores', 'heatmaps'], reps: 1, cpuNodes: report }).catch((e) => {
+        throw new Error(`${what}: ${String(e)}\n${p.log.slice(-10).join('\n')}`);
+      });
       t.is(r.facts.backend ?? r.facts.ep, backend, `${what}: ran on ${JSON.stringify(r.facts)}`);
       if (runtime === 'tfjs') t.is(r.facts.backendAfterRun, backend, `${what}: active backend after the run`);
       if (report) {
@@ -184,7 +208,7 @@ for (const [runtime, backend] of BROWSER_BACKENDS) {
 
       const { ref } = a;
       t.deepEqual(r.outputs.heatmaps.shape, ref.shape, `${what}: heatmaps shape`);
-      t.deepEqual(r.outputs.keypoints.shape, [boxes.length, ref.shape[1], 2], `${what}: keypoints shape`);
+      t.deepEqual(r.outputs.keypoints.shape, [n, ref.shape[1], 2], `${what}: keypoints shape`);
       const hm = diff(r.outputs.heatmaps.data, ref.heatmaps);
       t.true(withinParity(hm), `${what}: heatmaps relL2 ${hm.relL2.toExponential(2)} maxAbs ${hm.maxAbs.toExponential(2)}`);
       const got = r.outputs.keypoints.data;
@@ -201,7 +225,7 @@ for (const [runtime, backend] of BROWSER_BACKENDS) {
       const line =
         `${what}: keypoints vs onnxruntime-node over ${posed.length} well-posed: max ${ps.max.toExponential(2)} px, median ${ps.median.toExponential(2)} px ` +
         `(${ill.length} ill-posed: max ${is.max.toExponential(2)} px); scores max ${maxScore.toExponential(2)}; ` +
-        `heatmaps relL2 ${hm.relL2.toExponential(2)}, maxAbs ${hm.maxAbs.toExponential(2)}; ${r.ms[0].toFixed(0)} ms for ${boxes.length} boxes (first run)`;
+        `heatmaps relL2 ${hm.relL2.toExponential(2)}, maxAbs ${hm.maxAbs.toExponential(2)}; ${r.ms[0].toFixed(0)} ms for ${n} boxes (first run)`;
       t.log(line);
       t.true(posed.length > 0, `${what}: no well-posed keypoint, nothing proven`);
       t.true(ps.max <= TOLERANCE_PX, line);
@@ -211,17 +235,17 @@ for (const [runtime, backend] of BROWSER_BACKENDS) {
     t.log(`${where}: ${((performance.now() - started) / 1000).toFixed(0)} s in all (the artifacts and references are built in the first test)`);
   });
 
-  test.serial(`keypoint artifact on ${where}: an empty boxes tensor [0, 4] gives keypoints [0, K, 2] and scores [0, K]`, async (t) => {
+  test.serial(`keypoint artifacts on ${where}: an empty batch gives keypoints [0, K, 2] and scores [0, K]`, async (t) => {
     if (!chromiumPresent(t)) return;
     const started = performance.now();
-    const { fx, h, inputs, models } = await openBackend(t, runtime);
+    const { h, served } = await openBackend(t, runtime);
     const known = EMPTY_BATCH_FAILS[`${runtime} ${backend}`];
-    for (const [m, a] of fx.artifacts.entries()) {
-      const what = `${where}, ${a.decode.method} (flip test), N = 0`;
+    for (const { a, model, empty } of served) {
+      const what = `${where}, ${a.label}, N = 0`;
       // a page per run: a failed onnxruntime-web webgpu run loses its device
       const p = await h.page();
       // on webgpu the session is refused if any node would run on the CPU EP
-      const e = await p.run({ runtime, backend, model: models[m], inputs: inputs(0), outputs: ['keypoints', 'scores'], reps: 1 }).then(
+      const e = await p.run({ runtime, backend, model, inputs: empty, outputs: ['keypoints', 'scores'], reps: 1 }).then(
         (r) => ({ ok: true as const, r }),
         (err: unknown) => ({ ok: false as const, error: `${String(err)}\n${p.log.slice(-10).join('\n')}` }),
       );
@@ -251,54 +275,3 @@ for (const [runtime, backend] of BROWSER_BACKENDS) {
     t.log(`${where}, N = 0: ${((performance.now() - started) / 1000).toFixed(0)} s in all`);
   });
 }
-
-test.serial('the crop-keypoints artifact runs wholly on onnxruntime-web webgpu (no node on the CPU EP) and matches onnxruntime-node', async (t) => {
-  if (!chromiumPresent(t)) return;
-  const net = resnetNet('coco');
-  const [ho, wo] = net.inputSize;
-  const n = 3;
-  // normalised crops of a smooth pattern, centres and scales of boxes inside and outside a 640x480 image
-  const crops = Float32Array.from({ length: n * 3 * ho * wo }, (_, i) => Math.sin(i / 97) * 1.5 + Math.cos(i / 1013));
-  const center = Float32Array.of(320, 240, 10, 470, 700, -20);
-  const scale = Float32Array.of(1.2, 1.6, 0.4, 0.5333333, 2.5, 3.3333333);
-  const onnx = emitOnnx(keypointGraph(net, metadataOf(net, DECODES[0]), 'crop-keypoints'));
-  const session = await ort.InferenceSession.create(onnx);
-  const ref = await session.run({
-    crops: new ort.Tensor('float32', crops, [n, 3, ho, wo]),
-    center: new ort.Tensor('float32', center, [n, 2]),
-    scale: new ort.Tensor('float32', scale, [n, 2]),
-  });
-  await session.release();
-  const h = await openHarness(t, { gpu: true });
-  const p = await h.page();
-  const r = await p
-    .run({
-      runtime: 'onnx',
-      backend: 'webgpu',
-      model: h.put('crop-keypoints.onnx', onnx),
-      inputs: {
-        crops: { url: h.put('crops.bin', crops), dtype: 'float32', shape: [n, 3, ho, wo] },
-        center: { url: h.put('center.bin', center), dtype: 'float32', shape: [n, 2] },
-        scale: { url: h.put('scale.bin', scale), dtype: 'float32', shape: [n, 2] },
-      },
-      outputs: ['keypoints', 'scores'],
-      reps: 1,
-      cpuNodes: 'report',
-    })
-    .catch((e) => {
-      throw new Error(`crop-keypoints: ${String(e)}\n${p.log.slice(-10).join('\n')}`);
-    });
-  const placement = r.facts.placement as Placement;
-  t.deepEqual(cpuNodesOf(placement), [], 'nodes on the CPU EP');
-  t.deepEqual(Object.keys(placement.counts), ['WebGpuExecutionProvider']);
-  const want = ref.keypoints.data as Float32Array;
-  const got = r.outputs.keypoints.data;
-  let max = 0;
-  for (let i = 0; i < want.length / 2; i++) max = Math.max(max, Math.hypot(got[2 * i] - want[2 * i], got[2 * i + 1] - want[2 * i + 1]));
-  let maxScore = 0;
-  (ref.scores.data as Float32Array).forEach((s, i) => (maxScore = Math.max(maxScore, Math.abs(s - r.outputs.scores.data[i]))));
-  const line = `crop-keypoints (default, flip test): ${placement.counts.WebGpuExecutionProvider} nodes, all on WebGPU; keypoints vs onnxruntime-node max ${max.toFixed(4)} px, scores max ${maxScore.toExponential(2)}`;
-  t.log(line);
-  t.true(max <= TOLERANCE_PX, line);
-  t.true(maxScore <= SCORE_TOLERANCE, line);
-});
