@@ -100,6 +100,7 @@ function tensorValues(ctx: Ctx, t: ITensorProto): Val {
     if (count <= 64) {
       const view = new DataView(raw.buffer, raw.byteOffset, raw.length);
       if (type === 7) v.ints = Array.from({ length: count }, (_, i) => Number(view.getBigInt64(i * 8, true)));
+      if (type === 6) v.ints = Array.from({ length: count }, (_, i) => view.getInt32(i * 4, true));
       if (type === 1) v.floats = Array.from({ length: count }, (_, i) => view.getFloat32(i * 4, true));
     }
   } else if (type === 7) {
@@ -109,10 +110,11 @@ function tensorValues(ctx: Ctx, t: ITensorProto): Val {
     if ((t.floatData ?? []).length !== count) bad(`holds ${(t.floatData ?? []).length} values, its dims say ${count}`);
     v.floats = [...(t.floatData ?? [])];
   } else if (count > 0 && (t.int32Data ?? []).length !== count) bad(`holds no data for its ${count} values`);
+  else if (type === 6 && count <= 64) v.ints = [...(t.int32Data ?? [])];
   return v;
 }
 
-/** The tensor input `i` of `node`, which must be an initializer holding int64 values. */
+/** The tensor input `i` of `node`, which must be an initializer holding integers (int64; int32 for Slice). */
 function constInts(ctx: Ctx, node: INodeProto, vals: Map<string, Val>, i: number, what: string): number[] {
   const v = vals.get(node.input?.[i] ?? '');
   if (!v?.constant || !v.ints) fail(ctx, node, `input ${i} (${what}) must be an int64 initializer`);
@@ -276,10 +278,15 @@ const RULES: Record<string, Rule> = {
   },
   Slice(ctx, node, ins, vals) {
     const x = ins[0].shape;
-    const starts = constInts(ctx, node, vals, 1, 'starts');
     const ends = constInts(ctx, node, vals, 2, 'ends');
-    const axes = (node.input ?? []).length > 3 ? constInts(ctx, node, vals, 3, 'axes') : starts.map((_, i) => i);
+    const axes = (node.input ?? []).length > 3 ? constInts(ctx, node, vals, 3, 'axes') : ends.map((_, i) => i);
     if ((node.input ?? []).length > 4 && node.input![4]) fail(ctx, node, 'input 4 (steps) is not one pose-port writes');
+    // starts computed when run (the empty-batch guard, src/emit/onnx/empty-batch.ts) only on
+    // symbolic axes: a slice shrinks the axis whatever they hold
+    const computed = !vals.get(node.input?.[1] ?? '')?.constant;
+    if (computed && (ins[1]?.shape.length !== 1 || ins[1].shape[0] !== axes.length || axes.some((a) => x[axisIn(ctx, node, a, x.length, 'axes value')] !== null)))
+      fail(ctx, node, `input 1 (starts) must be an int64 initializer (computed starts only on a symbolic axis)`);
+    const starts = computed ? axes.map(() => 0) : constInts(ctx, node, vals, 1, 'starts');
     if (starts.length !== ends.length || starts.length !== axes.length) fail(ctx, node, `starts [${starts}], ends [${ends}] and axes [${axes}] differ in length`);
     const out = [...x];
     axes.forEach((a, i) => {

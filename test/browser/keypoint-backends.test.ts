@@ -23,10 +23,10 @@
  *   network's maps are nearly flat, so DARK's Taylor step divides by a near-zero curvature
  *   on some of them and an ulp anywhere upstream moves those arbitrarily); the scores
  *   within 1e-6. The max and median distances are logged per backend and artifact.
- * - N = 0: keypoints [0, K, 2] and scores [0, K], as onnxruntime-node's; except on
- *   onnxruntime-web webgpu, whose Conv refuses an empty batch since the ONNX graph has no
- *   spare entry: that failure is pinned by its message (EMPTY_BATCH_FAILS), so the test
- *   fails when it changes.
+ * - N = 0: keypoints [0, K, 2] and scores [0, K], as onnxruntime-node's, on every backend.
+ *   onnxruntime-web webgpu refuses a zero dispatch (Conv, ConvTranspose, MaxPool) and an
+ *   empty ReduceMax: the ONNX graph takes one spare entry when the batch is empty
+ *   (src/emit/onnx/empty-batch.ts), TF.js always (its lowering).
  *
  * Two tests per backend, with boxes and N = 0, each with its own chromium, so that a slow
  * SwiftShader backend does not run into ava's timeout for the others.
@@ -150,18 +150,6 @@ function loadFixture(): Promise<Artifact[]> {
 
 const BACKEND_NAMES: Record<Runtime, string> = { onnx: 'onnxruntime-web', tfjs: 'TF.js' };
 
-/**
- * Where an empty batch is known to fail, with the error pinned, so that the test fails
- * (and says so) when the behaviour changes. onnxruntime-web 1.30's WebGPU EP refuses to
- * dispatch a program with a zero workgroup count (program_manager.cc
- * NormalizeDispatchGroupSize), and its Conv dispatches one per batch entry: since the ONNX
- * keypoint graphs run the network on the empty batch itself (no spare entry), the
- * backbone's first Conv fails at N = 0 (docs/browser-backends.md lists the other kernels).
- */
-const EMPTY_BATCH_FAILS: Partial<Record<string, RegExp>> = {
-  'onnx webgpu': /Conv node\. Name:'backbone\.conv1[^']*' Status Message: program_manager\.cc:\d+ NormalizeDispatchGroupSize Invalid dispatch group size \(\d+, \d+, 0\)/,
-};
-
 /** A chromium with the harness, and the artifacts' models and inputs served to it for `runtime`. */
 async function openBackend(t: ExecutionContext, runtime: Runtime) {
   const artifacts = await loadFixture();
@@ -239,7 +227,6 @@ for (const [runtime, backend] of BROWSER_BACKENDS) {
     if (!chromiumPresent(t)) return;
     const started = performance.now();
     const { h, served } = await openBackend(t, runtime);
-    const known = EMPTY_BATCH_FAILS[`${runtime} ${backend}`];
     for (const { a, model, empty } of served) {
       const what = `${where}, ${a.label}, N = 0`;
       // a page per run: a failed onnxruntime-web webgpu run loses its device
@@ -250,14 +237,6 @@ for (const [runtime, backend] of BROWSER_BACKENDS) {
         (err: unknown) => ({ ok: false as const, error: `${String(err)}\n${p.log.slice(-10).join('\n')}` }),
       );
       await p.page.close();
-      if (known) {
-        t.false(e.ok, `${what}: known to fail (${known}); it ran: the limitation is gone, update EMPTY_BATCH_FAILS and docs/browser-backends.md`);
-        if (!e.ok) {
-          t.regex(e.error, known, `${what}: failed otherwise than known`);
-          t.log(`${what}: KNOWN FAILURE ${known.exec(e.error)?.[0]}`);
-        }
-        continue;
-      }
       if (!e.ok) {
         t.fail(`${what}: ${e.error}`);
         continue;

@@ -1,6 +1,7 @@
 import { constantData, constantDataInto } from '../../ir/constant.js';
 import { PosePortError } from '../../core/errors.js';
 import { shapeString } from '../../core/tensor.js';
+import { asMultiple, multipleDim } from '../../ir/dim.js';
 import type { Graph } from '../../ir/graph.js';
 import type { Shape, Value } from '../../ir/types.js';
 import { assertNever } from '../../core/assert.js';
@@ -30,8 +31,8 @@ function checkOptions(opts: EmitOnnxOptions): void {
     if (typeof v !== 'string') throw new PosePortError('USAGE', `ONNX metadata '${k}' must be a string, got ${typeof v}`);
 }
 
-function valueInfo(v: Value): IValueInfoProto {
-  const dim = (d: Shape[number]) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d });
+function valueInfo(v: Value, label: (d: string) => string = (d) => d): IValueInfoProto {
+  const dim = (d: Shape[number]) => (typeof d === 'number' ? { dimValue: d } : { dimParam: label(d) });
   return { name: v.name, type: { tensorType: { elemType: ONNX_TYPE[v.dtype], shape: { dim: v.shape.map(dim) } } } };
 }
 
@@ -41,16 +42,23 @@ function valueInfo(v: Value): IValueInfoProto {
  * sizes, which is what ONNX's dim_param promises too). onnxruntime's shape inference cannot
  * see through the keypoint graph's gathers and reshapes; told that every tensor of the
  * network shares one batch dim, it runs the network inside that graph ~10 % faster
- * (bench/keypoints.ts; an unnamed batch dim gains a third of that).
+ * (bench/keypoints.ts; an unnamed batch dim gains a third of that). When the batch may be
+ * empty (Graph.emptyBatch, ./empty-batch.ts) the tensors between the guards hold max(N, 1)
+ * entries, and their batch label says so.
  */
 function intermediateValueInfo(graph: Graph, nodes: readonly { output?: string[] | null }[]): IValueInfoProto[] {
   const produced = new Set(nodes.flatMap((n) => n.output ?? []));
   const outputs = new Set(graph.outputs.map((v) => v.name));
+  const batch = graph.emptyBatch?.dim;
+  const label = (d: string): string => {
+    const m = asMultiple(d);
+    return batch !== undefined && m.base === batch ? String(multipleDim(m.k, `max(${batch},1)`)) : d;
+  };
   const out: IValueInfoProto[] = [];
   for (const n of graph.nodes)
     for (const v of n.outputs)
       if (produced.has(v.name) && !outputs.has(v.name))
-        out.push(valueInfo(v));
+        out.push(valueInfo(v, label));
   return out;
 }
 
@@ -147,8 +155,8 @@ export function planOnnx(graph: Graph, opts: EmitOnnxOptions = {}): OnnxBytes {
     {
       name: opts.graphName ?? 'pose_port',
       node: nodes,
-      input: graph.inputs.map(valueInfo),
-      output: graph.outputs.map(valueInfo),
+      input: graph.inputs.map((v) => valueInfo(v)),
+      output: graph.outputs.map((v) => valueInfo(v)),
       valueInfo: intermediateValueInfo(graph, nodes),
     },
     initializers,

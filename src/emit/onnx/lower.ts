@@ -2,6 +2,7 @@ import { assertNever } from '../../core/assert.js';
 import { PosePortError } from '../../core/errors.js';
 import type { Graph } from '../../ir/graph.js';
 import type { BinaryAttrs, CompareAttrs, DType, Node, UnaryAttrs, Value } from '../../ir/types.js';
+import { guardEmptyBatch } from './empty-batch.js';
 import { ATTR_TYPE, DATA_TYPE, type IAttributeProto, type INodeProto } from './proto.js';
 
 /**
@@ -256,5 +257,6 @@ export function lowerNodes(graph: Graph, opset: number, taken: Set<string>): Low
         return assertNever(node);
     }
   }
+  guardEmptyBatch(graph, opset, nodes, aux, fresh);
   return { nodes, aux };
 }
