@@ -53,9 +53,13 @@ export function cropImage(ops: Ops, image: Value, frame: AffineFrame, inputSize:
 
   // the neighbours' coordinates clamped into the image (int32), and whether they were inside
   const zero = f('zero', 0);
+  // A position that is NaN (a NaN or infinite box) stays NaN through Min/Max on onnxruntime,
+  // and its int32 cast is out of any image: the lookup would fail the whole call. It reads
+  // pixel 0 instead, weighted 0 (NaN equals nothing), so only that box's outputs are NaN.
   const tapAt = (v: Value, last: Value, what: string) => {
     const clamped = o.min(o.max(v, zero), last, `${what}_clamped`);
-    return { index: o.cast(clamped, 'int32', what), inside: o.compare('equal', clamped, v, `${what}_inside`) };
+    const defined = o.where(o.compare('equal', clamped, clamped, `${what}_defined`), clamped, zero, `${what}_or_zero`);
+    return { index: o.cast(defined, 'int32', what), inside: o.compare('equal', clamped, v, `${what}_inside`) };
   };
   const c0 = tapAt(sx, lastCol, 'c0');
   const c1 = tapAt(o.add(sx, f('c1_off', 1)), lastCol, 'c1');

@@ -165,3 +165,35 @@ for (const make of COCO_NETS)
       }
     }
   });
+
+/**
+ * A box that is not finite (NaN, or an infinite side) gives that box NaN or infinite keypoints
+ * and leaves the others as they are alone, on onnxruntime-node and TF.js wasm: its crop
+ * positions are NaN, which the crop reads as pixel 0 weighted 0 (src/keypoint-graph/crop.ts)
+ * instead of an int32 index outside the image that fails the whole call.
+ */
+test.serial('a NaN or infinite box spoils only its own keypoints (onnxruntime-node, TF.js wasm)', async (t) => {
+  const net = resnetNet('coco');
+  const meta = metadataOf(net, { method: 'default', flip_test: true, shift_heatmap: true, modulate_kernel: 11 });
+  const session = await keypointSession(net, meta);
+  const tf = await keypointTfjs(net, meta, join(work, 'tfjs-not-finite'));
+  const good = [2, 1.5, 11, 13];
+  try {
+    const alone = await runOnnx(session, SMALL, [good]);
+    for (const bad of [[NaN, 1, 2, 3], [0, 0, Infinity, 5], [0, 0, 5, -Infinity], [NaN, NaN, NaN, NaN]]) {
+      for (const [runtime, run] of [
+        ['onnxruntime-node', () => runOnnx(session, SMALL, [bad, good])],
+        ['TF.js wasm', () => tf.run(SMALL, [bad, good], 'wasm')],
+      ] as const) {
+        const o = await run();
+        t.deepEqual(o.dims, [2, 17, 2], `${runtime}, box [${bad}]: keypoints shape`);
+        t.false(o.keypoints.slice(0, 34).every(Number.isFinite), `${runtime}, box [${bad}]: its keypoints are not all finite`);
+        const d = keypointDistances({ ...o, keypoints: o.keypoints.slice(34), scores: o.scores.slice(17) }, alone);
+        t.true(Math.max(...d) <= 1e-3, `${runtime}, box [${bad}]: the other box moved ${Math.max(...d)} px`);
+      }
+    }
+  } finally {
+    await session.release();
+    tf.model.dispose();
+  }
+});
