@@ -1,6 +1,7 @@
 /**
- * One keypoint artifact (small ResNet, flip test, each decoding) in onnxruntime-node and
- * TF.js (wasm, cpu) against the TypeScript pipeline: N = 0, 1 and 7
+ * One keypoint artifact (small ResNet, flip test, each decoding) in onnxruntime-node,
+ * onnxruntime-web's wasm backend (in Node: the same wasm the browser runs) and TF.js
+ * (wasm, cpu) against the TypeScript pipeline: N = 0, 1 and 7
  * boxes, boxes partly and wholly outside the image, a 16x16 and a 4000x3000 image.
  *
  * N = 0 runs in onnxruntime at its default optimisation level on an empty batch, and on
@@ -15,6 +16,7 @@ import type { ModelMetadata } from '../../src/artifact/metadata.js';
 import type { ImageU8 } from '../../src/io/image.js';
 import { exactCrops } from '../helpers/keypoint-crop.js';
 import * as ort from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
 import { loadTfjsGraph, useTfjsBackend } from '../../src/artifact/tfjs-runtime.js';
 import { emitOnnx } from '../../src/emit/onnx/index.js';
 import { emitTfjs, writeTfjs } from '../../src/emit/tfjs/index.js';
@@ -74,12 +76,29 @@ const WELL_POSED_PX: Record<string, number> = { default: 1e-3, unbiased: 0.01, m
 /** medians of all keypoints, against the TypeScript pipeline */
 const MEDIAN_PX = 1e-3;
 
+/** onnxruntime-web's wasm backend (one thread) on the ONNX keypoint artifact */
+async function ortWebRun(model: Uint8Array) {
+  ortWeb.env.wasm.numThreads = 1;
+  const session = await ortWeb.InferenceSession.create(model, { executionProviders: ['wasm'] });
+  return {
+    session,
+    async run(img: ImageU8, boxes: readonly (readonly number[])[]): Promise<KeypointsOut> {
+      const out = await session.run({
+        image: new ortWeb.Tensor('uint8', img.data, [img.height, img.width, 3]),
+        boxes: new ortWeb.Tensor('float32', Float32Array.from(boxes.flat()), [boxes.length, 4]),
+      });
+      return { keypoints: out.keypoints.data as Float32Array, scores: out.scores.data as Float32Array, dims: [...out.keypoints.dims].map(Number) };
+    },
+  };
+}
+
 for (const decode of DECODES)
-  test.serial(`${decode.method}: ONNX = TF.js (wasm, cpu) = TypeScript pipeline for N = 0, 1, 7, boxes outside, 16x16 and 4000x3000`, async (t) => {
+  test.serial(`${decode.method}: ONNX (onnxruntime-node, onnxruntime-web wasm) = TF.js (wasm, cpu) = TypeScript pipeline for N = 0, 1, 7, boxes outside, 16x16 and 4000x3000`, async (t) => {
     const net = resnetNet('coco');
     const meta = metadataOf(net, decode);
     const model = await referenceModel(net, meta, work);
     const session = await keypointSession(net, meta);
+    const web = await ortWebRun(emitOnnx(keypointGraph(net, meta)));
     const tf = await keypointTfjs(net, meta, join(work, `tfjs-${decode.method}`));
     const exact = await exactCrops(CASES.map(([, img, boxes]) => [img, boxes]), net.inputSize);
     const bound = WELL_POSED_PX[decode.method];
@@ -87,6 +106,7 @@ for (const decode of DECODES)
       for (const [c, [name, img, boxes, cpu]] of CASES.entries()) {
         const want = await reference(model, img, boxes);
         const got: [string, KeypointsOut][] = [['onnx', await runOnnx(session, img, boxes)]];
+        got.push(['onnxruntime-web wasm', await web.run(img, boxes)]);
         got.push(['tfjs wasm', await tf.run(img, boxes, 'wasm')]);
         if (cpu) got.push(['tfjs cpu', await tf.run(img, boxes, 'cpu')]);
         const held = want.wellPosed.map((w, i) => w && exact[c][Math.floor(i / 17)]);
@@ -110,6 +130,7 @@ for (const decode of DECODES)
       }
     } finally {
       await session.release();
+      await web.session.release();
       await model.dispose();
       tf.model.dispose();
     }
