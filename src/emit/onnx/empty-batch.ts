@@ -1,6 +1,6 @@
 import type { Graph } from '../../ir/graph.js';
 import { ATTR_TYPE, DATA_TYPE, type IAttributeProto, type INodeProto } from './proto.js';
-import type { AuxInitializer } from './lower.js';
+import type { AuxMaker } from './lower.js';
 
 /**
  * Graph.emptyBatch in ONNX: one spare batch entry, only when the batch is empty.
@@ -26,7 +26,7 @@ export function guardEmptyBatch(
   graph: Graph,
   opset: number,
   nodes: INodeProto[],
-  aux: AuxInitializer[],
+  make: AuxMaker,
   fresh: (base: string) => string,
 ): void {
   const spec = graph.emptyBatch;
@@ -35,21 +35,8 @@ export function guardEmptyBatch(
   const batched = graph.outputs.filter((v) => v.shape[0] === spec.dim);
   if (guarded.length === 0) return;
 
-  const int64 = (base: string, values: readonly number[]): string => {
-    const name = fresh(base);
-    aux.push({ name, dims: [values.length], dataType: DATA_TYPE.INT64, data: BigInt64Array.from(values.map(BigInt)) });
-    return name;
-  };
-  const int32 = (base: string, values: readonly number[]): string => {
-    const name = fresh(base);
-    aux.push({ name, dims: [values.length], dataType: DATA_TYPE.INT32, data: Int32Array.from(values) });
-    return name;
-  };
-  const scalar = (base: string, v: number): string => {
-    const name = fresh(base);
-    aux.push({ name, dims: [], dataType: DATA_TYPE.FLOAT, data: Float32Array.of(v) });
-    return name;
-  };
+  const { int64, int32 } = make;
+  const scalar = (base: string, v: number): string => make.scalar(base, 'float32', v);
   const attr = (name: string, i: number): IAttributeProto => ({ name, type: ATTR_TYPE.INT, i });
   const head: INodeProto[] = [];
   const node = (what: string, opType: string, input: string[], attribute: IAttributeProto[] = []): string => {

@@ -44,6 +44,28 @@ function scalarOf(dtype: DType, v: number): Pick<AuxInitializer, 'dataType' | 'd
   }
 }
 
+/** Makers of small initializers under fresh names, collected in `aux`; each returns the name. */
+export interface AuxMaker {
+  int64(base: string, values: readonly number[]): string;
+  int32(base: string, values: readonly number[]): string;
+  float(base: string, values: readonly number[]): string;
+  scalar(base: string, dtype: DType, v: number): string;
+}
+
+export function auxMaker(aux: AuxInitializer[], fresh: (base: string) => string): AuxMaker {
+  const add = (base: string, dims: number[], x: Pick<AuxInitializer, 'dataType' | 'data'>): string => {
+    const name = fresh(base);
+    aux.push({ name, dims, ...x });
+    return name;
+  };
+  return {
+    int64: (base, values) => add(base, [values.length], { dataType: DATA_TYPE.INT64, data: BigInt64Array.from(values.map(BigInt)) }),
+    int32: (base, values) => add(base, [values.length], { dataType: DATA_TYPE.INT32, data: Int32Array.from(values) }),
+    float: (base, values) => add(base, [values.length], { dataType: DATA_TYPE.FLOAT, data: Float32Array.from(values) }),
+    scalar: (base, dtype, v) => add(base, [], scalarOf(dtype, v)),
+  };
+}
+
 export interface Lowered {
   readonly nodes: INodeProto[];
   readonly aux: AuxInitializer[];
@@ -91,16 +113,9 @@ export function lowerNodes(graph: Graph, opset: number, taken: Set<string>): Low
     taken.add(name);
     return name;
   };
-  const auxInt64 = (base: string, values: readonly number[]): string => {
-    const name = fresh(base);
-    aux.push({ name, dims: [values.length], dataType: DATA_TYPE.INT64, data: BigInt64Array.from(values.map(BigInt)) });
-    return name;
-  };
-  const auxFloat = (base: string, values: readonly number[]): string => {
-    const name = fresh(base);
-    aux.push({ name, dims: [values.length], dataType: DATA_TYPE.FLOAT, data: Float32Array.from(values) });
-    return name;
-  };
+  const make = auxMaker(aux, fresh);
+  const auxInt64 = make.int64;
+  const auxFloat = make.float;
   const names = (vs: readonly Value[]) => vs.map((v) => v.name);
 
   for (const node of graph.nodes) {
@@ -244,9 +259,7 @@ export function lowerNodes(graph: Graph, opset: number, taken: Set<string>): Low
       }
       case 'pad': {
         const x = node.inputs[0];
-        const value = fresh(`${node.name}.value`);
-        const v = node.attrs.value;
-        aux.push({ name: value, dims: [], ...scalarOf(x.dtype, v) });
+        const value = make.scalar(`${node.name}.value`, x.dtype, node.attrs.value);
         nodes.push({ ...base, opType: 'Pad', input: [x.name, auxInt64(`${node.name}.pads`, node.attrs.pads), value], attribute: [str('mode', 'constant')] });
         break;
       }
@@ -257,6 +270,6 @@ export function lowerNodes(graph: Graph, opset: number, taken: Set<string>): Low
         return assertNever(node);
     }
   }
-  guardEmptyBatch(graph, opset, nodes, aux, fresh);
+  guardEmptyBatch(graph, opset, nodes, make, fresh);
   return { nodes, aux };
 }
