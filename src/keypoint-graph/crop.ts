@@ -18,11 +18,11 @@ import type { AffineFrame } from './settings.js';
  * Pixels outside the image count as 0 (OpenCV's constant black border): each of the four
  * neighbours' coordinates is clamped into the image for the lookup, and its weight factor
  * is zeroed where the clamp moved it, so its (finite) pixel enters the sum as `p·0 = 0`,
- * the same term a black border pixel gives. Returns `[N, 3, Ho, Wo]` float32 holding 0..255.
+ * the same term a black border pixel gives. Returns `[N, Ho, Wo, 3]` float32 holding 0..255.
  *
  * For onnxruntime-web's WebGPU EP (docs/browser-backends.md), which has no int64
- * arithmetic and no uint8 Pad: the byte indices are int32 (`(row·W + col)·3 + c`, exact
- * below 2^31 bytes), the image is read where it lies (no padded copy, uint8 Reshape and Gather
+ * arithmetic and no uint8 Pad: the pixel indices are int32 (`row·W + col`, exact below
+ * 2^31 pixels), the image is read where it lies (no padded copy, uint8 Reshape and Gather
  * run there) and only the gathered taps are cast to float. The image's size is counted on
  * the image (see below), not read with Shape, whose int64 output and every scalar computed
  * from it alone onnxruntime keeps on its CPU EP. The image needs a pixel to look up: H, W >= 1.
@@ -65,31 +65,24 @@ export function cropImage(ops: Ops, image: Value, frame: AffineFrame, inputSize:
   const c1 = tapAt(o.add(sx, f('c1_off', 1)), lastCol, 'c1');
   const r0 = tapAt(sy, lastRow, 'r0');
   const r1 = tapAt(o.add(sy, f('r1_off', 1)), lastRow, 'r1');
-  // byte offsets in the image: (row·W + col)·3 + channel, the taps laid out [N, 3, Ho, Wo]
-  // (channel planes: the weights [N, 1, Ho, Wo] then broadcast over whole planes, which
-  // runtimes do far faster than over a trailing channel dim, and the crops need no transpose)
-  const three = o.scalar('three', 3, 'int32');
-  const rowBytes = o.mul(stride, three, 'row_bytes');
-  const c0Cols = o.reshape(o.mul(c0.index, three, 'c0_bytes'), [-1, 1, 1, wo], 'c0_cols');
-  const c1Cols = o.reshape(o.mul(c1.index, three, 'c1_bytes'), [-1, 1, 1, wo], 'c1_cols');
-  const r0Rows = o.reshape(o.mul(r0.index, rowBytes, 'r0_offset'), [-1, 1, ho, 1], 'r0_rows');
-  const r1Rows = o.reshape(o.mul(r1.index, rowBytes, 'r1_offset'), [-1, 1, ho, 1], 'r1_rows');
-  const channel = o.constant('channel', [1, 3, 1, 1], [0, 1, 2], 'int32');
+  const c0Cols = o.reshape(c0.index, [-1, 1, wo], 'c0_cols');
+  const c1Cols = o.reshape(c1.index, [-1, 1, wo], 'c1_cols');
+  const r0Rows = o.reshape(o.mul(r0.index, stride, 'r0_offset'), [-1, ho, 1], 'r0_rows');
+  const r1Rows = o.reshape(o.mul(r1.index, stride, 'r1_offset'), [-1, ho, 1], 'r1_rows');
 
-  const bytes = o.reshape(image, [-1], 'bytes');
-  const tap = (r: Value, c: Value, what: string) =>
-    o.cast(o.gather(bytes, o.add(o.add(r, c, `${what}_pixel`), channel, `${what}_index`), 0, what), 'float32', `${what}_float`);
+  const pixels = o.reshape(image, [-1, 3], 'pixels');
+  const tap = (r: Value, c: Value, what: string) => o.cast(o.gather(pixels, o.add(r, c, `${what}_index`), 0, what), 'float32', `${what}_float`);
   const v00 = tap(r0Rows, c0Cols, 'p00');
   const v01 = tap(r0Rows, c1Cols, 'p01');
   const v10 = tap(r1Rows, c0Cols, 'p10');
   const v11 = tap(r1Rows, c1Cols, 'p11');
 
-  // integer weights [N, 1, Ho, Wo]; a neighbour outside the image weighs 0
+  // integer weights [N, Ho, Wo, 1]; a neighbour outside the image weighs 0
   const factor = (inside: Value, v: Value, shape: number[], what: string) => o.reshape(o.where(inside, v, zero, `${what}_masked`), shape, what);
-  const gx = factor(c0.inside, o.sub(k32, fx, 'one_minus_fx_all'), [-1, 1, 1, wo], 'one_minus_fx');
-  const fxc = factor(c1.inside, fx, [-1, 1, 1, wo], 'fx_cols');
-  const gy = factor(r0.inside, o.sub(k32, fy, 'one_minus_fy_all'), [-1, 1, ho, 1], 'one_minus_fy');
-  const fyr = factor(r1.inside, fy, [-1, 1, ho, 1], 'fy_rows');
+  const gx = factor(c0.inside, o.sub(k32, fx, 'one_minus_fx_all'), [-1, 1, wo, 1], 'one_minus_fx');
+  const fxc = factor(c1.inside, fx, [-1, 1, wo, 1], 'fx_cols');
+  const gy = factor(r0.inside, o.sub(k32, fy, 'one_minus_fy_all'), [-1, ho, 1, 1], 'one_minus_fy');
+  const fyr = factor(r1.inside, fy, [-1, ho, 1, 1], 'fy_rows');
   const w00 = o.mul(o.mul(gx, gy), k32, 'w00');
   const w01 = o.mul(o.mul(fxc, gy), k32, 'w01');
   const w10 = o.mul(o.mul(gx, fyr), k32, 'w10');

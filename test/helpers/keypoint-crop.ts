@@ -2,8 +2,7 @@
  * The crop stage of the keypoint graphs alone (src/keypoint-graph/crop.ts), run in
  * onnxruntime-node: `image` uint8 [H, W, 3] and either `boxes` [N, 4] (the 'keypoints'
  * graph's path: box -> center/scale in the graph) or `center`, `scale` [N, 2] (MMPose's
- * values, as the reference vectors give them) -> `crops` [N, 3, Ho, Wo] holding 0..255,
- * returned per box in the reference's HWC order.
+ * values, as the reference vectors give them) -> `crops` [N, Ho, Wo, 3] holding 0..255.
  */
 import * as ort from 'onnxruntime-node';
 import { emitOnnx } from '../../src/emit/onnx/index.js';
@@ -41,12 +40,7 @@ export async function cropSession(by: CropBy, inputSize: [number, number]) {
         feeds.scale = new ort.Tensor('float32', Float32Array.from(rows.flatMap((r) => [r[2], r[3]])), [rows.length, 2]);
       }
       const out = (await session.run(feeds)).crops.data as Float32Array;
-      const plane = h * w;
-      return rows.map((_, i) => {
-        const hwc = new Uint8Array(plane * 3);
-        for (let c = 0; c < 3; c++) for (let p = 0; p < plane; p++) hwc[p * 3 + c] = out[(i * 3 + c) * plane + p];
-        return hwc;
-      });
+      return rows.map((_, i) => Uint8Array.from(out.subarray(i * h * w * 3, (i + 1) * h * w * 3)));
     },
     release: () => session.release(),
   };
