@@ -9,11 +9,13 @@ export type GraphMeta = Record<string, unknown>;
 /**
  * A graph whose batch may be empty, for runtimes whose kernels fail on an empty tensor:
  * `fill` names the inputs whose first dimension is the symbolic batch `dim`, each with
- * a value that makes one more entry harmless (no division by zero, no NaN). An emitter for
- * such a runtime (TF.js: its wasm Transpose, Mean and Max trap on an empty tensor and its
- * Gather returns a wrong shape) puts that spare entry in front of each of these inputs and
- * drops it again from every output whose first dimension is `dim`. Runtimes that compute an
- * empty batch (onnxruntime) run the graph as it is.
+ * a value that makes one more entry harmless (no division by zero, no NaN). Each emitter
+ * keeps its runtimes' kernels off an empty batch with it: ONNX takes one spare entry only
+ * when the batch is empty (onnxruntime-web's WebGPU EP refuses a zero dispatch;
+ * emit/onnx/empty-batch.ts), TF.js always puts one in front (its wasm Transpose, Mean and
+ * Max trap on an empty tensor, its Gather mis-shapes one, and a TF.js graph cannot size a
+ * tensor from data on webgpu; emit/tfjs/lower.ts); both drop it again from every output
+ * whose first dimension is `dim`.
  */
 export interface EmptyBatch {
   readonly dim: string;

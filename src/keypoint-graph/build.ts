@@ -95,10 +95,10 @@ export function buildKeypointGraph(g: Graph, kind: KeypointGraphKind, s: Keypoin
 }
 
 /**
- * N may be 0. onnxruntime computes the empty batch (every family, default optimisation
- * level: onnxruntime-node 1.x measured). TF.js's wasm kernels do not (Transpose, Mean and Max
- * trap, Gather mis-shapes), so the TF.js emission runs the graph on one spare entry in front
- * (src/ir/graph.ts EmptyBatch): a 1x1 box at (1, 1), or a black crop at center 0, scale 1.
- * Only there is a spare crop run through the network; the ONNX graph runs 2N crops, not 2(N+1).
+ * N may be 0. Some runtimes' kernels fail on an empty batch (onnxruntime-web's WebGPU Conv
+ * and ReduceMax, TF.js wasm's Transpose, Mean, Max and Gather), so the graph names its
+ * batched inputs with a harmless fill for one spare entry (src/ir/graph.ts EmptyBatch): a
+ * 1x1 box at (1, 1), or a black crop at center 0, scale 1. The ONNX emission takes that
+ * entry only when the batch is empty; the TF.js emission always runs it in front.
  */
 const EMPTY_BATCH = { dim: 'N', fill: { boxes: 1, crops: 0, center: 0, scale: 1 } } as const;
