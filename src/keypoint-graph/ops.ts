@@ -92,12 +92,6 @@ export class Ops {
   gather(x: Value, indices: Value, axis: number, what = 'gather'): Value {
     return this.graph.add('gather', [x, indices], { axis }, this.name(what));
   }
-  shape(x: Value, what = 'shape'): Value {
-    return this.graph.add('shape', [x], {}, this.name(what));
-  }
-  argmax(x: Value, axis: number, what = 'argmax'): Value {
-    return this.graph.add('argmax', [x], { axis }, this.name(what));
-  }
   reduce(fn: 'max' | 'sum', x: Value, axes: readonly number[], keepdims: boolean, what = `reduce_${fn}`): Value {
     return this.graph.add('reduce', [x], { fn, axes, keepdims }, this.name(what));
   }
