@@ -1,5 +1,18 @@
 /** Reading a verify report in the verify tests: a check by name, the failing names, the checks every conversion (ONNX + TF.js) gets before execution. */
+import type { ExecutionContext } from 'ava';
+import { validateJson, type JsonSchema } from '../../src/core/json-schema.js';
 import type { VerifyCheck, VerifyReport } from '../../src/pipeline/verify.js';
+import { runCli } from './cli.js';
+
+/** `pose-port verify CKPT DIR --json` asserted to exit 0 with a passing report valid against `schema`; the report. */
+export function passingVerify(t: ExecutionContext, ckpt: string, dir: string, schema: JsonSchema): VerifyReport {
+  const r = runCli(['verify', ckpt, dir, '--json']);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  const report = JSON.parse(r.stdout) as VerifyReport;
+  t.is(validateJson(schema, report), null);
+  t.true(report.ok);
+  return report;
+}
 
 export function check(r: VerifyReport, name: string): VerifyCheck {
   const c = r.checks.find((x) => x.name === name);
