@@ -39,3 +39,18 @@ export const FILE_AND_WEIGHT_CHECKS: readonly string[] = [
   'tfjs-weights',
   'tfjs-graph',
 ];
+
+/**
+ * A report on artifacts where one value of TF.js weight `name` was changed in its shard
+ * (model.json, its files and the ONNX artifact intact): the TF.js weight check fails naming
+ * that weight alone, its first differing value at index `first`.
+ */
+export function tfjsWeightCaught(t: ExecutionContext, v: VerifyReport, name: string, first: number): void {
+  t.true(check(v, 'artifact-sha256:tfjs/model.json').ok, 'model.json itself is unchanged');
+  t.true(check(v, 'tfjs-files').ok);
+  t.true(check(v, 'onnx-weights').ok);
+  const w = check(v, 'tfjs-weights');
+  t.false(w.ok);
+  t.deepEqual(w.mismatches, [name]);
+  t.regex(w.detail, new RegExp(`1 of \\d+ values, first at ${first}\\b`));
+}
