@@ -1,6 +1,6 @@
 import type { Graph } from '../../ir/graph.js';
-import { ATTR_TYPE, DATA_TYPE, type IAttributeProto, type INodeProto } from './proto.js';
-import type { AuxMaker } from './lower.js';
+import { DATA_TYPE, type IAttributeProto, type INodeProto } from './proto.js';
+import { int, reduction, str, type AuxMaker } from './node-parts.js';
 
 /**
  * Graph.emptyBatch in ONNX: one spare batch entry, only when the batch is empty.
@@ -37,7 +37,6 @@ export function guardEmptyBatch(
 
   const { int64, int32 } = make;
   const scalar = (base: string, v: number): string => make.scalar(base, 'float32', v);
-  const attr = (name: string, i: number): IAttributeProto => ({ name, type: ATTR_TYPE.INT, i });
   const head: INodeProto[] = [];
   const node = (what: string, opType: string, input: string[], attribute: IAttributeProto[] = []): string => {
     const name = fresh(`empty_batch/${what}`);
@@ -45,13 +44,9 @@ export function guardEmptyBatch(
     return name;
   };
   const padFront = (x: string, rank: number, value: string, what: string): string =>
-    node(what, 'Pad', [x, int64(`empty_batch/${what}_pads`, [1, ...Array<number>(2 * rank - 1).fill(0)]), value], [
-      { name: 'mode', type: ATTR_TYPE.STRING, s: new TextEncoder().encode('constant') },
-    ]);
-  const sliceFrom = (x: string, start: string, what: string): [string, string[]] => [
-    what,
-    [x, start, int32(`empty_batch/${what}_ends`, [0x7fffffff]), int32(`empty_batch/${what}_axes`, [0])],
-  ];
+    node(what, 'Pad', [x, int64(`empty_batch/${what}_pads`, [1, ...Array<number>(2 * rank - 1).fill(0)]), value], [str('mode', 'constant')]);
+  // Slice's inputs: `x` from `start` to the end of the batch axis (int32, as `start`)
+  const fromStart = (x: string, start: string, what: string): string[] => [x, start, int32(`empty_batch/${what}_ends`, [0x7fffffff]), int32(`empty_batch/${what}_axes`, [0])];
 
   // the count of the first guarded input's entries
   const first = guarded[0];
@@ -62,26 +57,29 @@ export function guardEmptyBatch(
   const one = scalar('empty_batch/one', 1);
   const ones = node('ones', 'Where', [node('defined', 'Equal', [entries, entries]), one, one]);
   const counted = padFront(ones, 1, scalar('empty_batch/zero', 0), 'ones_and_zero');
-  const count = opset >= 13 ? node('count', 'ReduceSum', [counted, int64('empty_batch/count_axes', [0])], [attr('keepdims', 1)]) : node('count', 'ReduceSum', [counted], [{ name: 'axes', type: ATTR_TYPE.INTS, ints: [0] }, attr('keepdims', 1)]);
+  const sum = reduction('ReduceSum', opset, counted, [0], true, make, 'empty_batch/count');
+  const count = node('count', sum.opType!, sum.input!, sum.attribute!);
   const take = node('take', 'Min', [count, one]);
-  const inStart = node('input_start', 'Cast', [take], [attr('to', DATA_TYPE.INT32)]);
-  const outStart = node('output_start', 'Cast', [node('spare_taken', 'Sub', [one, take])], [attr('to', DATA_TYPE.INT32)]);
+  const inStart = node('input_start', 'Cast', [take], [int('to', DATA_TYPE.INT32)]);
+  const outStart = node('output_start', 'Cast', [node('spare_taken', 'Sub', [one, take])], [int('to', DATA_TYPE.INT32)]);
 
   const rename = new Map<string, string>();
   for (const v of guarded) {
     const padded = padFront(v.name, v.shape.length, scalar(`empty_batch/${v.name}_fill`, spec.fill[v.name]), `${v.name}_with_spare`);
-    const [what, input] = sliceFrom(padded, inStart, `${v.name}_nonempty`);
-    rename.set(v.name, node(what, 'Slice', input));
+    rename.set(v.name, node(`${v.name}_nonempty`, 'Slice', fromStart(padded, inStart, `${v.name}_nonempty`)));
   }
+  // (a graph input is no node's output, so one map serves inputs and outputs)
   for (const v of batched) rename.set(v.name, fresh(`${v.name}_nonempty`));
   for (const n of nodes) {
     n.input = (n.input ?? []).map((x) => rename.get(x) ?? x);
-    n.output = (n.output ?? []).map((x) => (batched.some((v) => v.name === x) ? rename.get(x)! : x));
+    n.output = (n.output ?? []).map((x) => rename.get(x) ?? x);
   }
-  const tailNodes: INodeProto[] = batched.map((v) => {
-    const [, input] = sliceFrom(rename.get(v.name)!, outStart, `${v.name}_drop_spare`);
-    return { name: fresh(`empty_batch/${v.name}`), opType: 'Slice', input, output: [v.name] };
-  });
+  const tailNodes: INodeProto[] = batched.map((v) => ({
+    name: fresh(`empty_batch/${v.name}`),
+    opType: 'Slice',
+    input: fromStart(rename.get(v.name)!, outStart, `${v.name}_drop_spare`),
+    output: [v.name],
+  }));
   nodes.unshift(...head);
   nodes.push(...tailNodes);
 }

@@ -3,21 +3,16 @@ import { PosePortError } from '../../core/errors.js';
 import type { Graph } from '../../ir/graph.js';
 import type { BinaryAttrs, CompareAttrs, DType, Node, UnaryAttrs, Value } from '../../ir/types.js';
 import { guardEmptyBatch } from './empty-batch.js';
-import { ATTR_TYPE, DATA_TYPE, type IAttributeProto, type INodeProto } from './proto.js';
+import { auxMaker, float, int, ints, reduction, str, type AuxInitializer } from './node-parts.js';
+import { DATA_TYPE, type INodeProto } from './proto.js';
+
+export type { AuxInitializer } from './node-parts.js';
 
 /**
  * Lowering of IR nodes to ONNX NodeProtos. Each IR op maps to exactly one ONNX op;
  * ops whose parameters ONNX takes as tensors (Resize scales, Slice starts/ends/axes)
  * get small initializers, returned beside the nodes.
  */
-
-/** A small initializer made by the lowering (not a checkpoint tensor). */
-export interface AuxInitializer {
-  readonly name: string;
-  readonly dims: readonly number[];
-  readonly dataType: (typeof DATA_TYPE)[keyof typeof DATA_TYPE];
-  readonly data: Float32Array | Int32Array | BigInt64Array | Uint8Array;
-}
 
 /** The ONNX element type of each IR type. */
 export const ONNX_TYPE: Record<DType, number> = { float32: DATA_TYPE.FLOAT, uint8: DATA_TYPE.UINT8, int32: DATA_TYPE.INT32, int64: DATA_TYPE.INT64, bool: DATA_TYPE.BOOL };
@@ -26,55 +21,10 @@ const COMPARE_OP: Record<CompareAttrs['fn'], string> = { greater: 'Greater', les
 /** Round is half to even, as cvRound and numpy */
 const UNARY_OP: Record<UnaryAttrs['fn'], string> = { floor: 'Floor', round: 'Round', sign: 'Sign', log: 'Log', exp: 'Exp', neg: 'Neg', not: 'Not' };
 
-/** A scalar initializer's type and data for an IR element type. */
-function scalarOf(dtype: DType, v: number): Pick<AuxInitializer, 'dataType' | 'data'> {
-  switch (dtype) {
-    case 'float32':
-      return { dataType: DATA_TYPE.FLOAT, data: Float32Array.of(v) };
-    case 'int32':
-      return { dataType: DATA_TYPE.INT32, data: Int32Array.of(v) };
-    case 'int64':
-      return { dataType: DATA_TYPE.INT64, data: BigInt64Array.of(BigInt(v)) };
-    case 'uint8':
-      return { dataType: DATA_TYPE.UINT8, data: Uint8Array.of(v) };
-    case 'bool':
-      return { dataType: DATA_TYPE.BOOL, data: Uint8Array.of(v) };
-    default:
-      return assertNever(dtype);
-  }
-}
-
-/** Makers of small initializers under fresh names, collected in `aux`; each returns the name. */
-export interface AuxMaker {
-  int64(base: string, values: readonly number[]): string;
-  int32(base: string, values: readonly number[]): string;
-  float(base: string, values: readonly number[]): string;
-  scalar(base: string, dtype: DType, v: number): string;
-}
-
-export function auxMaker(aux: AuxInitializer[], fresh: (base: string) => string): AuxMaker {
-  const add = (base: string, dims: number[], x: Pick<AuxInitializer, 'dataType' | 'data'>): string => {
-    const name = fresh(base);
-    aux.push({ name, dims, ...x });
-    return name;
-  };
-  return {
-    int64: (base, values) => add(base, [values.length], { dataType: DATA_TYPE.INT64, data: BigInt64Array.from(values.map(BigInt)) }),
-    int32: (base, values) => add(base, [values.length], { dataType: DATA_TYPE.INT32, data: Int32Array.from(values) }),
-    float: (base, values) => add(base, [values.length], { dataType: DATA_TYPE.FLOAT, data: Float32Array.from(values) }),
-    scalar: (base, dtype, v) => add(base, [], scalarOf(dtype, v)),
-  };
-}
-
 export interface Lowered {
   readonly nodes: INodeProto[];
   readonly aux: AuxInitializer[];
 }
-
-const ints = (name: string, v: readonly number[]): IAttributeProto => ({ name, type: ATTR_TYPE.INTS, ints: [...v] });
-const int = (name: string, v: number): IAttributeProto => ({ name, type: ATTR_TYPE.INT, i: v });
-const float = (name: string, v: number): IAttributeProto => ({ name, type: ATTR_TYPE.FLOAT, f: v });
-const str = (name: string, v: string): IAttributeProto => ({ name, type: ATTR_TYPE.STRING, s: new TextEncoder().encode(v) });
 
 /** kernel [kH, kW] from a conv weight [*, *, kH, kW] */
 function kernelOf(node: Node): [number, number] {
@@ -250,11 +200,7 @@ export function lowerNodes(graph: Graph, opset: number, taken: Set<string>): Low
         break;
       case 'reduce': {
         const a = node.attrs;
-        const opType = a.fn === 'max' ? 'ReduceMax' : 'ReduceSum';
-        const keep = int('keepdims', a.keepdims ? 1 : 0);
-        // ReduceSum takes its axes as an input from opset 13 (ReduceMax from 18, beyond our range)
-        if (opType === 'ReduceSum' && opset >= 13) nodes.push({ ...base, opType, input: [node.inputs[0].name, auxInt64(`${node.name}.axes`, a.axes)], attribute: [keep] });
-        else nodes.push({ ...base, opType, attribute: [ints('axes', a.axes), keep] });
+        nodes.push({ ...base, ...reduction(a.fn === 'max' ? 'ReduceMax' : 'ReduceSum', opset, node.inputs[0].name, a.axes, a.keepdims, make, node.name) });
         break;
       }
       case 'pad': {
